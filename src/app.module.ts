@@ -1,0 +1,31 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { EcrModule } from './ecr/ecr.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { RequestLogMiddleware } from './logging/request-log.middleware';
+import { RepositoriesModule } from './repositories/repositories.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  /** `config` has its database URL resolved (external, or the embedded server's). */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        HealthModule,
+        RepositoriesModule,
+        EcrModule,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestLogMiddleware).forRoutes('*');
+  }
+}

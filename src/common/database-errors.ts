@@ -1,0 +1,13 @@
+import { QueryFailedError } from 'typeorm';
+
+interface PgDriverError {
+  code?: string;
+  constraint?: string;
+}
+
+/** True when `err` is PostgreSQL's unique_violation, optionally of one named constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const driver = (err instanceof QueryFailedError ? err.driverError : err) as PgDriverError | null;
+  if (!driver || typeof driver !== 'object' || driver.code !== '23505') return false;
+  return constraint === undefined || driver.constraint === constraint;
+}

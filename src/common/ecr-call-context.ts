@@ -1,0 +1,9 @@
+/** What an ECR operation handler knows of its call, free of any transport detail. */
+export interface EcrCallContext {
+  readonly requestId: string;
+  /** The registry the call acts on: the request's `registryId`, or the default registry. */
+  readonly registryId: string;
+}
+
+/** An ECR operation's result: the response shape's members (Dates are sent as epoch seconds). */
+export type EcrResult = Record<string, unknown>;

@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { RegistryException, ServerException } from '../common/errors/registry-exception';
+import { ROOT_LOGGER } from '../logging/logger';
+import { RequestLogLocals } from '../logging/request-log.middleware';
+import { sendEcrError } from './ecr-wire';
+
+/**
+ * The one mapping from errors to the ECR error JSON. A `RegistryException` is sent as it is;
+ * anything else becomes a `ServerException` with a generic message, its cause logged under the
+ * request id and never sent.
+ */
+@Catch()
+export class EcrExceptionFilter implements ExceptionFilter {
+  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const locals = res.locals as RequestLogLocals;
+    let error: RegistryException;
+    if (exception instanceof RegistryException) {
+      error = exception;
+    } else {
+      this.logger.error(
+        { requestId: locals.requestId, operation: locals.operation, err: exception },
+        'unexpected failure',
+      );
+      error = new ServerException();
+    }
+    locals.errorName = error.name;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendEcrError(res, error);
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
+import { ECR_OPERATION, EcrOperationMetadata } from './ecr-operation.decorator';
+
+export interface EcrOperationHandler {
+  name: string;
+  input: new () => object;
+  invoke(input: object, context: EcrCallContext): Promise<EcrResult>;
+}
+
+/** Finds every `@EcrOperation` method of the application's providers, once at start-up. */
+@Injectable()
+export class EcrOperationsRegistry implements OnModuleInit {
+  private readonly handlers = new Map<string, EcrOperationHandler>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = (prototype as Record<string, unknown>)[methodName];
+        if (typeof method !== 'function') continue;
+        const meta = this.reflector.get<EcrOperationMetadata | undefined>(
+          ECR_OPERATION,
+          method as (...args: unknown[]) => unknown,
+        );
+        if (!meta) continue;
+        if (this.handlers.has(meta.name)) {
+          throw new Error(`ECR operation ${meta.name} has two handlers`);
+        }
+        const fn = method as (input: object, context: EcrCallContext) => Promise<EcrResult>;
+        this.handlers.set(meta.name, {
+          name: meta.name,
+          input: meta.input,
+          invoke: (input, context) => fn.call(instance, input, context),
+        });
+      }
+    }
+  }
+
+  get(name: string): EcrOperationHandler | undefined {
+    return this.handlers.get(name);
+  }
+
+  names(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+}

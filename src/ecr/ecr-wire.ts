@@ -1,0 +1,43 @@
+import type { Response } from 'express';
+import { RegistryException } from '../common/errors/registry-exception';
+
+export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+export const AMZ_JSON = 'application/x-amz-json-1.1';
+
+/** Timestamps travel as epoch seconds with a millisecond fraction, as the AWS SDKs expect. */
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  if (original instanceof Date) return original.getTime() / 1000;
+  return value;
+}
+
+export function encodeResult(result: object): string {
+  return JSON.stringify(result, replacer);
+}
+
+export function statusOf(error: RegistryException): number {
+  if (error.name === 'AccessDeniedException') return 403;
+  if (error.name === 'ServerException') return 500;
+  return 400;
+}
+
+export function sendJson(res: Response, status: number, body: string): void {
+  res.status(status);
+  res.setHeader('Content-Type', AMZ_JSON);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/**
+ * The ECR error format: the bare shape name in both the `x-amzn-ErrorType` header (read first by
+ * the JS SDK) and the body's `__type` (the only place botocore reads), never a `code` member.
+ */
+export function sendEcrError(res: Response, error: RegistryException): void {
+  const body: Record<string, unknown> = { __type: error.name, message: error.message };
+  for (const [key, value] of Object.entries(error.details)) {
+    if (value !== undefined && key !== '__type' && key !== 'code' && key !== 'message')
+      body[key] = value;
+  }
+  res.setHeader('x-amzn-ErrorType', error.name);
+  sendJson(res, statusOf(error), JSON.stringify(body));
+}

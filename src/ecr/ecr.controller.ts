@@ -1,0 +1,74 @@
+import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { RequestLogLocals } from '../logging/request-log.middleware';
+import { EcrExceptionFilter } from './ecr-exception.filter';
+import { validateEcrInput } from './ecr-input';
+import { EcrOperationsRegistry } from './ecr-operations.registry';
+import { encodeResult, sendJson, TARGET_PREFIX } from './ecr-wire';
+import { SerializationException, UnknownOperationException } from './ecr.errors';
+import { readBody } from './read-body';
+
+/**
+ * The largest body an ECR call may have: an `UploadLayerPart` whose 20 MiB `layerPartBlob`
+ * travels as base64 (27,962,028 characters), plus room for the other members. A part a little
+ * over 20 MiB still fits, so it is answered `InvalidLayerPartException` like any bad part.
+ */
+export const MAX_PART_BYTES = 20 * 1024 * 1024;
+export const MAX_BODY_BYTES = Math.ceil(MAX_PART_BYTES / 3) * 4 + 4096;
+
+const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
+
+/** The ECR API's front door: `POST /` with `X-Amz-Target`, dispatched to the owning module. */
+@Controller()
+@UseFilters(EcrExceptionFilter)
+export class EcrController {
+  constructor(
+    private readonly operations: EcrOperationsRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('/')
+  async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const locals = res.locals as RequestLogLocals;
+    const target = req.headers['x-amz-target'];
+    const name =
+      typeof target === 'string' && target.startsWith(TARGET_PREFIX)
+        ? target.slice(TARGET_PREFIX.length)
+        : undefined;
+    const handler = name ? this.operations.get(name) : undefined;
+    if (!handler) {
+      req.resume();
+      throw new UnknownOperationException(
+        typeof target === 'string' && target.length > 0
+          ? `The operation ${JSON.stringify(target.slice(0, 200))} is not known to this service`
+          : 'The request names no operation (X-Amz-Target header missing)',
+      );
+    }
+    locals.operation = handler.name;
+
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!JSON_TYPES.has(contentType)) {
+      req.resume();
+      throw new SerializationException(
+        `Content-Type must be application/x-amz-json-1.1, not ${JSON.stringify(contentType.slice(0, 100))}`,
+      );
+    }
+
+    const raw = await readBody(req, MAX_BODY_BYTES);
+    let body: unknown;
+    try {
+      body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new SerializationException('The request body is not valid JSON');
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SerializationException('The request body must be a JSON object');
+    }
+
+    const input = validateEcrInput(handler.input, body as Record<string, unknown>);
+    const registryId = (input as { registryId?: string }).registryId ?? this.config.registryId;
+    const result = await handler.invoke(input, { requestId: locals.requestId, registryId });
+    sendJson(res, 200, encodeResult(result));
+  }
+}

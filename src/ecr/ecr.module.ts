@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { EcrController } from './ecr.controller';
+import { EcrExceptionFilter } from './ecr-exception.filter';
+import { EcrOperationsRegistry } from './ecr-operations.registry';
+
+/** The protocol front door. Feature modules only mark their handlers with `@EcrOperation`. */
+@Module({
+  imports: [DiscoveryModule],
+  controllers: [EcrController],
+  providers: [EcrOperationsRegistry, EcrExceptionFilter],
+  exports: [EcrOperationsRegistry],
+})
+export class EcrModule {}

@@ -1,0 +1,32 @@
+import {
+  IntegerMember,
+  Length,
+  ListMember,
+  Optional,
+  Pattern,
+  Range,
+  StringMember,
+} from '../../common/validation/ecr-constraints';
+import { REGISTRY_ID_PATTERN, REPOSITORY_NAME_PATTERN } from './repository-name';
+
+export class DescribeRepositoriesRequest {
+  @Optional()
+  @StringMember()
+  @Pattern(REGISTRY_ID_PATTERN)
+  registryId?: string;
+
+  @Optional()
+  @ListMember(1, 100, 'string')
+  @Length(2, 256, true)
+  @Pattern(REPOSITORY_NAME_PATTERN, true)
+  repositoryNames?: string[];
+
+  @Optional()
+  @StringMember()
+  nextToken?: string;
+
+  @Optional()
+  @IntegerMember()
+  @Range(1, 1000)
+  maxResults?: number;
+}

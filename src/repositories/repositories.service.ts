@@ -1,0 +1,171 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
+import { isUniqueViolation } from '../common/database-errors';
+import { InvalidParameterException } from '../common/errors/registry-exception';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { EcrOperation } from '../ecr/ecr-operation.decorator';
+import { CreateRepositoryRequest } from './dto/create-repository.request';
+import { DeleteRepositoryRequest } from './dto/delete-repository.request';
+import { DescribeRepositoriesRequest } from './dto/describe-repositories.request';
+import { RepositoryEntity } from './entities/repository.entity';
+import {
+  RepositoryAlreadyExistsException,
+  RepositoryNotFoundException,
+} from './repositories.errors';
+import { repositoryView } from './repository-view';
+import { checkTags } from './tags';
+
+const DEFAULT_PAGE_SIZE = 100;
+
+interface PageToken {
+  after: string;
+}
+
+function encodeToken(token: PageToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeToken(raw: string): PageToken {
+  try {
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (parsed && typeof parsed === 'object' && typeof (parsed as PageToken).after === 'string') {
+      return parsed as PageToken;
+    }
+  } catch {
+    // fall through: any token we did not issue is a client error
+  }
+  throw InvalidParameterException.constraint(
+    'nextToken',
+    'must be a token returned by a previous call',
+  );
+}
+
+@Injectable()
+export class RepositoriesService {
+  private readonly repositories: Repository<RepositoryEntity>;
+  private readonly publicHost: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.repositories = dataSource.getRepository(RepositoryEntity);
+    this.publicHost = new URL(config.publicUrl).host;
+  }
+
+  /**
+   * The repository `name` of `registryId`, or `RepositoryNotFoundException`. With `lock`, the row is
+   * held `FOR SHARE` until the transaction of `manager` ends, so it cannot be deleted under a
+   * writer that is adding to it.
+   */
+  async require(
+    registryId: string,
+    name: string,
+    manager: EntityManager = this.dataSource.manager,
+    lock = false,
+  ): Promise<RepositoryEntity> {
+    const query = manager
+      .getRepository(RepositoryEntity)
+      .createQueryBuilder('r')
+      .where('r.registry_id = :registryId AND r.name = :name', { registryId, name });
+    if (lock) query.setLock('pessimistic_read');
+    const found = await query.getOne();
+    if (!found) throw RepositoryNotFoundException.of(registryId, name);
+    return found;
+  }
+
+  view(repo: RepositoryEntity): Record<string, unknown> {
+    return repositoryView(repo, this.config.region, this.publicHost);
+  }
+
+  @EcrOperation('CreateRepository', CreateRepositoryRequest)
+  async create(input: CreateRepositoryRequest, ctx: EcrCallContext): Promise<EcrResult> {
+    const tags = checkTags(input.tags);
+    try {
+      // The unique constraint on (registry_id, name) decides between concurrent creators.
+      const row = this.repositories.create({
+        registryId: ctx.registryId,
+        name: input.repositoryName,
+        imageTagMutability: input.imageTagMutability ?? 'MUTABLE',
+        scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false,
+        encryptionType: input.encryptionConfiguration?.encryptionType ?? 'AES256',
+        kmsKey: input.encryptionConfiguration?.kmsKey ?? null,
+        tags,
+      });
+      // `insert` fills in the generated id and created_at from INSERT ... RETURNING.
+      await this.repositories.insert(row);
+      return { repository: this.view(row) };
+    } catch (err) {
+      if (isUniqueViolation(err, 'repositories_registry_name_key')) {
+        throw RepositoryAlreadyExistsException.of(ctx.registryId, input.repositoryName);
+      }
+      throw err;
+    }
+  }
+
+  @EcrOperation('DescribeRepositories', DescribeRepositoriesRequest)
+  async describe(input: DescribeRepositoriesRequest, ctx: EcrCallContext): Promise<EcrResult> {
+    if (input.repositoryNames) {
+      // As in ECR: pagination applies only when listing the whole registry.
+      if (input.maxResults !== undefined) {
+        throw InvalidParameterException.constraint(
+          'maxResults',
+          'cannot be used together with repositoryNames',
+        );
+      }
+      if (input.nextToken !== undefined) {
+        throw InvalidParameterException.constraint(
+          'nextToken',
+          'cannot be used together with repositoryNames',
+        );
+      }
+      const names = [...new Set(input.repositoryNames)];
+      const rows = await this.repositories
+        .createQueryBuilder('r')
+        .where('r.registry_id = :registryId AND r.name IN (:...names)', {
+          registryId: ctx.registryId,
+          names,
+        })
+        .getMany();
+      const byName = new Map(rows.map((r) => [r.name, r]));
+      const missing = names.find((n) => !byName.has(n));
+      if (missing) throw RepositoryNotFoundException.of(ctx.registryId, missing);
+      return { repositories: names.map((n) => this.view(byName.get(n)!)) };
+    }
+
+    const limit = input.maxResults ?? DEFAULT_PAGE_SIZE;
+    const query = this.repositories
+      .createQueryBuilder('r')
+      .where('r.registry_id = :registryId', { registryId: ctx.registryId })
+      .orderBy('r.name', 'ASC')
+      .limit(limit + 1);
+    if (input.nextToken !== undefined) {
+      query.andWhere('r.name > :after', { after: decodeToken(input.nextToken).after });
+    }
+    const rows = await query.getMany();
+    const page = rows.slice(0, limit);
+    const result: EcrResult = { repositories: page.map((r) => this.view(r)) };
+    if (rows.length > limit) result.nextToken = encodeToken({ after: page[page.length - 1].name });
+    return result;
+  }
+
+  @EcrOperation('DeleteRepository', DeleteRepositoryRequest)
+  async delete(input: DeleteRepositoryRequest, ctx: EcrCallContext): Promise<EcrResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const repo = await manager
+        .getRepository(RepositoryEntity)
+        .createQueryBuilder('r')
+        .setLock('pessimistic_write')
+        .where('r.registry_id = :registryId AND r.name = :name', {
+          registryId: ctx.registryId,
+          name: input.repositoryName,
+        })
+        .getOne();
+      if (!repo) throw RepositoryNotFoundException.of(ctx.registryId, input.repositoryName);
+      // Everything the repository holds goes with it (foreign keys ON DELETE CASCADE).
+      await manager.getRepository(RepositoryEntity).delete({ id: repo.id });
+      return { repository: this.view(repo) };
+    });
+  }
+}
