@@ -1,4 +1,8 @@
 import { CreateRepositories1764403200000 } from './1764403200000-CreateRepositories';
+import { CreateUploadsAndLayers1764406800000 } from './1764406800000-CreateUploadsAndLayers';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
-export const ALL_MIGRATIONS = [CreateRepositories1764403200000];
+export const ALL_MIGRATIONS = [
+  CreateRepositories1764403200000,
+  CreateUploadsAndLayers1764406800000,
+];

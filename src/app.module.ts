@@ -6,7 +6,11 @@ import { EcrModule } from './ecr/ecr.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { RequestLogMiddleware } from './logging/request-log.middleware';
+import { CryptoModule } from './crypto/crypto.module';
+import { LayersModule } from './layers/layers.module';
 import { RepositoriesModule } from './repositories/repositories.module';
+import { StorageModule } from './storage/storage.module';
+import { UploadsModule } from './uploads/uploads.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -19,7 +23,11 @@ export class AppModule implements NestModule {
         LoggingModule,
         DatabaseModule,
         HealthModule,
+        CryptoModule,
+        StorageModule,
         RepositoriesModule,
+        LayersModule,
+        UploadsModule,
         EcrModule,
       ],
     };

@@ -215,147 +215,151 @@ describe('Repositories API through @aws-sdk/client-ecr', () => {
     const required = (member: string): string =>
       `Invalid parameter at '${member}' failed to satisfy constraint: 'Member must not be null'`;
 
-    const create = (input: Partial<CreateRepositoryCommandInput>) =>
-      new CreateRepositoryCommand(input as CreateRepositoryCommandInput);
-    const describeR = (input: DescribeRepositoriesCommandInput) =>
-      new DescribeRepositoriesCommand(input);
-    const del = (input: Partial<DeleteRepositoryCommandInput>) =>
-      new DeleteRepositoryCommand(input as DeleteRepositoryCommandInput);
+    type Call = (c: ECRClient) => Promise<unknown>;
+    const create =
+      (input: Partial<CreateRepositoryCommandInput>): Call =>
+      (c) =>
+        c.send(new CreateRepositoryCommand(input as CreateRepositoryCommandInput));
+    const describeR =
+      (input: DescribeRepositoriesCommandInput): Call =>
+      (c) =>
+        c.send(new DescribeRepositoriesCommand(input));
+    const del =
+      (input: Partial<DeleteRepositoryCommandInput>): Call =>
+      (c) =>
+        c.send(new DeleteRepositoryCommand(input as DeleteRepositoryCommandInput));
 
-    const cases: [string, () => Parameters<ECRClient['send']>[0], string][] = [
+    const cases: [string, Call, string][] = [
       [
         'CreateRepository registryId pattern',
-        () => create({ registryId: '12345', repositoryName: 'ok' }),
+        create({ registryId: '12345', repositoryName: 'ok' }),
         pattern('registryId', '[0-9]{12}'),
       ],
-      ['CreateRepository repositoryName required', () => create({}), required('repositoryName')],
+      ['CreateRepository repositoryName required', create({}), required('repositoryName')],
       [
         'CreateRepository repositoryName min length',
-        () => create({ repositoryName: 'a' }),
+        create({ repositoryName: 'a' }),
         minLength('repositoryName', 2),
       ],
       [
         'CreateRepository repositoryName max length',
-        () => create({ repositoryName: 'a'.repeat(257) }),
+        create({ repositoryName: 'a'.repeat(257) }),
         maxLength('repositoryName', 256),
       ],
       [
         'CreateRepository repositoryName pattern',
-        () => create({ repositoryName: 'Upper/Case' }),
+        create({ repositoryName: 'Upper/Case' }),
         pattern('repositoryName', NAME_PATTERN),
       ],
       [
         'CreateRepository repositoryName pattern (trailing slash)',
-        () => create({ repositoryName: 'abc/' }),
+        create({ repositoryName: 'abc/' }),
         pattern('repositoryName', NAME_PATTERN),
       ],
       [
         'CreateRepository imageTagMutability enum',
-        () => create({ repositoryName: 'ok', imageTagMutability: 'SOMETIMES' as 'MUTABLE' }),
+        create({ repositoryName: 'ok', imageTagMutability: 'SOMETIMES' as 'MUTABLE' }),
         "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'must satisfy enum value set: [MUTABLE, IMMUTABLE]'",
       ],
       [
         'CreateRepository encryptionType required',
-        () => create({ repositoryName: 'ok', encryptionConfiguration: {} as never }),
+        create({ repositoryName: 'ok', encryptionConfiguration: {} as never }),
         required('encryptionConfiguration.encryptionType'),
       ],
       [
         'CreateRepository encryptionType enum',
-        () =>
-          create({
-            repositoryName: 'ok',
-            encryptionConfiguration: { encryptionType: 'ROT13' as 'KMS' },
-          }),
+        create({
+          repositoryName: 'ok',
+          encryptionConfiguration: { encryptionType: 'ROT13' as 'KMS' },
+        }),
         "Invalid parameter at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: 'must satisfy enum value set: [AES256, KMS, KMS_DSSE]'",
       ],
       [
         'CreateRepository kmsKey min length',
-        () =>
-          create({
-            repositoryName: 'ok',
-            encryptionConfiguration: { encryptionType: 'KMS', kmsKey: '' },
-          }),
+        create({
+          repositoryName: 'ok',
+          encryptionConfiguration: { encryptionType: 'KMS', kmsKey: '' },
+        }),
         minLength('encryptionConfiguration.kmsKey', 1),
       ],
       [
         'CreateRepository kmsKey max length',
-        () =>
-          create({
-            repositoryName: 'ok',
-            encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'k'.repeat(2049) },
-          }),
+        create({
+          repositoryName: 'ok',
+          encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'k'.repeat(2049) },
+        }),
         maxLength('encryptionConfiguration.kmsKey', 2048),
       ],
       [
         'CreateRepository tag Key required',
-        () => create({ repositoryName: 'ok', tags: [{ Value: 'v' }] }),
+        create({ repositoryName: 'ok', tags: [{ Value: 'v' } as never] }),
         required('tags.0.Key'),
       ],
       [
         'DescribeRepositories registryId pattern',
-        () => describeR({ registryId: 'abcdefghijkl' }),
+        describeR({ registryId: 'abcdefghijkl' }),
         pattern('registryId', '[0-9]{12}'),
       ],
       [
         'DescribeRepositories repositoryNames min size',
-        () => describeR({ repositoryNames: [] }),
+        describeR({ repositoryNames: [] }),
         minLength('repositoryNames', 1),
       ],
       [
         'DescribeRepositories repositoryNames max size',
-        () => describeR({ repositoryNames: Array.from({ length: 101 }, (_, i) => `r${i}`) }),
+        describeR({ repositoryNames: Array.from({ length: 101 }, (_, i) => `r${i}`) }),
         maxLength('repositoryNames', 100),
       ],
       [
         'DescribeRepositories repositoryNames member min length',
-        () => describeR({ repositoryNames: ['a'] }),
+        describeR({ repositoryNames: ['a'] }),
         minLength('repositoryNames', 2),
       ],
       [
         'DescribeRepositories repositoryNames member max length',
-        () => describeR({ repositoryNames: ['a'.repeat(257)] }),
+        describeR({ repositoryNames: ['a'.repeat(257)] }),
         maxLength('repositoryNames', 256),
       ],
       [
         'DescribeRepositories repositoryNames member pattern',
-        () => describeR({ repositoryNames: ['-bad'] }),
+        describeR({ repositoryNames: ['-bad'] }),
         pattern('repositoryNames', NAME_PATTERN),
       ],
       [
         'DescribeRepositories maxResults min',
-        () => describeR({ maxResults: 0 }),
+        describeR({ maxResults: 0 }),
         "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value greater than or equal to 1'",
       ],
       [
         'DescribeRepositories maxResults max',
-        () => describeR({ maxResults: 1001 }),
+        describeR({ maxResults: 1001 }),
         "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000'",
       ],
       [
         'DeleteRepository registryId pattern',
-        () => del({ registryId: '1234567890123', repositoryName: 'ok' }),
+        del({ registryId: '1234567890123', repositoryName: 'ok' }),
         pattern('registryId', '[0-9]{12}'),
       ],
-      ['DeleteRepository repositoryName required', () => del({}), required('repositoryName')],
+      ['DeleteRepository repositoryName required', del({}), required('repositoryName')],
       [
         'DeleteRepository repositoryName min length',
-        () => del({ repositoryName: 'x' }),
+        del({ repositoryName: 'x' }),
         minLength('repositoryName', 2),
       ],
       [
         'DeleteRepository repositoryName max length',
-        () => del({ repositoryName: 'x'.repeat(300) }),
+        del({ repositoryName: 'x'.repeat(300) }),
         maxLength('repositoryName', 256),
       ],
       [
         'DeleteRepository repositoryName pattern',
-        () => del({ repositoryName: 'a..b' }),
+        del({ repositoryName: 'a..b' }),
         pattern('repositoryName', NAME_PATTERN),
       ],
     ];
 
-    it.each(cases)('%s', async (_label, command, message) => {
-      const err = await errorOf(ecr.send(command()));
+    it.each(cases)('%s', async (_label, call, message) => {
+      const err = await errorOf(call(ecr));
       expect(err.name).toBe('InvalidParameterException');
       expect(err.$metadata.httpStatusCode).toBe(400);
       expect(err.message).toBe(message);

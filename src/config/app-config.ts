@@ -12,8 +12,13 @@ import {
 } from 'class-validator';
 import * as path from 'node:path';
 
+export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
+export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const DURATION = /^\d+(s|m|h|d)?$/;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -71,6 +76,37 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   DATABASE_POOL_SIZE: number = 20;
+
+  @IsOptional()
+  @IsIn(BLOB_STORE_DRIVERS)
+  BLOB_STORE: BlobStoreDriver = 'filesystem';
+
+  @IsOptional()
+  @IsString()
+  BLOB_DIR?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MAX_LAYER_SIZE: number = 52_000 * 1024 * 1024;
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 3600, 90s, 30m, 24h or 7d' })
+  UPLOAD_TTL: string = '24h';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 3600, 90s, 30m, 24h or 7d' })
+  UPLOAD_PURGE_INTERVAL: string = '5m';
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `3600`, `90s`, `30m`, `24h`, `7d` in seconds. */
+export function parseDurationSeconds(value: string): number {
+  const match = /^(\d+)(s|m|h|d)?$/.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  return Number(match[1]) * UNIT_SECONDS[match[2] ?? 's'];
 }
 
 export interface AppConfig {
@@ -86,6 +122,12 @@ export interface AppConfig {
   publicUrl: string;
   logLevel: LogLevel;
   databasePoolSize: number;
+  blobStore: BlobStoreDriver;
+  /** Where the filesystem driver keeps bytes; shared by every instance of a deployment. */
+  blobDir: string;
+  maxLayerSize: number;
+  uploadTtlSeconds: number;
+  uploadPurgeIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -102,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  for (const key of ['DATABASE_URL', 'PUBLIC_URL']) {
+  for (const key of ['DATABASE_URL', 'PUBLIC_URL', 'BLOB_DIR']) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -116,18 +158,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ),
     );
   }
+  const dataDir = path.resolve(vars.DATA_DIR);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   return {
     port: vars.PORT,
     host: vars.HOST,
     databaseUrl: vars.DATABASE_URL,
-    dataDir: path.resolve(vars.DATA_DIR),
+    dataDir,
     embeddedPgPort: vars.EMBEDDED_PG_PORT,
     registryId: vars.REGISTRY_ID,
     region: vars.AWS_REGION,
     publicUrl,
     logLevel: vars.LOG_LEVEL,
     databasePoolSize: vars.DATABASE_POOL_SIZE,
+    blobStore: vars.BLOB_STORE,
+    blobDir: vars.BLOB_DIR ? path.resolve(vars.BLOB_DIR) : path.join(dataDir, 'blobs'),
+    maxLayerSize: vars.MAX_LAYER_SIZE,
+    uploadTtlSeconds: parseDurationSeconds(vars.UPLOAD_TTL),
+    uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
   };
 }
 

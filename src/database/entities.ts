@@ -1,4 +1,16 @@
+import { BlobEntity } from '../layers/entities/blob.entity';
+import { LayerEntity } from '../layers/entities/layer.entity';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
+import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
+import { StorageObjectEntity } from '../storage/entities/storage-object.entity';
+import { UploadEntity } from '../uploads/entities/upload.entity';
 
 /** Every TypeORM entity of the service. */
-export const ALL_ENTITIES = [RepositoryEntity];
+export const ALL_ENTITIES = [
+  RepositoryEntity,
+  StorageObjectEntity,
+  BlobChunkEntity,
+  UploadEntity,
+  BlobEntity,
+  LayerEntity,
+];

@@ -15,6 +15,7 @@ import {
 } from './repositories.errors';
 import { repositoryView } from './repository-view';
 import { checkTags } from './tags';
+import { StorageGcService } from '../storage/storage-gc.service';
 
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -48,6 +49,7 @@ export class RepositoriesService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly gc: StorageGcService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.repositories = dataSource.getRepository(RepositoryEntity);
@@ -152,7 +154,7 @@ export class RepositoriesService {
 
   @EcrOperation('DeleteRepository', DeleteRepositoryRequest)
   async delete(input: DeleteRepositoryRequest, ctx: EcrCallContext): Promise<EcrResult> {
-    return this.dataSource.transaction(async (manager) => {
+    const deleted = await this.dataSource.transaction(async (manager) => {
       const repo = await manager
         .getRepository(RepositoryEntity)
         .createQueryBuilder('r')
@@ -165,7 +167,10 @@ export class RepositoriesService {
       if (!repo) throw RepositoryNotFoundException.of(ctx.registryId, input.repositoryName);
       // Everything the repository holds goes with it (foreign keys ON DELETE CASCADE).
       await manager.getRepository(RepositoryEntity).delete({ id: repo.id });
-      return { repository: this.view(repo) };
+      return repo;
     });
+    // The bytes of its uploads in progress are no longer referenced.
+    this.gc.collectSoon();
+    return { repository: this.view(deleted) };
   }
 }

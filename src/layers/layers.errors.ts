@@ -1,0 +1,25 @@
+import { RegistryException } from '../common/errors/registry-exception';
+
+export class LayerAlreadyExistsException extends RegistryException {
+  override readonly name = 'LayerAlreadyExistsException';
+
+  static of(
+    registryId: string,
+    repositoryName: string,
+    layerDigest: string,
+  ): LayerAlreadyExistsException {
+    return new LayerAlreadyExistsException(
+      `The image layer '${layerDigest}' already exists in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
+    );
+  }
+}
+
+export class InvalidLayerException extends RegistryException {
+  override readonly name = 'InvalidLayerException';
+
+  static digestMismatch(): InvalidLayerException {
+    return new InvalidLayerException(
+      'None of the provided layer digests match the calculated layer digest',
+    );
+  }
+}

@@ -1,0 +1,91 @@
+import {
+  BlobMember,
+  IntegerMember,
+  Length,
+  ListMember,
+  Optional,
+  Pattern,
+  Range,
+  Required,
+  StringMember,
+} from '../../common/validation/ecr-constraints';
+import {
+  REGISTRY_ID_PATTERN,
+  REPOSITORY_NAME_PATTERN,
+} from '../../repositories/dto/repository-name';
+
+export const UPLOAD_ID_PATTERN =
+  '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+export const LAYER_DIGEST_PATTERN = '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+';
+
+export class InitiateLayerUploadRequest {
+  @Optional()
+  @StringMember()
+  @Pattern(REGISTRY_ID_PATTERN)
+  registryId?: string;
+
+  @Required()
+  @StringMember()
+  @Length(2, 256)
+  @Pattern(REPOSITORY_NAME_PATTERN)
+  repositoryName!: string;
+}
+
+export class UploadLayerPartRequest {
+  @Optional()
+  @StringMember()
+  @Pattern(REGISTRY_ID_PATTERN)
+  registryId?: string;
+
+  @Required()
+  @StringMember()
+  @Length(2, 256)
+  @Pattern(REPOSITORY_NAME_PATTERN)
+  repositoryName!: string;
+
+  @Required()
+  @StringMember()
+  @Pattern(UPLOAD_ID_PATTERN)
+  uploadId!: string;
+
+  @Required()
+  @IntegerMember()
+  @Range(0, Number.MAX_SAFE_INTEGER)
+  partFirstByte!: number;
+
+  @Required()
+  @IntegerMember()
+  @Range(0, Number.MAX_SAFE_INTEGER)
+  partLastByte!: number;
+
+  /**
+   * Base64 on the wire. Its decoded size (1 byte to 20 MiB) is checked against the upload's
+   * state, so that a bad size is answered `InvalidLayerPartException` with where the upload stands.
+   */
+  @Required()
+  @BlobMember()
+  layerPartBlob!: Buffer;
+}
+
+export class CompleteLayerUploadRequest {
+  @Optional()
+  @StringMember()
+  @Pattern(REGISTRY_ID_PATTERN)
+  registryId?: string;
+
+  @Required()
+  @StringMember()
+  @Length(2, 256)
+  @Pattern(REPOSITORY_NAME_PATTERN)
+  repositoryName!: string;
+
+  @Required()
+  @StringMember()
+  @Pattern(UPLOAD_ID_PATTERN)
+  uploadId!: string;
+
+  @Required()
+  @ListMember(1, 100, 'string')
+  @Pattern(LAYER_DIGEST_PATTERN, true)
+  layerDigests!: string[];
+}
