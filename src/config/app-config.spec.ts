@@ -1,0 +1,114 @@
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from './app-config';
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 5000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      embeddedPgPort: 54329,
+      registryId: '000000000000',
+      region: 'us-east-1',
+      publicUrl: 'http://localhost:5000',
+      logLevel: 'info',
+      databasePoolSize: 20,
+    });
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+    expect(config.dataDir).toBe(path.resolve('data'));
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgresql://berth:secret@db:5432/berth',
+      DATA_DIR: '/var/lib/berth',
+      EMBEDDED_PG_PORT: '6543',
+      REGISTRY_ID: '123456789012',
+      AWS_REGION: 'eu-west-1',
+      PUBLIC_URL: 'https://registry.example.com',
+      LOG_LEVEL: 'debug',
+      DATABASE_POOL_SIZE: '5',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://berth:secret@db:5432/berth',
+      dataDir: '/var/lib/berth',
+      embeddedPgPort: 6543,
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      publicUrl: 'https://registry.example.com',
+      logLevel: 'debug',
+      databasePoolSize: 5,
+    });
+  });
+
+  it('resolves a relative DATA_DIR against the working directory', () => {
+    expect(loadConfig({ DATA_DIR: 'some/dir' }).dataDir).toBe(path.resolve('some/dir'));
+  });
+
+  it('derives the default PUBLIC_URL from PORT', () => {
+    expect(loadConfig({ PORT: '7000' }).publicUrl).toBe('http://localhost:7000');
+  });
+
+  it('strips trailing slashes from PUBLIC_URL', () => {
+    expect(loadConfig({ PUBLIC_URL: 'http://registry.local:5000/' }).publicUrl).toBe(
+      'http://registry.local:5000',
+    );
+    expect(loadConfig({ PUBLIC_URL: 'https://registry.example.com//' }).publicUrl).toBe(
+      'https://registry.example.com',
+    );
+  });
+
+  it('treats an empty variable as unset', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '', PUBLIC_URL: '', LOG_LEVEL: '' });
+    expect(config.port).toBe(5000);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.publicUrl).toBe('http://localhost:5000');
+    expect(config.logLevel).toBe('info');
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', 'abc'],
+    ['PORT', '-1'],
+    ['EMBEDDED_PG_PORT', '0'],
+    ['EMBEDDED_PG_PORT', 'x'],
+    ['REGISTRY_ID', '123'],
+    ['REGISTRY_ID', '1234567890123'],
+    ['AWS_REGION', 'moon'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['LOG_LEVEL', 'loud'],
+    ['PUBLIC_URL', 'not a url'],
+    ['PUBLIC_URL', 'ftp://registry.example.com'],
+    ['DATABASE_POOL_SIZE', '0'],
+  ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
+    const err = configError({ [name]: value });
+    expect(err.name).toBe('ConfigError');
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0].startsWith(`${name}=${JSON.stringify(value)}: `)).toBe(true);
+    expect(err.message).toContain(name);
+  });
+
+  it('reports every bad variable at once', () => {
+    const err = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REGISTRY_ID: '1' });
+    expect(err.problems.map((p) => p.split('=')[0]).sort()).toEqual([
+      'LOG_LEVEL',
+      'PORT',
+      'REGISTRY_ID',
+    ]);
+  });
+});

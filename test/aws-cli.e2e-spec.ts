@@ -1,0 +1,84 @@
+import { startTestApp, TestApp } from './support/app';
+import { awsCli, AwsCliResult, findAwsCli } from './support/aws-cli';
+
+// The real AWS CLI v2 (botocore) against the server: it reads errors only from the body's
+// `__type`, and dates in epoch seconds. Each call starts a Python process (about a second), so
+// only what the SDK tests cannot show is run here.
+
+interface CliRepository {
+  repositoryArn: string;
+  registryId: string;
+  repositoryName: string;
+  repositoryUri: string;
+  createdAt: string;
+  imageTagMutability: string;
+}
+
+function expectError(result: AwsCliResult, errorName: string, operation: string): void {
+  expect(result.code).not.toBe(0);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toContain(
+    `An error occurred (${errorName}) when calling the ${operation} operation`,
+  );
+}
+
+describe('the AWS CLI v2 against Berth', () => {
+  let t: TestApp;
+  const ecr = (...args: string[]): Promise<AwsCliResult> => awsCli(t.url, ['ecr', ...args]);
+
+  beforeAll(async () => {
+    findAwsCli(); // fails here, with how to install it, when the CLI is missing
+    t = await startTestApp({ REGISTRY_ID: '123456789012' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('creates, lists, refuses duplicates, missing and invalid names, and deletes', async () => {
+    const before = Date.now();
+    const created = await ecr('create-repository', '--repository-name', 'cli/demo');
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const repo = (created.json as { repository: CliRepository }).repository;
+    expect(repo).toMatchObject({
+      repositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/cli/demo',
+      registryId: '123456789012',
+      repositoryName: 'cli/demo',
+      repositoryUri: `${new URL(t.url).host}/cli/demo`,
+      imageTagMutability: 'MUTABLE',
+    });
+    // The CLI turns the epoch seconds on the wire back into a timestamp.
+    const createdAt = Date.parse(repo.createdAt);
+    expect(createdAt).toBeGreaterThanOrEqual(before - 5000);
+    expect(createdAt).toBeLessThanOrEqual(Date.now() + 5000);
+
+    // Independent calls run side by side to keep the CLI's start-up cost down.
+    const [listed, missing, duplicate, invalid] = await Promise.all([
+      ecr('describe-repositories'),
+      ecr('describe-repositories', '--repository-names', 'missing-one'),
+      ecr('create-repository', '--repository-name', 'cli/demo'),
+      ecr('create-repository', '--repository-name', 'Bad_Name'),
+    ]);
+
+    expect(listed.code).toBe(0);
+    const repositories = (listed.json as { repositories: CliRepository[] }).repositories;
+    expect(repositories.map((r) => r.repositoryName)).toEqual(['cli/demo']);
+    expect(repositories[0].repositoryArn).toBe(repo.repositoryArn);
+
+    expectError(missing, 'RepositoryNotFoundException', 'DescribeRepositories');
+    expect(missing.stderr).toContain(
+      "The repository with name 'missing-one' does not exist in the registry with id '123456789012'",
+    );
+    expectError(duplicate, 'RepositoryAlreadyExistsException', 'CreateRepository');
+    expectError(invalid, 'InvalidParameterException', 'CreateRepository');
+    expect(invalid.stderr).toContain("Invalid parameter at 'repositoryName'");
+
+    const deleted = await ecr('delete-repository', '--repository-name', 'cli/demo');
+    expect(deleted.code).toBe(0);
+    expect((deleted.json as { repository: CliRepository }).repository.repositoryName).toBe(
+      'cli/demo',
+    );
+    const gone = await ecr('describe-repositories', '--repository-names', 'cli/demo');
+    expectError(gone, 'RepositoryNotFoundException', 'DescribeRepositories');
+  });
+});
