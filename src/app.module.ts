@@ -11,6 +11,9 @@ import { LayersModule } from './layers/layers.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { StorageModule } from './storage/storage.module';
 import { UploadsModule } from './uploads/uploads.module';
+import { DownloadsModule } from './downloads/downloads.module';
+import { ImagesModule } from './images/images.module';
+import { TokensModule } from './tokens/tokens.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -28,6 +31,9 @@ export class AppModule implements NestModule {
         RepositoriesModule,
         LayersModule,
         UploadsModule,
+        ImagesModule,
+        DownloadsModule,
+        TokensModule,
         EcrModule,
       ],
     };

@@ -6,6 +6,7 @@ import {
   IsString,
   IsUrl,
   Matches,
+  MinLength,
   Max,
   Min,
   validateSync,
@@ -98,6 +99,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 3600, 90s, 30m, 24h or 7d' })
   UPLOAD_PURGE_INTERVAL: string = '5m';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters long' })
+  SIGNING_KEY?: string;
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -128,6 +134,8 @@ export interface AppConfig {
   maxLayerSize: number;
   uploadTtlSeconds: number;
   uploadPurgeIntervalSeconds: number;
+  /** Key of download URL and token signatures; unset: generated once into the database. */
+  signingKey?: string;
 }
 
 export class ConfigError extends Error {
@@ -144,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  for (const key of ['DATABASE_URL', 'PUBLIC_URL', 'BLOB_DIR']) {
+  for (const key of ['DATABASE_URL', 'PUBLIC_URL', 'BLOB_DIR', 'SIGNING_KEY']) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -176,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxLayerSize: vars.MAX_LAYER_SIZE,
     uploadTtlSeconds: parseDurationSeconds(vars.UPLOAD_TTL),
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
+    signingKey: vars.SIGNING_KEY,
   };
 }
 

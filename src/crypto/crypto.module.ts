@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { initSha256Engine, Sha256Engine } from './sha256-state';
+import { SigningKeyService } from './signing-key.service';
 
 export const SHA256_ENGINE = Symbol('SHA256_ENGINE');
 
-/** Digest arithmetic: the resumable SHA-256 engine, resolved once at start-up. */
+/** Digest arithmetic (the resumable SHA-256 engine) and the HMAC signing of URLs and tokens. */
 @Global()
 @Module({
   providers: [
@@ -11,7 +12,8 @@ export const SHA256_ENGINE = Symbol('SHA256_ENGINE');
       provide: SHA256_ENGINE,
       useFactory: (): Promise<Sha256Engine> => initSha256Engine(),
     },
+    SigningKeyService,
   ],
-  exports: [SHA256_ENGINE],
+  exports: [SHA256_ENGINE, SigningKeyService],
 })
 export class CryptoModule {}

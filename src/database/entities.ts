@@ -1,4 +1,6 @@
 import { BlobEntity } from '../layers/entities/blob.entity';
+import { ImageTagEntity } from '../images/entities/image-tag.entity';
+import { ImageEntity } from '../images/entities/image.entity';
 import { LayerEntity } from '../layers/entities/layer.entity';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
@@ -13,4 +15,6 @@ export const ALL_ENTITIES = [
   UploadEntity,
   BlobEntity,
   LayerEntity,
+  ImageEntity,
+  ImageTagEntity,
 ];

@@ -23,3 +23,11 @@ export class InvalidLayerException extends RegistryException {
     );
   }
 }
+
+export class LayersNotFoundException extends RegistryException {
+  override readonly name = 'LayersNotFoundException';
+}
+
+export class LayerInaccessibleException extends RegistryException {
+  override readonly name = 'LayerInaccessibleException';
+}

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import { isUniqueViolation } from '../common/database-errors';
+import { decodePageToken, encodePageToken } from '../common/page-token';
 import { InvalidParameterException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EcrOperation } from '../ecr/ecr-operation.decorator';
@@ -11,6 +12,7 @@ import { DescribeRepositoriesRequest } from './dto/describe-repositories.request
 import { RepositoryEntity } from './entities/repository.entity';
 import {
   RepositoryAlreadyExistsException,
+  RepositoryNotEmptyException,
   RepositoryNotFoundException,
 } from './repositories.errors';
 import { repositoryView } from './repository-view';
@@ -18,29 +20,6 @@ import { checkTags } from './tags';
 import { StorageGcService } from '../storage/storage-gc.service';
 
 const DEFAULT_PAGE_SIZE = 100;
-
-interface PageToken {
-  after: string;
-}
-
-function encodeToken(token: PageToken): string {
-  return Buffer.from(JSON.stringify(token)).toString('base64url');
-}
-
-function decodeToken(raw: string): PageToken {
-  try {
-    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
-    if (parsed && typeof parsed === 'object' && typeof (parsed as PageToken).after === 'string') {
-      return parsed as PageToken;
-    }
-  } catch {
-    // fall through: any token we did not issue is a client error
-  }
-  throw InvalidParameterException.constraint(
-    'nextToken',
-    'must be a token returned by a previous call',
-  );
-}
 
 @Injectable()
 export class RepositoriesService {
@@ -143,12 +122,15 @@ export class RepositoriesService {
       .orderBy('r.name', 'ASC')
       .limit(limit + 1);
     if (input.nextToken !== undefined) {
-      query.andWhere('r.name > :after', { after: decodeToken(input.nextToken).after });
+      query.andWhere('r.name > :after', {
+        after: String(decodePageToken(input.nextToken, ['after'] as const).after),
+      });
     }
     const rows = await query.getMany();
     const page = rows.slice(0, limit);
     const result: EcrResult = { repositories: page.map((r) => this.view(r)) };
-    if (rows.length > limit) result.nextToken = encodeToken({ after: page[page.length - 1].name });
+    if (rows.length > limit)
+      result.nextToken = encodePageToken({ after: page[page.length - 1].name });
     return result;
   }
 
@@ -165,6 +147,14 @@ export class RepositoriesService {
         })
         .getOne();
       if (!repo) throw RepositoryNotFoundException.of(ctx.registryId, input.repositoryName);
+      if (!input.force) {
+        // The row lock above keeps a PutImage (which holds the row FOR SHARE) from slipping in.
+        const images = await manager.query<unknown[]>(
+          'SELECT 1 FROM images WHERE repository_id = $1 LIMIT 1',
+          [repo.id],
+        );
+        if (images.length > 0) throw RepositoryNotEmptyException.of(ctx.registryId, repo.name);
+      }
       // Everything the repository holds goes with it (foreign keys ON DELETE CASCADE).
       await manager.getRepository(RepositoryEntity).delete({ id: repo.id });
       return repo;

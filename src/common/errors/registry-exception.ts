@@ -40,3 +40,8 @@ export class ServerException extends RegistryException {
 export class LimitExceededException extends RegistryException {
   override readonly name = 'LimitExceededException';
 }
+
+/** The caller may not do this (HTTP 403 on the ECR API). */
+export class AccessDeniedException extends RegistryException {
+  override readonly name = 'AccessDeniedException';
+}

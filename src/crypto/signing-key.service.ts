@@ -1,0 +1,51 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+const SECRET_NAME = 'signing-key';
+
+/**
+ * HMAC-SHA256 signatures for what Berth hands out and must recognise later on any instance:
+ * download URLs and registry tokens. The key is `SIGNING_KEY` when configured; otherwise one is
+ * generated once into the database, so every instance of a deployment shares it.
+ */
+@Injectable()
+export class SigningKeyService implements OnModuleInit {
+  private key?: Buffer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.signingKey) {
+      this.key = Buffer.from(this.config.signingKey, 'utf8');
+      return;
+    }
+    // Of instances starting together, the first insert wins and everyone reads that one.
+    await this.dataSource.query(
+      'INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
+      [SECRET_NAME, randomBytes(32)],
+    );
+    const rows = await this.dataSource.query<{ value: Buffer }[]>(
+      'SELECT value FROM service_secrets WHERE name = $1',
+      [SECRET_NAME],
+    );
+    this.key = rows[0].value;
+  }
+
+  /** base64url HMAC of `purpose` and `message`; the purpose keeps signatures of one use from another. */
+  sign(purpose: string, message: string): string {
+    if (!this.key) throw new Error('the signing key is not loaded yet');
+    return createHmac('sha256', this.key).update(`${purpose}\n${message}`).digest('base64url');
+  }
+
+  /** Constant-time check of a signature made by `sign`. */
+  verify(purpose: string, message: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(purpose, message), 'utf8');
+    const given = Buffer.from(signature, 'utf8');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

@@ -1,0 +1,84 @@
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { RegistryException } from '../common/errors/registry-exception';
+import { ROOT_LOGGER } from '../logging/logger';
+import { RequestLogLocals } from '../logging/request-log.middleware';
+import { DownloadsService } from './downloads.service';
+
+/**
+ * Serves layer bytes behind signed URLs, on any instance: `Content-Length`, the digest as a strong
+ * `ETag`, and single `Range` requests (206 / 416). A refused URL is a 403 with a clear message.
+ */
+@Controller('layers')
+export class DownloadsController {
+  constructor(
+    private readonly downloads: DownloadsService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Get('download')
+  async download(
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const locals = res.locals as RequestLogLocals;
+    locals.operation = 'LayerDownload';
+    let content;
+    try {
+      content = await this.downloads.open(query);
+    } catch (err) {
+      if (err instanceof RegistryException) {
+        locals.errorName = err.name;
+        const status = err.name === 'AccessDeniedException' ? 403 : 404;
+        res.status(status).json({ __type: err.name, message: err.message });
+        return;
+      }
+      throw err;
+    }
+    const etag = `"${content.digest}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Docker-Content-Digest', content.digest);
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Cache-Control', 'private, max-age=3600, immutable');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    let start = 0;
+    let end = content.size - 1;
+    const range = req.headers.range;
+    if (range !== undefined) {
+      const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+      const [s, e] = match ? [match[1], match[2]] : ['', ''];
+      if (match && s !== '') {
+        start = Number(s);
+        end = e === '' ? content.size - 1 : Math.min(Number(e), content.size - 1);
+      } else if (match && e !== '') {
+        start = Math.max(content.size - Number(e), 0);
+      }
+      if (!match || (s === '' && e === '') || start > end || start >= content.size) {
+        res.status(416).setHeader('Content-Range', `bytes */${content.size}`).end();
+        return;
+      }
+      res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${content.size}`);
+    } else {
+      res.status(200);
+    }
+    res.setHeader('Content-Length', end - start + 1);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    try {
+      await pipeline(content.open(start, end), res);
+    } catch (err) {
+      // Headers are gone already: the client sees a short body; the cause goes to the log.
+      this.logger.error({ requestId: locals.requestId, err }, 'layer download failed');
+      res.destroy();
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import {
+  IntegerMember,
+  Length,
+  ListMember,
+  Nested,
+  OneOf,
+  Optional,
+  Pattern,
+  Range,
+  Required,
+  StringMember,
+} from '../../common/validation/ecr-constraints';
+import {
+  REGISTRY_ID_PATTERN,
+  REPOSITORY_NAME_PATTERN,
+} from '../../repositories/dto/repository-name';
+
+/** Real ECR enforces this tag pattern on PutImage (it answers it in InvalidParameterException). */
+export const IMAGE_TAG_PATTERN = '[a-zA-Z0-9-_.]+';
+export const TAG_STATUS = ['TAGGED', 'UNTAGGED', 'ANY'] as const;
+export const IMAGE_STATUS = ['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY'] as const;
+
+abstract class RepositoryScoped {
+  @Optional()
+  @StringMember()
+  @Pattern(REGISTRY_ID_PATTERN)
+  registryId?: string;
+
+  @Required()
+  @StringMember()
+  @Length(2, 256)
+  @Pattern(REPOSITORY_NAME_PATTERN)
+  repositoryName!: string;
+}
+
+/** An image id; malformed ids are answered in `failures`, as ECR does, not refused. */
+export class ImageIdentifierInput {
+  @Optional()
+  @StringMember()
+  imageDigest?: string;
+
+  @Optional()
+  @StringMember()
+  imageTag?: string;
+}
+
+export class PutImageRequest extends RepositoryScoped {
+  @Required()
+  @StringMember()
+  @Length(1, 4194304)
+  imageManifest!: string;
+
+  @Optional()
+  @StringMember()
+  imageManifestMediaType?: string;
+
+  @Optional()
+  @StringMember()
+  @Length(1, 300)
+  @Pattern(IMAGE_TAG_PATTERN)
+  imageTag?: string;
+
+  @Optional()
+  @StringMember()
+  imageDigest?: string;
+}
+
+export class BatchGetImageRequest extends RepositoryScoped {
+  @Required()
+  @ListMember(1, 100, 'object')
+  @Nested(() => ImageIdentifierInput, true)
+  imageIds!: ImageIdentifierInput[];
+
+  @Optional()
+  @ListMember(1, 100, 'string')
+  acceptedMediaTypes?: string[];
+}
+
+export class ImagesFilterInput {
+  @Optional()
+  @StringMember()
+  @OneOf(TAG_STATUS)
+  tagStatus?: (typeof TAG_STATUS)[number];
+
+  @Optional()
+  @StringMember()
+  @OneOf(IMAGE_STATUS)
+  imageStatus?: (typeof IMAGE_STATUS)[number];
+}
+
+export class DescribeImagesRequest extends RepositoryScoped {
+  @Optional()
+  @ListMember(1, 100, 'object')
+  @Nested(() => ImageIdentifierInput, true)
+  imageIds?: ImageIdentifierInput[];
+
+  @Optional()
+  @StringMember()
+  nextToken?: string;
+
+  @Optional()
+  @IntegerMember()
+  @Range(1, 1000)
+  maxResults?: number;
+
+  @Optional()
+  @Nested(() => ImagesFilterInput)
+  filter?: ImagesFilterInput;
+}
+
+export class ListImagesRequest extends RepositoryScoped {
+  @Optional()
+  @StringMember()
+  nextToken?: string;
+
+  @Optional()
+  @IntegerMember()
+  @Range(1, 1000)
+  maxResults?: number;
+
+  @Optional()
+  @Nested(() => ImagesFilterInput)
+  filter?: ImagesFilterInput;
+}
+
+export class BatchDeleteImageRequest extends RepositoryScoped {
+  @Required()
+  @ListMember(1, 100, 'object')
+  @Nested(() => ImageIdentifierInput, true)
+  imageIds!: ImageIdentifierInput[];
+}
+
+export class GetDownloadUrlForLayerRequest extends RepositoryScoped {
+  @Required()
+  @StringMember()
+  @Pattern('[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+')
+  layerDigest!: string;
+}
+
+export class GetAuthorizationTokenRequest {
+  @Optional()
+  @ListMember(1, 10, 'string')
+  @Pattern(REGISTRY_ID_PATTERN, true)
+  registryIds?: string[];
+}

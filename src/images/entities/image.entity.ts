@@ -1,0 +1,30 @@
+import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+
+/** An image of a repository: its manifest exactly as pushed, identified by the bytes' digest. */
+@Entity({ name: 'images' })
+@Unique('images_repository_digest_key', ['repositoryId', 'digest'])
+export class ImageEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'repository_id', type: 'bigint' })
+  repositoryId!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  digest!: string;
+
+  @Column({ type: 'bytea' })
+  manifest!: Buffer;
+
+  @Column({ name: 'media_type', type: 'varchar', length: 255 })
+  mediaType!: string;
+
+  @Column({ name: 'artifact_media_type', type: 'varchar', length: 255, nullable: true })
+  artifactMediaType!: string | null;
+
+  @Column({ type: 'bigint', default: 0 })
+  size!: string;
+
+  @Column({ name: 'pushed_at', type: 'timestamptz', default: () => 'now()' })
+  pushedAt!: Date;
+}

@@ -1,0 +1,121 @@
+import { InvalidParameterException } from '../common/errors/registry-exception';
+import { parseDigest } from '../crypto/digest';
+
+export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const MANIFEST_MEDIA_TYPES = [
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+  OCI_MANIFEST,
+  OCI_INDEX,
+];
+
+// Layers that registries never hold (Windows base layers): referenced by URL, not pushed.
+const FOREIGN_LAYER_TYPES = new Set([
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+]);
+
+export interface ParsedManifest {
+  mediaType: string;
+  kind: 'image' | 'index';
+  /** Config and layers that must exist as layers of the repository (images only). */
+  blobs: string[];
+  /** Manifests that must exist as images of the repository (indexes only). */
+  children: string[];
+  artifactMediaType?: string;
+  /** Compressed size of what the image references. */
+  size: number;
+}
+
+interface Descriptor {
+  mediaType?: unknown;
+  digest?: unknown;
+  size?: unknown;
+  urls?: unknown;
+}
+
+const invalid = (constraint: string): InvalidParameterException =>
+  InvalidParameterException.constraint('imageManifest', constraint);
+
+function descriptor(
+  value: unknown,
+  where: string,
+): { digest: string; size: number; mediaType?: string; foreign: boolean } {
+  if (!value || typeof value !== 'object') throw invalid(`${where} must be a descriptor object`);
+  const d = value as Descriptor;
+  const parsed = typeof d.digest === 'string' ? parseDigest(d.digest) : null;
+  if (!parsed) throw invalid(`${where}.digest must be a valid digest`);
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
+    throw invalid(`${where}.size must be a non-negative integer`);
+  }
+  const mediaType = typeof d.mediaType === 'string' ? d.mediaType : undefined;
+  const foreign = mediaType !== undefined && FOREIGN_LAYER_TYPES.has(mediaType);
+  return { digest: parsed.digest, size: d.size, mediaType, foreign };
+}
+
+/**
+ * Reads an image manifest or index as sent. The media type comes from `imageManifestMediaType` or
+ * the manifest's own `mediaType`; when both are given they must agree.
+ */
+export function parseManifest(text: string, declaredMediaType: string | undefined): ParsedManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw InvalidParameterException.constraint('ImageManifest', 'Invalid JSON syntax');
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    throw invalid('must be a JSON object');
+  }
+  const doc = json as Record<string, unknown>;
+  const own = typeof doc.mediaType === 'string' ? doc.mediaType : undefined;
+  if (own && declaredMediaType && own !== declaredMediaType) {
+    throw new InvalidParameterException(
+      `Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'must equal the manifest's mediaType ${own}'`,
+    );
+  }
+  const mediaType = declaredMediaType ?? own;
+  if (!mediaType) {
+    throw new InvalidParameterException(
+      "Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'the media type is missing from the request and from the manifest'",
+    );
+  }
+  if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) {
+    throw new InvalidParameterException(
+      `Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'unsupported media type ${mediaType}; supported: ${MANIFEST_MEDIA_TYPES.join(', ')}'`,
+    );
+  }
+  if (doc.schemaVersion !== 2) throw invalid('schemaVersion must be 2');
+
+  if (mediaType === DOCKER_MANIFEST || mediaType === OCI_MANIFEST) {
+    const config = descriptor(doc.config, 'config');
+    if (!Array.isArray(doc.layers)) throw invalid('layers must be a list');
+    const layers = doc.layers.map((l, i) => descriptor(l, `layers[${i}]`));
+    const artifactType = typeof doc.artifactType === 'string' ? doc.artifactType : undefined;
+    return {
+      mediaType,
+      kind: 'image',
+      blobs: [
+        ...new Set([config.digest, ...layers.filter((l) => !l.foreign).map((l) => l.digest)]),
+      ],
+      children: [],
+      artifactMediaType: artifactType ?? config.mediaType,
+      size: layers.reduce((sum, l) => sum + l.size, 0),
+    };
+  }
+  if (!Array.isArray(doc.manifests)) throw invalid('manifests must be a list');
+  const manifests = doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`));
+  return {
+    mediaType,
+    kind: 'index',
+    blobs: [],
+    children: [...new Set(manifests.map((m) => m.digest))],
+    artifactMediaType: typeof doc.artifactType === 'string' ? doc.artifactType : undefined,
+    size: manifests.reduce((sum, m) => sum + m.size, 0),
+  };
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SigningKeyService } from '../crypto/signing-key.service';
+import { EcrOperation } from '../ecr/ecr-operation.decorator';
+import { GetAuthorizationTokenRequest } from '../images/dto/image-requests';
+
+/** ECR's registry tokens are valid for 12 hours. */
+export const TOKEN_TTL_SECONDS = 12 * 3600;
+const PURPOSE = 'registry-token';
+
+export interface RegistryTokenClaims {
+  registryId: string;
+  /** Epoch seconds. */
+  expires: number;
+}
+
+/**
+ * GetAuthorizationToken: `authorizationToken` is base64 of `AWS:<password>`, where the password is
+ * a signed statement of the registry and the expiry, so any instance can verify it later without
+ * a lookup (it is the password of the registry's Docker API).
+ */
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly signer: SigningKeyService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  issue(claims: RegistryTokenClaims): string {
+    const payload = Buffer.from(
+      JSON.stringify({ r: claims.registryId, e: claims.expires }),
+    ).toString('base64url');
+    return `${payload}.${this.signer.sign(PURPOSE, payload)}`;
+  }
+
+  /** The claims of a password made by `issue`, or undefined when forged, altered or expired. */
+  verify(password: string): RegistryTokenClaims | undefined {
+    const [payload, signature, extra] = password.split('.');
+    if (!payload || !signature || extra !== undefined) return undefined;
+    if (!this.signer.verify(PURPOSE, payload, signature)) return undefined;
+    try {
+      const { r, e } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+        r?: unknown;
+        e?: unknown;
+      };
+      if (typeof r !== 'string' || typeof e !== 'number' || e < Date.now() / 1000) return undefined;
+      return { registryId: r, expires: e };
+    } catch {
+      return undefined;
+    }
+  }
+
+  @EcrOperation('GetAuthorizationToken', GetAuthorizationTokenRequest)
+  async getAuthorizationToken(
+    input: GetAuthorizationTokenRequest,
+    ctx: EcrCallContext,
+  ): Promise<EcrResult> {
+    const expiresMs = Date.now() + TOKEN_TTL_SECONDS * 1000;
+    const registries = [...new Set(input.registryIds ?? [ctx.registryId])];
+    return {
+      authorizationData: registries.map((registryId) => ({
+        authorizationToken: Buffer.from(
+          `AWS:${this.issue({ registryId, expires: Math.floor(expiresMs / 1000) })}`,
+        ).toString('base64'),
+        expiresAt: new Date(expiresMs),
+        proxyEndpoint: this.config.publicUrl,
+      })),
+    };
+  }
+}
