@@ -1,10 +1,12 @@
 import { CreateRepositories1764403200000 } from './1764403200000-CreateRepositories';
 import { CreateUploadsAndLayers1764406800000 } from './1764406800000-CreateUploadsAndLayers';
 import { CreateImages1764410400000 } from './1764410400000-CreateImages';
+import { CreateAccounts1764414000000 } from './1764414000000-CreateAccounts';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
   CreateRepositories1764403200000,
   CreateUploadsAndLayers1764406800000,
   CreateImages1764410400000,
+  CreateAccounts1764414000000,
 ];

@@ -14,6 +14,9 @@ import { UploadsModule } from './uploads/uploads.module';
 import { DownloadsModule } from './downloads/downloads.module';
 import { ImagesModule } from './images/images.module';
 import { TokensModule } from './tokens/tokens.module';
+import { AdminModule } from './admin/admin.module';
+import { AuthModule } from './auth/auth.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -34,7 +37,10 @@ export class AppModule implements NestModule {
         ImagesModule,
         DownloadsModule,
         TokensModule,
+        AuthModule,
         EcrModule,
+        AdminModule,
+        MetricsModule,
       ],
     };
   }

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import 'reflect-metadata';
+import { setupAdminDocs } from './admin/admin-docs';
 import { AppModule } from './app.module';
 import { ProblemJsonFilter } from './common/problem-json.filter';
 import { AppConfig } from './config/app-config';
@@ -21,5 +22,6 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));
+  setupAdminDocs(app);
   return app;
 }

@@ -1,4 +1,5 @@
-import { startTestApp, TestApp } from './support/app';
+import * as path from 'node:path';
+import { startTestApp, TEST_CREDENTIALS, TestApp } from './support/app';
 import { awsCli, AwsCliResult, findAwsCli } from './support/aws-cli';
 
 // The real AWS CLI v2 (botocore) against the server: it reads errors only from the body's
@@ -80,5 +81,54 @@ describe('the AWS CLI v2 against Berth', () => {
     );
     const gone = await ecr('describe-repositories', '--repository-names', 'cli/demo');
     expectError(gone, 'RepositoryNotFoundException', 'DescribeRepositories');
+  });
+
+  it('signs with the right credentials, and is refused with wrong ones', async () => {
+    const [wrongSecret, unknownKey, noSignature] = await Promise.all([
+      awsCli(t.url, ['ecr', 'describe-repositories'], {
+        credentials: {
+          ...TEST_CREDENTIALS,
+          secretAccessKey: 'wrong-secret-000000000000000000000000',
+        },
+      }),
+      awsCli(t.url, ['ecr', 'describe-repositories'], {
+        credentials: { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x'.repeat(40) },
+      }),
+      awsCli(t.url, ['ecr', 'describe-repositories', '--no-sign-request'], {}),
+    ]);
+    expectError(wrongSecret, 'InvalidSignatureException', 'DescribeRepositories');
+    expect(wrongSecret.stderr).toContain(
+      'The request signature we calculated does not match the signature you provided.',
+    );
+    expectError(unknownKey, 'UnrecognizedClientException', 'DescribeRepositories');
+    expect(unknownKey.stderr).toContain('The security token included in the request is invalid.');
+    expectError(noSignature, 'MissingAuthenticationTokenException', 'DescribeRepositories');
+    const right = await ecr('describe-repositories');
+    expect(right.code).toBe(0);
+  });
+
+  it('works with the key generated at first start, through its credentials file', async () => {
+    // No BOOTSTRAP_* (an empty variable is unset): the first key is generated into DATA_DIR.
+    const fresh = await startTestApp({
+      BOOTSTRAP_ACCESS_KEY_ID: '',
+      BOOTSTRAP_SECRET_ACCESS_KEY: '',
+    });
+    try {
+      const result = await awsCli(
+        fresh.url,
+        ['ecr', 'create-repository', '--repository-name', 'first'],
+        {
+          credentials: null,
+          env: { AWS_SHARED_CREDENTIALS_FILE: path.join(fresh.config.dataDir, 'credentials') },
+        },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect((result.json as { repository: CliRepository }).repository.registryId).toBe(
+        fresh.config.registryId,
+      );
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -126,6 +126,20 @@ function processesUsing(dir: string): number[] {
   return pids;
 }
 
+/** The `[default]` key of an AWS shared-credentials file. */
+function readCredentialsFile(file: string): { accessKeyId: string; secretAccessKey: string } {
+  const text = fs.readFileSync(file, 'utf8');
+  const value = (name: string): string => {
+    const match = new RegExp(`^${name}\\s*=\\s*(\\S+)\\s*$`, 'm').exec(text);
+    if (!match) throw new Error(`${file} has no ${name}:\n${text}`);
+    return match[1];
+  };
+  return {
+    accessKeyId: value('aws_access_key_id'),
+    secretAccessKey: value('aws_secret_access_key'),
+  };
+}
+
 function logLines(server: Server): Record<string, unknown>[] {
   return server
     .stdout()
@@ -168,7 +182,17 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
       expect.objectContaining({ msg: 'Berth is serving the ECR API', database: 'embedded' }),
     );
 
-    const ecr = ecrClient(first.url);
+    // No BOOTSTRAP_*: the first key is generated, shown once on stderr and kept in
+    // DATA_DIR/credentials; the master key and the admin token are generated beside it.
+    const credentials = readCredentialsFile(path.join(dataDir, 'credentials'));
+    for (const name of ['credentials', 'master.key', 'admin.token']) {
+      expect(fs.statSync(path.join(dataDir, name)).mode & 0o777).toBe(0o600);
+    }
+    expect(first.stderr()).toContain(`AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey}`);
+    const adminToken = fs.readFileSync(path.join(dataDir, 'admin.token'), 'utf8').trim();
+    expect(first.stderr()).toContain(`Authorization: Bearer ${adminToken}`);
+
+    const ecr = ecrClient(first.url, { credentials: { ...credentials } });
     try {
       const created = await ecr.send(new CreateRepositoryCommand({ repositoryName: 'kept/app' }));
       expect(created.repository?.repositoryName).toBe('kept/app');
@@ -189,10 +213,16 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     expect(typeof request?.durationMs).toBe('number');
     expect(first.stdout()).not.toContain('Credential=');
     expect(first.stdout()).not.toContain('"repositoryName"');
+    // Neither secret ever reaches the log.
+    expect(first.stdout()).not.toContain(credentials.secretAccessKey);
+    expect(first.stdout()).not.toContain(adminToken);
 
     const second = start(env);
     await waitReady(second);
-    const again = ecrClient(second.url);
+    // Shown once: a restart generates nothing and shows nothing.
+    expect(second.stderr()).not.toContain('AWS_SECRET_ACCESS_KEY');
+    expect(readCredentialsFile(path.join(dataDir, 'credentials'))).toEqual(credentials);
+    const again = ecrClient(second.url, { credentials: { ...credentials } });
     try {
       const out = await again.send(
         new DescribeRepositoriesCommand({ repositoryNames: ['kept/app'] }),

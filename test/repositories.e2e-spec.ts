@@ -9,6 +9,7 @@ import {
   ECRServiceException,
 } from '@aws-sdk/client-ecr';
 import { Client } from 'pg';
+import { createAccount } from './support/accounts';
 import { rawCall, startTestApp, target, TestApp } from './support/app';
 
 const NAME_PATTERN = '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*';
@@ -87,14 +88,39 @@ describe('Repositories API through @aws-sdk/client-ecr', () => {
     );
   });
 
-  it('keeps each registry id its own namespace', async () => {
+  it("keeps each account's registry its own namespace", async () => {
+    // A registry is an account: a second account, with its own key, has its own namespace.
+    const b = await createAccount(t.url, '210987654321');
+    const ecrB = t.client({ credentials: b.credentials });
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'shared-name' }));
-    const other = await ecr.send(
-      new CreateRepositoryCommand({ registryId: '210987654321', repositoryName: 'shared-name' }),
+    const other = await ecrB.send(new CreateRepositoryCommand({ repositoryName: 'shared-name' }));
+    expect(other.repository!.repositoryArn).toBe(
+      'arn:aws:ecr:eu-west-1:210987654321:repository/shared-name',
     );
-    expect(other.repository!.repositoryArn).toContain(':210987654321:');
-    const listed = await ecr.send(new DescribeRepositoriesCommand({ registryId: '210987654321' }));
-    expect(listed.repositories!.map((r) => r.repositoryName)).toEqual(['shared-name']);
+    expect(other.repository!.registryId).toBe('210987654321');
+    const named = await ecrB.send(new DescribeRepositoriesCommand({ registryId: '210987654321' }));
+    expect(named.repositories!.map((r) => r.repositoryName)).toEqual(['shared-name']);
+    const mine = await ecr.send(
+      new DescribeRepositoriesCommand({ repositoryNames: ['shared-name'] }),
+    );
+    expect(mine.repositories![0].registryId).toBe('123456789012');
+  });
+
+  it('answers AccessDeniedException (403) for a call naming another registry', async () => {
+    for (const registryId of ['210987654321', '999999999999']) {
+      const err = await errorOf(
+        ecr.send(new CreateRepositoryCommand({ registryId, repositoryName: 'elsewhere' })),
+      );
+      expect(err.name).toBe('AccessDeniedException');
+      expect(err.$metadata.httpStatusCode).toBe(403);
+      expect(err.message).toBe(
+        `User: arn:aws:iam::123456789012:user/AKIABERTHTEST0000001 is not authorized to perform: ecr:CreateRepository on resource: arn:aws:ecr:eu-west-1:${registryId}:repository/elsewhere because no resource-based policy allows the ecr:CreateRepository action`,
+      );
+    }
+    const listing = await errorOf(
+      ecr.send(new DescribeRepositoriesCommand({ registryId: '210987654321' })),
+    );
+    expect(listing.name).toBe('AccessDeniedException');
   });
 
   it('lets exactly one of 20 concurrent creators of one name win, the rest RepositoryAlreadyExists', async () => {
@@ -130,7 +156,9 @@ describe('Repositories API through @aws-sdk/client-ecr', () => {
   });
 
   it('pages through a registry with maxResults and an opaque nextToken', async () => {
-    const registryId = '555555555555';
+    // An account of its own, so that the listing holds exactly these repositories.
+    const { accountId: registryId, credentials } = await createAccount(t.url, '555555555555');
+    const ecr = t.client({ credentials });
     const names = Array.from({ length: 7 }, (_, i) => `page/repo-${i}`);
     for (const repositoryName of names) {
       await ecr.send(new CreateRepositoryCommand({ registryId, repositoryName }));

@@ -1,7 +1,7 @@
 /** What an ECR operation handler knows of its call, free of any transport detail. */
 export interface EcrCallContext {
   readonly requestId: string;
-  /** The registry the call acts on: the request's `registryId`, or the default registry. */
+  /** The registry the call acts on: the caller's account (the front door refuses any other). */
   readonly registryId: string;
 }
 

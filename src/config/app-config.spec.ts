@@ -103,6 +103,51 @@ describe('loadConfig', () => {
     expect(err.message).toContain(name);
   });
 
+  describe('authentication variables', () => {
+    it('reads MASTER_KEY as 32 bytes, from hex or base64', () => {
+      const key = Buffer.from('0123456789abcdef0123456789abcdef');
+      expect(loadConfig({ MASTER_KEY: key.toString('hex') }).masterKey).toEqual(key);
+      expect(loadConfig({ MASTER_KEY: key.toString('base64') }).masterKey).toEqual(key);
+      expect(loadConfig({}).masterKey).toBeUndefined();
+    });
+
+    it.each([
+      ['MASTER_KEY', 'too-short'],
+      ['MASTER_KEY', 'ab'.repeat(31)],
+      ['ADMIN_TOKEN', 'short'],
+      ['ADMIN_TOKEN', 'has a space in it, which is refused'],
+      ['BOOTSTRAP_ACCOUNT_ID', '12345'],
+      ['AUTH_CLOCK_SKEW', 'soon'],
+    ])('refuses %s=%s, naming the variable', (name, value) => {
+      expect(configError({ [name]: value }).problems[0]).toMatch(new RegExp(`^${name}=`));
+    });
+
+    it('takes the first account from BOOTSTRAP_ACCOUNT_ID, or else REGISTRY_ID', () => {
+      expect(loadConfig({}).bootstrap.accountId).toBe('000000000000');
+      expect(loadConfig({ REGISTRY_ID: '123456789012' }).bootstrap.accountId).toBe('123456789012');
+      expect(
+        loadConfig({ REGISTRY_ID: '123456789012', BOOTSTRAP_ACCOUNT_ID: '210987654321' }).bootstrap
+          .accountId,
+      ).toBe('210987654321');
+    });
+
+    it('needs the bootstrap key id and secret together', () => {
+      const pair = {
+        BOOTSTRAP_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        BOOTSTRAP_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      };
+      expect(loadConfig(pair).bootstrap).toMatchObject({
+        accessKeyId: pair.BOOTSTRAP_ACCESS_KEY_ID,
+        secretAccessKey: pair.BOOTSTRAP_SECRET_ACCESS_KEY,
+      });
+      expect(
+        configError({ BOOTSTRAP_ACCESS_KEY_ID: pair.BOOTSTRAP_ACCESS_KEY_ID }).message,
+      ).toMatch(/must be set together/);
+      expect(loadConfig({ AUTH_CLOCK_SKEW: '5m' }).clockSkewSeconds).toBe(300);
+      expect(loadConfig({}).clockSkewSeconds).toBe(900);
+    });
+  });
+
   it('reports every bad variable at once', () => {
     const err = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REGISTRY_ID: '1' });
     expect(err.problems.map((p) => p.split('=')[0]).sort()).toEqual([

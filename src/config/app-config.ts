@@ -104,6 +104,36 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters long' })
   SIGNING_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,512}$/, {
+    message: 'must be 16 to 512 printable ASCII characters without spaces',
+  })
+  ADMIN_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=?)$/, {
+    message: 'must be 32 bytes written as 64 hex digits or in base64',
+  })
+  MASTER_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^[0-9]{12}$/, { message: 'must be exactly 12 digits' })
+  BOOTSTRAP_ACCOUNT_ID?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Z0-9]{16,128}$/, { message: 'must be 16 to 128 uppercase letters and digits' })
+  BOOTSTRAP_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,128}$/, {
+    message: 'must be 16 to 128 printable ASCII characters without spaces',
+  })
+  BOOTSTRAP_SECRET_ACCESS_KEY?: string;
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 900, 90s, 15m or 1h' })
+  AUTH_CLOCK_SKEW: string = '15m';
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -113,6 +143,20 @@ export function parseDurationSeconds(value: string): number {
   const match = /^(\d+)(s|m|h|d)?$/.exec(value);
   if (!match) throw new Error(`not a duration: ${value}`);
   return Number(match[1]) * UNIT_SECONDS[match[2] ?? 's'];
+}
+
+// Optional variables without a default, which `new EnvironmentVariables()` does not list.
+const AUTH_VARIABLES = [
+  'ADMIN_TOKEN',
+  'MASTER_KEY',
+  'BOOTSTRAP_ACCOUNT_ID',
+  'BOOTSTRAP_ACCESS_KEY_ID',
+  'BOOTSTRAP_SECRET_ACCESS_KEY',
+];
+
+/** 64 hex digits or base64, both 32 bytes (the pattern of `MASTER_KEY` has been checked). */
+export function parseMasterKey(value: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
 }
 
 export interface AppConfig {
@@ -136,6 +180,14 @@ export interface AppConfig {
   uploadPurgeIntervalSeconds: number;
   /** Key of download URL and token signatures; unset: generated once into the database. */
   signingKey?: string;
+  /** Bearer token of the admin API; unset: generated once into `<dataDir>/admin.token`. */
+  adminToken?: string;
+  /** The 32-byte key that encrypts secrets at rest; unset: generated once into `<dataDir>/master.key`. */
+  masterKey?: Buffer;
+  /** The first account and access key, created when the database has no access key. */
+  bootstrap: { accountId: string; accessKeyId?: string; secretAccessKey?: string };
+  /** How far a request's signing time may be from the server's clock. */
+  clockSkewSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -152,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  for (const key of ['DATABASE_URL', 'PUBLIC_URL', 'BLOB_DIR', 'SIGNING_KEY']) {
+  for (const key of ['DATABASE_URL', 'PUBLIC_URL', 'BLOB_DIR', 'SIGNING_KEY', ...AUTH_VARIABLES]) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -165,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           `${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
       ),
     );
+  }
+  if (!vars.BOOTSTRAP_ACCESS_KEY_ID !== !vars.BOOTSTRAP_SECRET_ACCESS_KEY) {
+    throw new ConfigError([
+      'BOOTSTRAP_ACCESS_KEY_ID and BOOTSTRAP_SECRET_ACCESS_KEY must be set together, or neither',
+    ]);
   }
   const dataDir = path.resolve(vars.DATA_DIR);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
@@ -185,6 +242,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadTtlSeconds: parseDurationSeconds(vars.UPLOAD_TTL),
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
     signingKey: vars.SIGNING_KEY,
+    adminToken: vars.ADMIN_TOKEN,
+    masterKey: vars.MASTER_KEY ? parseMasterKey(vars.MASTER_KEY) : undefined,
+    // REGISTRY_ID, the single registry of earlier versions, names the first account by default.
+    bootstrap: {
+      accountId: vars.BOOTSTRAP_ACCOUNT_ID ?? vars.REGISTRY_ID,
+      accessKeyId: vars.BOOTSTRAP_ACCESS_KEY_ID,
+      secretAccessKey: vars.BOOTSTRAP_SECRET_ACCESS_KEY,
+    },
+    clockSkewSeconds: parseDurationSeconds(vars.AUTH_CLOCK_SKEW),
   };
 }
 

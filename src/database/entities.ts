@@ -1,3 +1,5 @@
+import { AccessKeyEntity } from '../auth/entities/access-key.entity';
+import { AccountEntity } from '../auth/entities/account.entity';
 import { BlobEntity } from '../layers/entities/blob.entity';
 import { ImageTagEntity } from '../images/entities/image-tag.entity';
 import { ImageEntity } from '../images/entities/image.entity';
@@ -17,4 +19,6 @@ export const ALL_ENTITIES = [
   LayerEntity,
   ImageEntity,
   ImageTagEntity,
+  AccountEntity,
+  AccessKeyEntity,
 ];

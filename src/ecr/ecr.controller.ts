@@ -1,5 +1,8 @@
 import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { EcrAuthenticator } from '../auth/ecr-authenticator.service';
+import { authorizeRegistry } from '../auth/registry-access';
+import type { SignedRequest } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import { EcrExceptionFilter } from './ecr-exception.filter';
@@ -19,12 +22,29 @@ export const MAX_BODY_BYTES = Math.ceil(MAX_PART_BYTES / 3) * 4 + 4096;
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
 
+/** What SigV4 verification reads of the request: method, path and query as sent, headers. */
+function signedRequestOf(req: Request): SignedRequest {
+  const url = req.originalUrl;
+  const q = url.indexOf('?');
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(q < 0 ? '' : url.slice(q + 1))) {
+    const seen = query[key];
+    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    headers[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { method: req.method, path: q < 0 ? url : url.slice(0, q), query, headers };
+}
+
 /** The ECR API's front door: `POST /` with `X-Amz-Target`, dispatched to the owning module. */
 @Controller()
 @UseFilters(EcrExceptionFilter)
 export class EcrController {
   constructor(
     private readonly operations: EcrOperationsRegistry,
+    private readonly authenticator: EcrAuthenticator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -37,6 +57,21 @@ export class EcrController {
         ? target.slice(TARGET_PREFIX.length)
         : undefined;
     const handler = name ? this.operations.get(name) : undefined;
+    // Only known names: the log's and the metrics' operation is a short, fixed list.
+    if (handler) locals.operation = handler.name;
+
+    // Authentication comes first. Whatever the headers alone refute (no signature, a skewed
+    // clock, an unknown or inactive key) is refused before the body is read; the signature
+    // itself is verified over the exact raw body below.
+    const signed = signedRequestOf(req);
+    let pending;
+    try {
+      pending = await this.authenticator.begin(signed);
+    } catch (err) {
+      req.resume();
+      throw err;
+    }
+
     if (!handler) {
       req.resume();
       throw new UnknownOperationException(
@@ -45,8 +80,6 @@ export class EcrController {
           : 'The request names no operation (X-Amz-Target header missing)',
       );
     }
-    locals.operation = handler.name;
-
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!JSON_TYPES.has(contentType)) {
       req.resume();
@@ -56,6 +89,9 @@ export class EcrController {
     }
 
     const raw = await readBody(req, MAX_BODY_BYTES);
+    const caller = await this.authenticator.finish(pending, signed, raw);
+    locals.accountId = caller.accountId;
+    locals.accessKeyId = caller.accessKeyId;
     let body: unknown;
     try {
       body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
@@ -67,7 +103,8 @@ export class EcrController {
     }
 
     const input = validateEcrInput(handler.input, body as Record<string, unknown>);
-    const registryId = (input as { registryId?: string }).registryId ?? this.config.registryId;
+    // A call acts on the caller's own registry; naming another one is AccessDeniedException.
+    const registryId = authorizeRegistry(caller, handler.name, input, this.config.region);
     const result = await handler.invoke(input, { requestId: locals.requestId, registryId });
     sendJson(res, 200, encodeResult(result));
   }

@@ -9,6 +9,9 @@ export interface RequestLogLocals {
   requestId: string;
   operation?: string;
   errorName?: string;
+  /** The authenticated caller of an ECR call: who did it, for the log (never the secret). */
+  accountId?: string;
+  accessKeyId?: string;
 }
 
 /**
@@ -34,6 +37,8 @@ export class RequestLogMiddleware implements NestMiddleware {
           operation: locals.operation,
           status: res.statusCode,
           errorName: locals.errorName,
+          accountId: locals.accountId,
+          accessKeyId: locals.accessKeyId,
           durationMs: Math.round(durationMs * 100) / 100,
         },
         'request',

@@ -192,20 +192,26 @@ export class UploadsService {
    * Removes uploads untouched for `UPLOAD_TTL`, then their bytes. `SKIP LOCKED` leaves alone any
    * upload a request holds, and lets instances purge at once without sharing work.
    */
-  async purgeExpired(ttlSeconds = this.config.uploadTtlSeconds): Promise<{ uploads: number }> {
+  async purgeExpired(
+    ttlSeconds = this.config.uploadTtlSeconds,
+  ): Promise<{ uploads: number; bytes: number }> {
     let uploads = 0;
+    let bytes = 0;
     for (;;) {
-      const [rows] = await this.dataSource.query<[{ id: string }[], number]>(
+      const [rows] = await this.dataSource.query<
+        [{ id: string; bytes_received: string }[], number]
+      >(
         `DELETE FROM uploads WHERE id IN (
            SELECT id FROM uploads WHERE updated_at < now() - make_interval(secs => $1)
             ORDER BY updated_at LIMIT 500 FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
+         RETURNING id, bytes_received`,
         [ttlSeconds],
       );
       uploads += rows.length;
+      bytes += rows.reduce((sum, r) => sum + Number(r.bytes_received), 0);
       if (rows.length < 500) break;
     }
     await this.gc.collect();
-    return { uploads };
+    return { uploads, bytes };
   }
 }

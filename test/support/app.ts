@@ -1,5 +1,8 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { INestApplication } from '@nestjs/common';
+import { Sha256 } from '@smithy/core/checksum';
+import { HttpRequest } from '@smithy/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -13,7 +16,7 @@ export interface TestApp {
   url: string;
   config: AppConfig;
   db: TestDatabase;
-  client(options?: { region?: string }): ECRClient;
+  client(options?: { region?: string; credentials?: Credentials }): ECRClient;
   close(): Promise<void>;
 }
 
@@ -28,16 +31,36 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export const TEST_CREDENTIALS = {
-  accessKeyId: 'AKIDBERTHTEST',
-  secretAccessKey: 'berth-test-secret',
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** The first key of every test app's first account (BOOTSTRAP_* below). */
+export const TEST_CREDENTIALS: Credentials = {
+  accessKeyId: 'AKIABERTHTEST0000001',
+  secretAccessKey: 'berth-test-secret-0000000000000000000000',
+};
+/** One master key for every instance of a test, as a deployment must have. */
+export const TEST_MASTER_KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+export const TEST_ADMIN_TOKEN = 'berth-test-admin-token-0123456789';
+
+/** What a test instance is started with unless a test says otherwise ('' unsets). */
+export const TEST_AUTH_ENV: Record<string, string> = {
+  BOOTSTRAP_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+  BOOTSTRAP_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  MASTER_KEY: TEST_MASTER_KEY,
+  ADMIN_TOKEN: TEST_ADMIN_TOKEN,
 };
 
-export function ecrClient(url: string, options: { region?: string } = {}): ECRClient {
+export function ecrClient(
+  url: string,
+  options: { region?: string; credentials?: Credentials } = {},
+): ECRClient {
   return new ECRClient({
     endpoint: url,
     region: options.region ?? 'us-east-1',
-    credentials: TEST_CREDENTIALS,
+    credentials: options.credentials ?? TEST_CREDENTIALS,
     // One attempt: a test must see the first answer, not a retried one.
     maxAttempts: 1,
   });
@@ -58,6 +81,7 @@ export async function startTestApp(
     ...loadConfig({
       LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'fatal',
       PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...TEST_AUTH_ENV,
       ...env,
       PORT: String(port),
       DATA_DIR: dataDir,
@@ -87,20 +111,73 @@ export async function startTestApp(
   };
 }
 
-/** A raw ECR call, for what the SDK would never send. */
+export interface RawCallOptions {
+  /** Whose key signs the call (the test key by default); null sends it unsigned. */
+  credentials?: Credentials | null;
+  /** Extra headers, sent as they are and signed along (an `authorization` here is kept as is). */
+  headers?: Record<string, string>;
+  signingDate?: Date;
+  region?: string;
+}
+
+/**
+ * SigV4 headers for a POST of `body` to `url`, computed with the same library as the SDK: the
+ * host, every header given and x-amz-date are signed; the payload hash is not sent (as botocore).
+ */
+export async function signHeaders(
+  url: string,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  options: { credentials?: Credentials; signingDate?: Date; region?: string } = {},
+): Promise<Record<string, string>> {
+  const { host, pathname } = new URL(url);
+  const signer = new SignatureV4({
+    service: 'ecr',
+    region: options.region ?? 'us-east-1',
+    credentials: options.credentials ?? TEST_CREDENTIALS,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: host,
+      path: pathname,
+      headers: { ...headers, host },
+      body,
+    }),
+    { signingDate: options.signingDate },
+  );
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) {
+    if (name.toLowerCase() !== 'host') out[name] = value;
+  }
+  return out;
+}
+
+/** A raw ECR call, for what the SDK would never send. Signed with the test key by default. */
 export async function rawCall(
   url: string,
   target: string | undefined,
   body: string | Buffer,
   contentType = 'application/x-amz-json-1.1',
+  options: RawCallOptions = {},
 ): Promise<{
   status: number;
   headers: Headers;
   json: Record<string, unknown> | undefined;
   text: string;
 }> {
-  const headers: Record<string, string> = { 'content-type': contentType };
+  let headers: Record<string, string> = { 'content-type': contentType, ...options.headers };
   if (target !== undefined) headers['x-amz-target'] = target;
+  if (options.credentials !== null && headers.authorization === undefined) {
+    headers = await signHeaders(url, headers, body, {
+      credentials: options.credentials,
+      signingDate: options.signingDate,
+      region: options.region,
+    });
+  }
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   let json: Record<string, unknown> | undefined;

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { TEST_CREDENTIALS } from './app';
+import { Credentials, TEST_CREDENTIALS } from './app';
 
 /**
  * Runs the real AWS CLI v2 against a Berth endpoint, the way a user would.
@@ -79,15 +79,25 @@ export function findAwsCli(): string {
 export function awsCli(
   url: string,
   args: string[],
-  options: { timeoutMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    /** Instead of the test key; null passes none (for a credentials file given in `env`). */
+    credentials?: Credentials | null;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<AwsCliResult> {
+  const credentials = options.credentials === undefined ? TEST_CREDENTIALS : options.credentials;
   const binary = findAwsCli();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
     LANG: 'C.UTF-8',
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    ...(credentials
+      ? {
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        }
+      : {}),
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_PAGER: '',
     AWS_EC2_METADATA_DISABLED: 'true',
@@ -95,6 +105,7 @@ export function awsCli(
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_MAX_ATTEMPTS: '1',
     AWS_CLI_AUTO_PROMPT: 'off',
+    ...options.env,
   };
   return new Promise((resolve, reject) => {
     execFile(

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from './app';
+import { freePort, TEST_AUTH_ENV } from './app';
 
 export interface BerthProcess {
   url: string;
@@ -27,6 +27,7 @@ export async function startBerthProcess(env: Record<string, string>): Promise<Be
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     LOG_LEVEL: 'warn',
+    ...TEST_AUTH_ENV,
     ...env,
     PORT: port,
     HOST: '127.0.0.1',

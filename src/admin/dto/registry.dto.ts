@@ -1,0 +1,226 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { ACCOUNT_ID, PageQuery } from './common.dto';
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class RepositoryListQuery extends PageQuery {
+  @ApiPropertyOptional({ example: '123456789012' })
+  @IsOptional()
+  @Matches(ACCOUNT_ID, { message: 'accountId must be exactly 12 digits' })
+  accountId?: string;
+
+  @ApiPropertyOptional({ description: 'Exact repository name', example: 'team/web-app' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  name?: string;
+}
+
+export class RepositoryIdParam {
+  @ApiProperty({ example: '42' })
+  @Matches(/^[1-9][0-9]{0,17}$/, { message: 'repositoryId must be a positive integer' })
+  repositoryId!: string;
+}
+
+export class DeleteRepositoryQuery {
+  @ApiPropertyOptional({
+    description: 'Delete a repository that still holds images, as DeleteRepository force=true',
+  })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  force?: boolean;
+}
+
+export class Repository {
+  @ApiProperty({ example: '42' })
+  repositoryId!: string;
+
+  @ApiProperty({ example: '123456789012' })
+  accountId!: string;
+
+  @ApiProperty({ example: 'team/web-app' })
+  name!: string;
+
+  @ApiProperty({ example: 'arn:aws:ecr:us-east-1:123456789012:repository/team/web-app' })
+  arn!: string;
+
+  @ApiProperty({ example: 'registry.example.com/team/web-app' })
+  uri!: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty()
+  imageCount!: number;
+
+  @ApiProperty()
+  layerCount!: number;
+
+  @ApiProperty({
+    description:
+      'Bytes of its layers and image manifests (a layer shared with other repositories is stored once, but counted in each)',
+  })
+  storedBytes!: number;
+
+  @ApiProperty()
+  uploadsInProgress!: number;
+}
+
+export class RepositoryPage {
+  @ApiProperty({ type: [Repository] })
+  items!: Repository[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class Layer {
+  @ApiProperty({ example: 'sha256:…' })
+  digest!: string;
+
+  @ApiProperty()
+  size!: number;
+
+  @ApiProperty()
+  mediaType!: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: string;
+}
+
+export class LayerPage {
+  @ApiProperty({ type: [Layer] })
+  items!: Layer[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class Image {
+  @ApiProperty({ example: 'sha256:…' })
+  digest!: string;
+
+  @ApiProperty({ type: [String] })
+  tags!: string[];
+
+  @ApiProperty()
+  mediaType!: string;
+
+  @ApiProperty({ description: 'imageSizeInBytes, as DescribeImages answers it' })
+  sizeBytes!: number;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  pushedAt!: string;
+}
+
+export class ImagePage {
+  @ApiProperty({ type: [Image] })
+  items!: Image[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class UploadListQuery extends PageQuery {
+  @ApiPropertyOptional({ example: '123456789012' })
+  @IsOptional()
+  @Matches(ACCOUNT_ID, { message: 'accountId must be exactly 12 digits' })
+  accountId?: string;
+
+  @ApiPropertyOptional({ example: '42' })
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,17}$/, { message: 'repositoryId must be a positive integer' })
+  repositoryId?: string;
+}
+
+export class UploadIdParam {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'uploadId must be a UUID' })
+  uploadId!: string;
+}
+
+export class Upload {
+  @ApiProperty({ format: 'uuid' })
+  uploadId!: string;
+
+  @ApiProperty({ example: '123456789012' })
+  accountId!: string;
+
+  @ApiProperty({ example: '42' })
+  repositoryId!: string;
+
+  @ApiProperty({ example: 'team/web-app' })
+  repositoryName!: string;
+
+  @ApiProperty()
+  bytesReceived!: number;
+
+  @ApiProperty()
+  parts!: number;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', description: 'The last part received' })
+  updatedAt!: string;
+
+  @ApiProperty({ description: 'Seconds since the upload was initiated' })
+  ageSeconds!: number;
+
+  @ApiProperty({ description: 'Seconds since the last part' })
+  idleSeconds!: number;
+}
+
+export class UploadPage {
+  @ApiProperty({ type: [Upload] })
+  items!: Upload[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class PurgeUploadsRequest {
+  @ApiPropertyOptional({ description: 'Report what would be purged, and purge nothing' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Purge uploads idle for longer than this many seconds (default UPLOAD_TTL)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  olderThanSeconds?: number;
+}
+
+export class PurgeReport {
+  @ApiProperty()
+  dryRun!: boolean;
+
+  @ApiProperty()
+  olderThanSeconds!: number;
+
+  @ApiProperty({ description: 'How many uploads were (or would be) purged' })
+  uploads!: number;
+
+  @ApiProperty({ description: 'Their bytes received' })
+  bytes!: number;
+
+  @ApiProperty({ type: [Upload], description: 'Dry run: the uploads that would be purged' })
+  items!: Upload[];
+}

@@ -1,0 +1,148 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequestLogLocals } from '../logging/request-log.middleware';
+import { AdminApi, problemContent } from './admin-api.decorators';
+import { AdminRegistryService } from './admin-registry.service';
+import { Page } from './cursor';
+import { PageQuery } from './dto/common.dto';
+import {
+  DeleteRepositoryQuery,
+  Image,
+  ImagePage,
+  Layer,
+  LayerPage,
+  PurgeReport,
+  PurgeUploadsRequest,
+  Repository,
+  RepositoryIdParam,
+  RepositoryListQuery,
+  RepositoryPage,
+  Upload,
+  UploadIdParam,
+  UploadListQuery,
+  UploadPage,
+} from './dto/registry.dto';
+
+@ApiTags('repositories')
+@AdminApi()
+@Controller('admin/v1/repositories')
+export class RepositoriesAdminController {
+  constructor(private readonly registry: AdminRegistryService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List repositories of every account, or of one, with their counts' })
+  @ApiOkResponse({ type: RepositoryPage })
+  list(@Query() query: RepositoryListQuery): Promise<Page<Repository>> {
+    return this.registry.listRepositories(query);
+  }
+
+  @Get(':repositoryId')
+  @ApiOperation({ summary: 'Get a repository with its image and layer counts and stored bytes' })
+  @ApiOkResponse({ type: Repository })
+  @ApiNotFoundResponse({ content: problemContent })
+  get(@Param() { repositoryId }: RepositoryIdParam): Promise<Repository> {
+    return this.registry.getRepository(repositoryId);
+  }
+
+  @Delete(':repositoryId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a repository with everything it holds (as DeleteRepository)',
+  })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ content: problemContent })
+  @ApiConflictResponse({
+    description: 'It holds images and force is not set',
+    content: problemContent,
+  })
+  async delete(
+    @Param() { repositoryId }: RepositoryIdParam,
+    @Query() query: DeleteRepositoryQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    const { requestId } = res.locals as RequestLogLocals;
+    await this.registry.deleteRepository(repositoryId, query.force ?? false, requestId);
+  }
+
+  @Get(':repositoryId/layers')
+  @ApiOperation({ summary: 'List the layers of a repository' })
+  @ApiOkResponse({ type: LayerPage })
+  @ApiNotFoundResponse({ content: problemContent })
+  layers(
+    @Param() { repositoryId }: RepositoryIdParam,
+    @Query() query: PageQuery,
+  ): Promise<Page<Layer>> {
+    return this.registry.listLayers(repositoryId, query.limit, query.cursor);
+  }
+
+  @Get(':repositoryId/images')
+  @ApiOperation({ summary: 'List the images of a repository with their tags' })
+  @ApiOkResponse({ type: ImagePage })
+  @ApiNotFoundResponse({ content: problemContent })
+  images(
+    @Param() { repositoryId }: RepositoryIdParam,
+    @Query() query: PageQuery,
+  ): Promise<Page<Image>> {
+    return this.registry.listImages(repositoryId, query.limit, query.cursor);
+  }
+}
+
+@ApiTags('uploads')
+@AdminApi()
+@Controller('admin/v1/uploads')
+export class UploadsAdminController {
+  constructor(private readonly registry: AdminRegistryService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List uploads in progress, oldest first, with bytes received and age' })
+  @ApiOkResponse({ type: UploadPage })
+  list(@Query() query: UploadListQuery): Promise<Page<Upload>> {
+    return this.registry.listUploads(query);
+  }
+
+  @Get(':uploadId')
+  @ApiOperation({ summary: 'Get an upload in progress' })
+  @ApiOkResponse({ type: Upload })
+  @ApiNotFoundResponse({ content: problemContent })
+  get(@Param() { uploadId }: UploadIdParam): Promise<Upload> {
+    return this.registry.getUpload(uploadId);
+  }
+
+  @Delete(':uploadId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Abort an upload',
+    description: 'The ECR API answers UploadNotFoundException for it from then on.',
+  })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ content: problemContent })
+  async abort(@Param() { uploadId }: UploadIdParam): Promise<void> {
+    await this.registry.abortUpload(uploadId);
+  }
+}
+
+@ApiTags('maintenance')
+@AdminApi()
+@Controller('admin/v1/maintenance')
+export class MaintenanceController {
+  constructor(private readonly registry: AdminRegistryService) {}
+
+  @Post('purge-expired-uploads')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Purge uploads idle for longer than UPLOAD_TTL now',
+    description: 'With dryRun, lists what would be purged and purges nothing.',
+  })
+  @ApiOkResponse({ type: PurgeReport })
+  purge(@Body() body: PurgeUploadsRequest): Promise<PurgeReport> {
+    return this.registry.purgeExpiredUploads(body.dryRun ?? false, body.olderThanSeconds);
+  }
+}

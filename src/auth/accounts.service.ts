@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { randomInt } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../common/database-errors';
+import {
+  DeleteConflictException,
+  EntityAlreadyExistsException,
+  NoSuchEntityException,
+} from './auth.errors';
+import { AccountEntity } from './entities/account.entity';
+
+export interface NewAccount {
+  /** 12 digits; generated when absent. */
+  accountId?: string;
+  name?: string;
+}
+
+function randomAccountId(): string {
+  // 12 digits, never starting with 0, so that it is never mistaken for a default.
+  return String(randomInt(1, 10)) + String(randomInt(0, 1e11)).padStart(11, '0');
+}
+
+/** Accounts: each is a registry, named by its 12-digit id. */
+@Injectable()
+export class AccountsService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(
+    input: NewAccount,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<AccountEntity> {
+    for (let attempt = 0; ; attempt++) {
+      const id = input.accountId ?? randomAccountId();
+      const row = manager.getRepository(AccountEntity).create({ id, name: input.name ?? null });
+      try {
+        await manager.getRepository(AccountEntity).insert(row);
+        return row;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        if (input.accountId !== undefined) {
+          throw new EntityAlreadyExistsException(`The account ${id} already exists`);
+        }
+        if (attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /** Ordered by id; `after` is the last id of the previous page. */
+  list(limit: number, after?: string): Promise<AccountEntity[]> {
+    const query = this.dataSource
+      .getRepository(AccountEntity)
+      .createQueryBuilder('a')
+      .orderBy('a.id', 'ASC')
+      .limit(limit);
+    if (after !== undefined) query.where('a.id > :after', { after });
+    return query.getMany();
+  }
+
+  async get(accountId: string): Promise<AccountEntity> {
+    const found = await this.dataSource.getRepository(AccountEntity).findOneBy({ id: accountId });
+    if (!found) throw new NoSuchEntityException(`The account ${accountId} does not exist`);
+    return found;
+  }
+
+  /** Removes an account and its access keys; refused while it owns repositories. */
+  async delete(accountId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query<{ id: string }[]>(
+        'SELECT id FROM accounts WHERE id = $1 FOR UPDATE',
+        [accountId],
+      );
+      if (rows.length === 0)
+        throw new NoSuchEntityException(`The account ${accountId} does not exist`);
+      const [{ n }] = await manager.query<{ n: number }[]>(
+        'SELECT count(*)::int AS n FROM repositories WHERE registry_id = $1',
+        [accountId],
+      );
+      if (n > 0) {
+        throw new DeleteConflictException(
+          `The account ${accountId} still owns ${n} repositories; delete them first`,
+        );
+      }
+      // Access keys go with it (ON DELETE CASCADE); the foreign key from repositories is the
+      // last word should one be created meanwhile.
+      await manager.query('DELETE FROM accounts WHERE id = $1', [accountId]);
+    });
+  }
+}

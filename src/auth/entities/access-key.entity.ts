@@ -1,0 +1,29 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export const ACCESS_KEY_STATUSES = ['Active', 'Inactive'] as const;
+export type AccessKeyStatus = (typeof ACCESS_KEY_STATUSES)[number];
+
+/** An access key of an account. The secret is only ever stored sealed under the master key. */
+@Entity({ name: 'access_keys' })
+export class AccessKeyEntity {
+  @PrimaryColumn({ name: 'access_key_id', type: 'varchar', length: 128 })
+  accessKeyId!: string;
+
+  @Column({ name: 'account_id', type: 'char', length: 12 })
+  accountId!: string;
+
+  @Column({ name: 'secret_ciphertext', type: 'bytea' })
+  secretCiphertext!: Buffer;
+
+  @Column({ type: 'varchar', length: 8, default: 'Active' })
+  status!: AccessKeyStatus;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  description!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+}

@@ -1,0 +1,341 @@
+import {
+  BatchCheckLayerAvailabilityCommand,
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
+  CompleteLayerUploadCommand,
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  GetDownloadUrlForLayerCommand,
+  InitiateLayerUploadCommand,
+  ListImagesCommand,
+  PutImageCommand,
+  UploadLayerPartCommand,
+} from '@aws-sdk/client-ecr';
+import { EcrOperationsRegistry } from '../src/ecr/ecr-operations.registry';
+import { TokensService } from '../src/tokens/tokens.service';
+import { createAccount } from './support/accounts';
+import { startTestApp, TestApp } from './support/app';
+import { BuiltImage, pushImageBlobs, putImage } from './support/images';
+import { errorOf, initiate, layerBytes, sha256Digest, uploadPart } from './support/layers';
+
+// Two accounts, A and B. For every ECR operation that exists, B can neither see nor change
+// anything of A's: naming A's registry is AccessDeniedException (403), and B's own registry holds
+// none of A's repositories, uploads, layers or images, even under the same names and ids.
+
+const A_ID = '111111111111';
+const B_ID = '222222222222';
+const REPO = 'iso/app';
+
+describe('two accounts on one Berth', () => {
+  let t: TestApp;
+  let a: ECRClient;
+  let b: ECRClient;
+  let image: BuiltImage;
+  let uploadA: string;
+  let downloadUrlA: string;
+  const covered = new Set<string>();
+
+  /** B names A's registry: refused, whatever the operation. */
+  async function deniedToB(operation: string, call: Promise<unknown>): Promise<void> {
+    const err = await errorOf(call);
+    expect({ operation, name: err.name, status: err.$metadata.httpStatusCode }).toEqual({
+      operation,
+      name: 'AccessDeniedException',
+      status: 403,
+    });
+    expect(err.message).toContain(`arn:aws:ecr:us-east-1:${A_ID}:repository/`);
+    covered.add(operation);
+  }
+
+  /** What A still has, unchanged by anything B did. */
+  async function expectAUntouched(): Promise<void> {
+    const repos = await a.send(new DescribeRepositoriesCommand({ repositoryNames: [REPO] }));
+    expect(repos.repositories![0].registryId).toBe(A_ID);
+    const images = await a.send(
+      new BatchGetImageCommand({ repositoryName: REPO, imageIds: [{ imageTag: 'v1' }] }),
+    );
+    expect(images.images![0].imageId!.imageDigest).toBe(image.digest);
+    const layers = await a.send(
+      new BatchCheckLayerAvailabilityCommand({
+        repositoryName: REPO,
+        layerDigests: image.layers.map((l) => sha256Digest(l)),
+      }),
+    );
+    expect(layers.layers!.every((l) => l.layerAvailability === 'AVAILABLE')).toBe(true);
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ BOOTSTRAP_ACCOUNT_ID: A_ID });
+    a = t.client();
+    b = t.client({ credentials: (await createAccount(t.url, B_ID)).credentials });
+    await a.send(new CreateRepositoryCommand({ repositoryName: REPO }));
+    image = await pushImageBlobs(a, REPO);
+    await putImage(a, REPO, image.manifest, 'v1');
+    uploadA = await initiate(a, REPO);
+    await uploadPart(a, REPO, uploadA, layerBytes(1000), 0);
+    downloadUrlA = (
+      await a.send(
+        new GetDownloadUrlForLayerCommand({
+          repositoryName: REPO,
+          layerDigest: sha256Digest(image.layers[0]),
+        }),
+      )
+    ).downloadUrl!;
+  });
+  afterAll(() => t.close());
+
+  it("refuses every operation that names A's registry, with AccessDeniedException", async () => {
+    const registryId = A_ID;
+    const digest = sha256Digest(image.layers[0]);
+    await deniedToB(
+      'CreateRepository',
+      b.send(new CreateRepositoryCommand({ registryId, repositoryName: 'iso/new' })),
+    );
+    await deniedToB(
+      'DescribeRepositories',
+      b.send(new DescribeRepositoriesCommand({ registryId })),
+    );
+    await deniedToB(
+      'DeleteRepository',
+      b.send(new DeleteRepositoryCommand({ registryId, repositoryName: REPO, force: true })),
+    );
+    await deniedToB(
+      'InitiateLayerUpload',
+      b.send(new InitiateLayerUploadCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'UploadLayerPart',
+      b.send(
+        new UploadLayerPartCommand({
+          registryId,
+          repositoryName: REPO,
+          uploadId: uploadA,
+          partFirstByte: 1000,
+          partLastByte: 1000,
+          layerPartBlob: Buffer.from('x'),
+        }),
+      ),
+    );
+    await deniedToB(
+      'CompleteLayerUpload',
+      b.send(
+        new CompleteLayerUploadCommand({
+          registryId,
+          repositoryName: REPO,
+          uploadId: uploadA,
+          layerDigests: [digest],
+        }),
+      ),
+    );
+    await deniedToB(
+      'BatchCheckLayerAvailability',
+      b.send(
+        new BatchCheckLayerAvailabilityCommand({
+          registryId,
+          repositoryName: REPO,
+          layerDigests: [digest],
+        }),
+      ),
+    );
+    await deniedToB(
+      'PutImage',
+      b.send(
+        new PutImageCommand({
+          registryId,
+          repositoryName: REPO,
+          imageManifest: image.manifest,
+          imageTag: 'evil',
+        }),
+      ),
+    );
+    await deniedToB(
+      'BatchGetImage',
+      b.send(
+        new BatchGetImageCommand({
+          registryId,
+          repositoryName: REPO,
+          imageIds: [{ imageTag: 'v1' }],
+        }),
+      ),
+    );
+    await deniedToB(
+      'DescribeImages',
+      b.send(new DescribeImagesCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'ListImages',
+      b.send(new ListImagesCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'BatchDeleteImage',
+      b.send(
+        new BatchDeleteImageCommand({
+          registryId,
+          repositoryName: REPO,
+          imageIds: [{ imageDigest: image.digest }],
+        }),
+      ),
+    );
+    await deniedToB(
+      'GetDownloadUrlForLayer',
+      b.send(
+        new GetDownloadUrlForLayerCommand({
+          registryId,
+          repositoryName: REPO,
+          layerDigest: digest,
+        }),
+      ),
+    );
+    await deniedToB(
+      'GetAuthorizationToken',
+      b.send(new GetAuthorizationTokenCommand({ registryIds: [B_ID, A_ID] })),
+    );
+    await expectAUntouched();
+  });
+
+  it('every operation the service has is covered above', () => {
+    expect([...covered].sort()).toEqual(t.app.get(EcrOperationsRegistry).names());
+  });
+
+  describe("in B's own registry, nothing of A's is visible or reachable", () => {
+    beforeAll(async () => {
+      // B has a repository of the same name: the same names reach B's things, never A's.
+      await b.send(new CreateRepositoryCommand({ repositoryName: REPO }));
+    });
+
+    it("lists only B's repositories", async () => {
+      const listed = await b.send(new DescribeRepositoriesCommand({}));
+      expect(listed.repositories!.map((r) => [r.registryId, r.repositoryName])).toEqual([
+        [B_ID, REPO],
+      ]);
+    });
+
+    it("shows none of A's images, by tag or by digest", async () => {
+      const listed = await b.send(new ListImagesCommand({ repositoryName: REPO }));
+      expect(listed.imageIds).toEqual([]);
+      const described = await errorOf(
+        b.send(
+          new DescribeImagesCommand({
+            repositoryName: REPO,
+            imageIds: [{ imageDigest: image.digest }],
+          }),
+        ),
+      );
+      expect(described.name).toBe('ImageNotFoundException');
+      const got = await b.send(
+        new BatchGetImageCommand({
+          repositoryName: REPO,
+          imageIds: [{ imageTag: 'v1' }, { imageDigest: image.digest }],
+        }),
+      );
+      expect(got.images).toEqual([]);
+      expect(got.failures!.map((f) => f.failureCode)).toEqual(['ImageNotFound', 'ImageNotFound']);
+    });
+
+    it("cannot delete A's image, nor re-tag it, nor use A's layers in a manifest", async () => {
+      const deleted = await b.send(
+        new BatchDeleteImageCommand({
+          repositoryName: REPO,
+          imageIds: [{ imageDigest: image.digest }, { imageTag: 'v1' }],
+        }),
+      );
+      expect(deleted.imageIds).toEqual([]);
+      expect(deleted.failures).toHaveLength(2);
+      // A's layers are stored once, by content; they are still not B's to reference.
+      const put = await errorOf(
+        b.send(
+          new PutImageCommand({
+            repositoryName: REPO,
+            imageManifest: image.manifest,
+            imageTag: 'x',
+          }),
+        ),
+      );
+      expect(put.name).toBe('LayersNotFoundException');
+      await expectAUntouched();
+    });
+
+    it("reports A's layers UNAVAILABLE and hands out no download URL for them", async () => {
+      const digests = [sha256Digest(image.config), ...image.layers.map((l) => sha256Digest(l))];
+      const check = await b.send(
+        new BatchCheckLayerAvailabilityCommand({ repositoryName: REPO, layerDigests: digests }),
+      );
+      expect(check.layers!.map((l) => l.layerAvailability)).toEqual(
+        digests.map(() => 'UNAVAILABLE'),
+      );
+      const url = await errorOf(
+        b.send(
+          new GetDownloadUrlForLayerCommand({ repositoryName: REPO, layerDigest: digests[1] }),
+        ),
+      );
+      expect(url.name).toBe('LayersNotFoundException');
+    });
+
+    it("cannot add to, complete or probe A's upload", async () => {
+      const part = await errorOf(uploadPart(b, REPO, uploadA, Buffer.from('x'), 1000));
+      expect(part.name).toBe('UploadNotFoundException');
+      const fromStart = await errorOf(uploadPart(b, REPO, uploadA, Buffer.from('x'), 0));
+      expect(fromStart.name).toBe('UploadNotFoundException');
+      // No lastValidByteReceived: nothing of A's upload leaks through the error.
+      expect(
+        (fromStart as unknown as Record<string, unknown>).lastValidByteReceived,
+      ).toBeUndefined();
+      const completed = await errorOf(
+        b.send(
+          new CompleteLayerUploadCommand({
+            repositoryName: REPO,
+            uploadId: uploadA,
+            layerDigests: [sha256Digest(Buffer.from('x'))],
+          }),
+        ),
+      );
+      expect(completed.name).toBe('UploadNotFoundException');
+      // A's upload is where A left it.
+      expect(await uploadPart(a, REPO, uploadA, layerBytes(10), 1000)).toBe(1009);
+    });
+
+    it("cannot turn its own download URL into one of A's layer", async () => {
+      // B pushes an image of its own, and gets a URL for one of its layers.
+      const own = await pushImageBlobs(b, REPO);
+      await putImage(b, REPO, own.manifest, 'b1');
+      const mine = (
+        await b.send(
+          new GetDownloadUrlForLayerCommand({
+            repositoryName: REPO,
+            layerDigest: sha256Digest(own.layers[0]),
+          }),
+        )
+      ).downloadUrl!;
+      expect((await fetch(mine)).status).toBe(200);
+      const toA = new URL(mine);
+      toA.searchParams.set('registryId', A_ID);
+      expect((await fetch(toA)).status).toBe(403);
+      const toALayer = new URL(mine);
+      toALayer.searchParams.set('digest', sha256Digest(image.layers[0]));
+      expect((await fetch(toALayer)).status).toBe(403);
+      // A's own URL stays A's: it names A's registry, and its signature covers that.
+      expect(new URL(downloadUrlA).searchParams.get('registryId')).toBe(A_ID);
+    });
+
+    it("gets a registry token for B's registry only", async () => {
+      const out = await b.send(new GetAuthorizationTokenCommand({}));
+      expect(out.authorizationData).toHaveLength(1);
+      const password = Buffer.from(out.authorizationData![0].authorizationToken!, 'base64')
+        .toString('utf8')
+        .replace(/^AWS:/, '');
+      expect(t.app.get(TokensService).verify(password)?.registryId).toBe(B_ID);
+      const named = await b.send(new GetAuthorizationTokenCommand({ registryIds: [B_ID] }));
+      expect(named.authorizationData).toHaveLength(1);
+    });
+
+    it("deletes B's repository of that name, never A's", async () => {
+      const out = await b.send(new DeleteRepositoryCommand({ repositoryName: REPO, force: true }));
+      expect(out.repository!.registryId).toBe(B_ID);
+      await expectAUntouched();
+    });
+  });
+});
