@@ -45,8 +45,13 @@ export class EcrAuthenticator {
     return { signature, key };
   }
 
-  async finish(pending: PendingAuthentication, req: SignedRequest, body: Buffer): Promise<Caller> {
-    await verifySignature(req, body, pending.signature, pending.key.secretAccessKey);
+  async finish(
+    pending: PendingAuthentication,
+    req: SignedRequest,
+    body: Buffer,
+    bodySha256?: string,
+  ): Promise<Caller> {
+    await verifySignature(req, body, pending.signature, pending.key.secretAccessKey, bodySha256);
     this.keys.noteUse(pending.key.accessKeyId);
     return { accountId: pending.key.accountId, accessKeyId: pending.key.accessKeyId };
   }

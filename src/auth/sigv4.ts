@@ -273,8 +273,10 @@ export async function verifySignature(
   body: Buffer,
   sig: PresentedSignature,
   secretAccessKey: string,
+  /** The body's hex SHA-256 when already known (hashed while it arrived). */
+  bodySha256: string = sha256Hex(body),
 ): Promise<void> {
-  const payloadHash = sha256Hex(body);
+  const payloadHash = bodySha256;
   const sentHash = req.headers[PAYLOAD_HASH_HEADER];
   if (sentHash !== undefined && !constantTimeEqual(sentHash.trim().toLowerCase(), payloadHash)) {
     throw new InvalidSignatureException(

@@ -10,6 +10,7 @@ import { validateEcrInput } from './ecr-input';
 import { EcrOperationsRegistry } from './ecr-operations.registry';
 import { encodeResult, sendJson, TARGET_PREFIX } from './ecr-wire';
 import { SerializationException, UnknownOperationException } from './ecr.errors';
+import { parseJsonBody } from './json-body';
 import { readBody } from './read-body';
 
 /**
@@ -21,6 +22,9 @@ export const MAX_PART_BYTES = 20 * 1024 * 1024;
 export const MAX_BODY_BYTES = Math.ceil(MAX_PART_BYTES / 3) * 4 + 4096;
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
+
+/** The model's large `blob` members, which the body parser cuts out instead of parsing. */
+const BLOB_MEMBERS: Record<string, string | undefined> = { UploadLayerPart: 'layerPartBlob' };
 
 /** What SigV4 verification reads of the request: method, path and query as sent, headers. */
 function signedRequestOf(req: Request): SignedRequest {
@@ -89,18 +93,10 @@ export class EcrController {
     }
 
     const raw = await readBody(req, MAX_BODY_BYTES);
-    const caller = await this.authenticator.finish(pending, signed, raw);
+    const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
     locals.accountId = caller.accountId;
     locals.accessKeyId = caller.accessKeyId;
-    let body: unknown;
-    try {
-      body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new SerializationException('The request body is not valid JSON');
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new SerializationException('The request body must be a JSON object');
-    }
+    const body = parseJsonBody(raw.bytes, BLOB_MEMBERS[handler.name]);
 
     const input = validateEcrInput(handler.input, body as Record<string, unknown>);
     // A call acts on the caller's own registry; naming another one is AccessDeniedException.

@@ -1,15 +1,23 @@
 import type { Request } from 'express';
+import { createHash } from 'node:crypto';
 import { InvalidParameterException } from '../common/errors/registry-exception';
 import { SerializationException } from './ecr.errors';
 
 export class BodyTooLargeException extends InvalidParameterException {}
 
+export interface RawBody {
+  bytes: Buffer;
+  /** Hex SHA-256 of `bytes`, computed while they arrived (SigV4's payload hash). */
+  sha256: string;
+}
+
 /**
  * Reads the whole request body into one buffer. With a `Content-Length` the buffer is allocated
  * once and filled in place (no concatenation of a 27 MB body); a body over `limit` is refused
- * before it is read, or as soon as it passes the limit.
+ * before it is read, or as soon as it passes the limit. The body is hashed chunk by chunk as it
+ * arrives, so the hash costs no time after the last byte.
  */
-export function readBody(req: Request, limit: number): Promise<Buffer> {
+export function readBody(req: Request, limit: number): Promise<RawBody> {
   const declared = req.headers['content-length'];
   const length = declared !== undefined ? Number(declared) : undefined;
   const tooLarge = (): BodyTooLargeException =>
@@ -21,7 +29,8 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
     req.resume();
     return Promise.reject(tooLarge());
   }
-  return new Promise<Buffer>((resolve, reject) => {
+  const hash = createHash('sha256');
+  return new Promise<RawBody>((resolve, reject) => {
     let buffer = length !== undefined ? Buffer.allocUnsafe(length) : undefined;
     const chunks: Buffer[] = [];
     let received = 0;
@@ -39,6 +48,7 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
         );
         return;
       }
+      hash.update(chunk);
       if (buffer) chunk.copy(buffer, received - chunk.length);
       else chunks.push(chunk);
     });
@@ -49,10 +59,9 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
           reject(new SerializationException('The body is shorter than its Content-Length'));
           return;
         }
-        resolve(buffer);
+        resolve({ bytes: buffer, sha256: hash.digest('hex') });
       } else {
-        buffer = Buffer.concat(chunks, received);
-        resolve(buffer);
+        resolve({ bytes: Buffer.concat(chunks, received), sha256: hash.digest('hex') });
       }
     });
     req.on('error', (err) => {

@@ -7,9 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from 'typeorm';
 import { BlobStore } from './blob-store';
 
+const TEMP_DIR = '.tmp';
+
 /**
  * Keeps each object as a directory of part files under `root` (a local disk, or a volume every
- * instance mounts). A part is written under a temporary name, fsynced, then renamed into place
+ * instance mounts). A part is written under a temporary name (in `.tmp/`), fsynced, then renamed into place
  * and the directory fsynced, so an acknowledged part survives a crash and a half-written one is
  * never visible.
  */
@@ -29,9 +31,14 @@ export class FilesystemBlobStore implements BlobStore {
     data: Buffer,
   ): Promise<void> {
     const dir = this.objectDir(key);
-    await fsp.mkdir(dir, { recursive: true });
-    const final = path.join(dir, String(partNo));
-    const temp = path.join(dir, `.${partNo}.${randomBytes(6).toString('hex')}.tmp`);
+    const tempDir = path.join(this.root, TEMP_DIR);
+    await Promise.all([
+      fsp.mkdir(dir, { recursive: true }),
+      fsp.mkdir(tempDir, { recursive: true }),
+    ]);
+    // Temporary files live apart from the objects, so that what a crash leaves behind is found
+    // (and swept) in one place, never inside an object.
+    const temp = path.join(tempDir, `${key}.${partNo}.${randomBytes(6).toString('hex')}.tmp`);
     const file = await fsp.open(temp, 'w', 0o640);
     try {
       await file.writeFile(data);
@@ -42,13 +49,43 @@ export class FilesystemBlobStore implements BlobStore {
       throw err;
     }
     await file.close();
-    await fsp.rename(temp, final);
+    try {
+      await fsp.rename(temp, path.join(dir, String(partNo)));
+    } catch (err) {
+      await fsp.rm(temp, { force: true });
+      throw err;
+    }
     const dirHandle = await fsp.open(dir, 'r');
     try {
       await dirHandle.sync();
     } finally {
       await dirHandle.close();
     }
+  }
+
+  /** Removes temporary files older than `graceSeconds`: the leftovers of writes a crash cut. */
+  async sweepTemp(graceSeconds: number): Promise<number> {
+    const tempDir = path.join(this.root, TEMP_DIR);
+    let names: string[];
+    try {
+      names = await fsp.readdir(tempDir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    const cutoff = Date.now() - graceSeconds * 1000;
+    for (const name of names) {
+      const file = path.join(tempDir, name);
+      try {
+        if ((await fsp.stat(file)).mtimeMs <= cutoff) {
+          await fsp.rm(file, { force: true });
+          removed++;
+        }
+      } catch {
+        // gone already: another instance swept it
+      }
+    }
+    return removed;
   }
 
   read(key: string, partSizes: number[], start: number, end: number): Readable {
@@ -89,7 +126,7 @@ export class FilesystemBlobStore implements BlobStore {
     } catch {
       return keys;
     }
-    for (const prefix of prefixes) {
+    for (const prefix of prefixes.filter((p) => p !== TEMP_DIR)) {
       for (const key of await fsp.readdir(path.join(this.root, prefix))) keys.push(key);
     }
     return keys;

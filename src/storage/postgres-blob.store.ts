@@ -29,12 +29,17 @@ export class PostgresBlobStore implements BlobStore {
       key,
       partNo,
     ]);
+    // One statement, one round trip, for all the part's rows; parameters travel in binary.
+    const values: string[] = [];
+    const params: unknown[] = [key, partNo];
     for (let chunkNo = 0, offset = 0; offset < data.length; chunkNo++, offset += CHUNK_BYTES) {
-      await manager.query(
-        'INSERT INTO blob_chunks (storage_key, part_no, chunk_no, data) VALUES ($1, $2, $3, $4)',
-        [key, partNo, chunkNo, data.subarray(offset, Math.min(offset + CHUNK_BYTES, data.length))],
-      );
+      params.push(chunkNo, data.subarray(offset, Math.min(offset + CHUNK_BYTES, data.length)));
+      values.push(`($1, $2, $${params.length - 1}, $${params.length})`);
     }
+    await manager.query(
+      `INSERT INTO blob_chunks (storage_key, part_no, chunk_no, data) VALUES ${values.join(', ')}`,
+      params,
+    );
   }
 
   read(key: string, partSizes: number[], start: number, end: number): Readable {

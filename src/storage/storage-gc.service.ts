@@ -3,6 +3,10 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { ROOT_LOGGER } from '../logging/logger';
 import { BLOB_STORES, BlobStores } from './blob-store';
+import { FilesystemBlobStore } from './filesystem-blob.store';
+
+/** A write takes seconds at most; a temporary file this old was left by a crash. */
+export const DEFAULT_TEMP_GRACE_SECONDS = 600;
 
 interface OrphanRow {
   key: string;
@@ -25,8 +29,13 @@ export class StorageGcService {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Collects until nothing is left; answers how many objects were removed. */
-  async collect(batch = 100): Promise<number> {
+  /**
+   * Collects until nothing is left; answers how many objects were removed. Temporary files of the
+   * filesystem driver older than `tempGraceSeconds` (far longer than any write takes) go too.
+   */
+  async collect(batch = 100, tempGraceSeconds = DEFAULT_TEMP_GRACE_SECONDS): Promise<number> {
+    const filesystem = this.stores.filesystem;
+    if (filesystem instanceof FilesystemBlobStore) await filesystem.sweepTemp(tempGraceSeconds);
     let total = 0;
     for (;;) {
       const removed = await this.dataSource.transaction(async (manager) => {

@@ -12,7 +12,7 @@ import { InvalidLayerException, LayerAlreadyExistsException } from '../layers/la
 import { LayersService } from '../layers/layers.service';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { BLOB_STORES, BlobStores } from '../storage/blob-store';
-import { StorageGcService } from '../storage/storage-gc.service';
+import { DEFAULT_TEMP_GRACE_SECONDS, StorageGcService } from '../storage/storage-gc.service';
 import {
   CompleteLayerUploadRequest,
   InitiateLayerUploadRequest,
@@ -121,13 +121,19 @@ export class UploadsService {
           `The layer would exceed the maximum layer size of ${this.config.maxLayerSize} bytes`,
         );
       }
-      const state = this.sha256.update(upload.hash_state, data);
-      await this.stores[upload.driver].writePart(
+      // The write is under way (fsync included) while the CPU hashes the same bytes.
+      const written = this.stores[upload.driver].writePart(
         manager,
         upload.storage_key,
         upload.part_sizes.length,
         data,
       );
+      let state: Buffer;
+      try {
+        state = this.sha256.update(upload.hash_state, data);
+      } finally {
+        await written;
+      }
       await manager.query(
         `UPDATE uploads
             SET bytes_received = $2, part_sizes = array_append(part_sizes, $3::bigint),
@@ -194,6 +200,7 @@ export class UploadsService {
    */
   async purgeExpired(
     ttlSeconds = this.config.uploadTtlSeconds,
+    tempGraceSeconds = Math.min(ttlSeconds, DEFAULT_TEMP_GRACE_SECONDS),
   ): Promise<{ uploads: number; bytes: number }> {
     let uploads = 0;
     let bytes = 0;
@@ -211,7 +218,7 @@ export class UploadsService {
       bytes += rows.reduce((sum, r) => sum + Number(r.bytes_received), 0);
       if (rows.length < 500) break;
     }
-    await this.gc.collect();
+    await this.gc.collect(100, tempGraceSeconds);
     return { uploads, bytes };
   }
 }

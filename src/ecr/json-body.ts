@@ -1,0 +1,68 @@
+import { SerializationException } from './ecr.errors';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isJsonSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+/**
+ * Parses an ECR request body. For a member that carries a large base64 blob (the 20 MiB
+ * `layerPartBlob`), the blob's characters are cut out of the raw bytes and only the rest is
+ * parsed as JSON: decoding 27 MB as UTF-8 and running `JSON.parse` over it costs several times
+ * what the blob's base64 decoding does. Whenever the cut is not certain (escapes inside the
+ * string, the key text appearing elsewhere), the whole body is parsed the ordinary way.
+ */
+export function parseJsonBody(raw: Buffer, blobMember?: string): Record<string, unknown> {
+  if (raw.length === 0) return {};
+  if (blobMember) {
+    const fast = spliceBlob(raw, blobMember);
+    if (fast) return fast;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new SerializationException('The request body is not valid JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new SerializationException('The request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+function spliceBlob(raw: Buffer, member: string): Record<string, unknown> | undefined {
+  const key = raw.indexOf(`"${member}"`, 0, 'latin1');
+  if (key < 0 || raw.indexOf(`"${member}"`, key + 1, 'latin1') >= 0) return undefined;
+  let i = key + member.length + 2;
+  while (isJsonSpace(raw[i])) i++;
+  if (raw[i] !== 0x3a) return undefined; // ':'
+  i++;
+  while (isJsonSpace(raw[i])) i++;
+  if (raw[i] !== QUOTE) return undefined;
+  const start = i + 1;
+  const end = raw.indexOf(QUOTE, start);
+  if (end < 0) return undefined;
+  // base64 never needs escapes; one in there (e.g. "\\/") means the generic path.
+  const escape = raw.indexOf(BACKSLASH, start);
+  if (escape !== -1 && escape < end) return undefined;
+  const rest = Buffer.concat([raw.subarray(0, start), raw.subarray(end)]);
+  let body: unknown;
+  try {
+    body = JSON.parse(rest.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  // The cut must have emptied exactly the top-level member, or it was not the member.
+  if (
+    body === null ||
+    typeof body !== 'object' ||
+    Array.isArray(body) ||
+    (body as Record<string, unknown>)[member] !== ''
+  ) {
+    return undefined;
+  }
+  (body as Record<string, unknown>)[member] = raw.toString('latin1', start, end);
+  return body as Record<string, unknown>;
+}
