@@ -98,7 +98,7 @@ export class EcrController {
     locals.accessKeyId = caller.accessKeyId;
     const body = parseJsonBody(raw.bytes, BLOB_MEMBERS[handler.name]);
 
-    const input = validateEcrInput(handler.input, body as Record<string, unknown>);
+    const input = validateEcrInput(handler.input, body);
     // A call acts on the caller's own registry; naming another one is AccessDeniedException.
     const registryId = authorizeRegistry(caller, handler.name, input, this.config.region);
     const result = await handler.invoke(input, { requestId: locals.requestId, registryId });

@@ -31,7 +31,7 @@ export function readBody(req: Request, limit: number): Promise<RawBody> {
   }
   const hash = createHash('sha256');
   return new Promise<RawBody>((resolve, reject) => {
-    let buffer = length !== undefined ? Buffer.allocUnsafe(length) : undefined;
+    const buffer = length !== undefined ? Buffer.allocUnsafe(length) : undefined;
     const chunks: Buffer[] = [];
     let received = 0;
     let failed = false;
