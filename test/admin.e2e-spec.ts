@@ -25,6 +25,7 @@ import {
   sha256Digest,
   uploadPart,
 } from './support/layers';
+import { SigningKeyService } from '../src/crypto/signing-key.service';
 
 interface Problem {
   type: string;
@@ -588,6 +589,10 @@ describe('the admin API', () => {
         expect(dump).not.toContain(Buffer.from(secret).toString('hex'));
         expect(dump).not.toContain(Buffer.from(secret).toString('base64'));
       }
+      // The generated URL and token signing key is sealed too.
+      const signingKey = (t.app.get(SigningKeyService) as unknown as { key: Buffer }).key;
+      expect(dump).not.toContain(signingKey.toString('hex'));
+      expect(dump).not.toContain(signingKey.toString('base64'));
       const sealed = await db.query<{ secret_ciphertext: Buffer }>(
         'SELECT secret_ciphertext FROM access_keys WHERE access_key_id = $1',
         [credentials.accessKeyId],

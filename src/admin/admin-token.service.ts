@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { announce, readOrCreateSecretFile } from '../auth/secret-files';
+import { announce, readOrCreateSecretFile } from '../crypto/secret-files';
 import { constantTimeEqual } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 

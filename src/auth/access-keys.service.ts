@@ -7,7 +7,7 @@ import { ROOT_LOGGER } from '../logging/logger';
 import { EntityAlreadyExistsException, NoSuchEntityException } from './auth.errors';
 import { AccessKeyEntity, AccessKeyStatus } from './entities/access-key.entity';
 import { AccountEntity } from './entities/account.entity';
-import { MasterKeyService } from './master-key.service';
+import { MasterKeyService } from '../crypto/master-key.service';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 // last_used_at is a hint for operators: written at most this often per key and instance.

@@ -3,17 +3,10 @@ import { AccessKeysService } from './access-keys.service';
 import { AccountsService } from './accounts.service';
 import { BootstrapService } from './bootstrap.service';
 import { EcrAuthenticator } from './ecr-authenticator.service';
-import { MasterKeyService } from './master-key.service';
 
 /** Accounts, their access keys (sealed under the master key), and SigV4 authentication. */
 @Module({
-  providers: [
-    MasterKeyService,
-    AccountsService,
-    AccessKeysService,
-    EcrAuthenticator,
-    BootstrapService,
-  ],
+  providers: [AccountsService, AccessKeysService, EcrAuthenticator, BootstrapService],
   exports: [AccountsService, AccessKeysService, EcrAuthenticator],
 })
 export class AuthModule {}

@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { AccessKeysService } from './access-keys.service';
 import { AccountsService } from './accounts.service';
-import { announce, writeSecretFile } from './secret-files';
+import { announce, writeSecretFile } from '../crypto/secret-files';
 
 export const CREDENTIALS_FILE = 'credentials';
 // An arbitrary, fixed key, distinct from the migrations' lock.

@@ -1,10 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { initSha256Engine, Sha256Engine } from './sha256-state';
+import { MasterKeyService } from './master-key.service';
 import { SigningKeyService } from './signing-key.service';
 
 export const SHA256_ENGINE = Symbol('SHA256_ENGINE');
 
-/** Digest arithmetic (the resumable SHA-256 engine) and the HMAC signing of URLs and tokens. */
+/**
+ * Digest arithmetic (the resumable SHA-256 engine), the master key that seals secrets at rest, and
+ * the HMAC signing of URLs and tokens.
+ */
 @Global()
 @Module({
   providers: [
@@ -12,8 +16,9 @@ export const SHA256_ENGINE = Symbol('SHA256_ENGINE');
       provide: SHA256_ENGINE,
       useFactory: (): Promise<Sha256Engine> => initSha256Engine(),
     },
+    MasterKeyService,
     SigningKeyService,
   ],
-  exports: [SHA256_ENGINE, SigningKeyService],
+  exports: [SHA256_ENGINE, MasterKeyService, SigningKeyService],
 })
 export class CryptoModule {}

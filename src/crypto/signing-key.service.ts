@@ -1,25 +1,30 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MasterKeyService } from './master-key.service';
 
 const SECRET_NAME = 'signing-key';
+const SEAL_CONTEXT = 'service_secrets:signing-key';
 
 /**
  * HMAC-SHA256 signatures for what Berth hands out and must recognise later on any instance:
  * download URLs and registry tokens. The key is `SIGNING_KEY` when configured; otherwise one is
- * generated once into the database, so every instance of a deployment shares it.
+ * generated once into the database, sealed under the master key (whoever reads the database
+ * cannot forge URLs with it), so every instance of a deployment shares it.
  */
 @Injectable()
-export class SigningKeyService implements OnModuleInit {
+export class SigningKeyService implements OnApplicationBootstrap {
   private key?: Buffer;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly masterKey: MasterKeyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  // After every module's init: the master key must be loaded (and checked) first.
+  async onApplicationBootstrap(): Promise<void> {
     if (this.config.signingKey) {
       this.key = Buffer.from(this.config.signingKey, 'utf8');
       return;
@@ -27,13 +32,13 @@ export class SigningKeyService implements OnModuleInit {
     // Of instances starting together, the first insert wins and everyone reads that one.
     await this.dataSource.query(
       'INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
-      [SECRET_NAME, randomBytes(32)],
+      [SECRET_NAME, this.masterKey.seal(randomBytes(32).toString('base64'), SEAL_CONTEXT)],
     );
     const rows = await this.dataSource.query<{ value: Buffer }[]>(
       'SELECT value FROM service_secrets WHERE name = $1',
       [SECRET_NAME],
     );
-    this.key = rows[0].value;
+    this.key = Buffer.from(this.masterKey.open(rows[0].value, SEAL_CONTEXT), 'base64');
   }
 
   /** base64url HMAC of `purpose` and `message`; the purpose keeps signatures of one use from another. */

@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, parseMasterKey } from '../config/app-config';
-import { keyCheckValue, MASTER_KEY_BYTES, open, seal } from '../crypto/secret-box';
+import { keyCheckValue, MASTER_KEY_BYTES, open, seal } from './secret-box';
 import { ROOT_LOGGER } from '../logging/logger';
 import { readOrCreateSecretFile } from './secret-files';
 
