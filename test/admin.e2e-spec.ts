@@ -590,7 +590,7 @@ describe('the admin API', () => {
         expect(dump).not.toContain(Buffer.from(secret).toString('base64'));
       }
       // The generated URL and token signing key is sealed too.
-      const signingKey = (t.app.get(SigningKeyService) as unknown as { key: Buffer }).key;
+      const signingKey = Reflect.get(t.app.get(SigningKeyService), 'key') as Buffer;
       expect(dump).not.toContain(signingKey.toString('hex'));
       expect(dump).not.toContain(signingKey.toString('base64'));
       const sealed = await db.query<{ secret_ciphertext: Buffer }>(
