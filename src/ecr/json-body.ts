@@ -7,12 +7,18 @@ function isJsonSpace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }
 
+/** Characters of base64 decoded per step: a multiple of 4, small enough to stay cheap. */
+const DECODE_STEP = 1024 * 1024;
+
 /**
  * Parses an ECR request body. For a member that carries a large base64 blob (the 20 MiB
  * `layerPartBlob`), the blob's characters are cut out of the raw bytes and only the rest is
  * parsed as JSON: decoding 27 MB as UTF-8 and running `JSON.parse` over it costs several times
- * what the blob's base64 decoding does. Whenever the cut is not certain (escapes inside the
- * string, the key text appearing elsewhere), the whole body is parsed the ordinary way.
+ * what the blob's base64 decoding does. The blob is then decoded in place, step by step, into the
+ * raw buffer itself (decoded bytes are fewer than their characters, so the writing never
+ * overtakes the reading): a part costs its body's memory and no more. Whenever the cut is not
+ * certain (escapes inside the string, the key text appearing elsewhere), the whole body is
+ * parsed the ordinary way. The raw body must not be read again afterwards.
  */
 export function parseJsonBody(raw: Buffer, blobMember?: string): Record<string, unknown> {
   if (raw.length === 0) return {};
@@ -63,6 +69,30 @@ function spliceBlob(raw: Buffer, member: string): Record<string, unknown> | unde
   ) {
     return undefined;
   }
-  (body as Record<string, unknown>)[member] = raw.toString('latin1', start, end);
+  (body as Record<string, unknown>)[member] = decodeInPlace(raw, start, end, member);
   return body as Record<string, unknown>;
+}
+
+function decodeInPlace(raw: Buffer, start: number, end: number, member: string): Buffer {
+  let written = 0;
+  for (let at = start; at < end; at += DECODE_STEP) {
+    const stop = Math.min(at + DECODE_STEP, end);
+    const text = raw.toString('latin1', at, stop);
+    let chars = text.length;
+    if (stop === end && chars % 4 === 1) chars = -1;
+    if (stop === end) {
+      if (text.endsWith('==')) chars -= 2;
+      else if (text.endsWith('=')) chars -= 1;
+    }
+    const n = raw.write(text, start + written, 'base64');
+    // Node's decoder skips what is not base64; fewer bytes than the characters promise means
+    // the text was not base64. The buffer is overwritten already: refuse, never fall back.
+    if (chars < 0 || n !== Math.floor((chars * 3) / 4) || (stop !== end && text.includes('='))) {
+      throw new SerializationException(
+        `Unexpected value at '${member}': must be base64-encoded binary data`,
+      );
+    }
+    written += n;
+  }
+  return raw.subarray(start, start + written);
 }
