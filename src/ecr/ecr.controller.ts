@@ -20,6 +20,15 @@ import { readBody } from './read-body';
  */
 export const MAX_PART_BYTES = 20 * 1024 * 1024;
 export const MAX_BODY_BYTES = Math.ceil(MAX_PART_BYTES / 3) * 4 + 4096;
+/** PutImage: a 4 MiB manifest, even JSON-escaped or in multi-byte UTF-8, with room to spare. */
+export const MAX_PUT_IMAGE_BODY_BYTES = 4 * 4 * 1024 * 1024 + 65536;
+/** Every other operation's input is small: 100 image ids or 50 tags are a few tens of KiB. */
+export const MAX_SMALL_BODY_BYTES = 1024 * 1024;
+
+const BODY_LIMITS: Record<string, number | undefined> = {
+  UploadLayerPart: MAX_BODY_BYTES,
+  PutImage: MAX_PUT_IMAGE_BODY_BYTES,
+};
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
 
@@ -92,7 +101,7 @@ export class EcrController {
       );
     }
 
-    const raw = await readBody(req, MAX_BODY_BYTES);
+    const raw = await readBody(req, BODY_LIMITS[handler.name] ?? MAX_SMALL_BODY_BYTES);
     const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
     locals.accountId = caller.accountId;
     locals.accessKeyId = caller.accessKeyId;

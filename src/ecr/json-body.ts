@@ -26,6 +26,7 @@ export function parseJsonBody(raw: Buffer, blobMember?: string): Record<string, 
     const fast = spliceBlob(raw, blobMember);
     if (fast) return fast;
   }
+  checkElementCount(raw);
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -36,6 +37,28 @@ export function parseJsonBody(raw: Buffer, blobMember?: string): Record<string, 
     throw new SerializationException('The request body must be a JSON object');
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * Far more objects, lists and list elements than any ECR input has (100 image ids, 50 tags, a
+ * manifest's descriptors), while 20 MB of `{},{},…` would make `JSON.parse` build hundreds of
+ * megabytes of objects and hold the event loop for seconds.
+ */
+export const MAX_JSON_ELEMENTS = 200_000;
+const ELEMENT_BYTES = [0x7b, 0x5b, 0x2c]; // { [ ,
+
+function checkElementCount(raw: Buffer): void {
+  if (raw.length < MAX_JSON_ELEMENTS) return;
+  let count = 0;
+  for (const byte of ELEMENT_BYTES) {
+    for (let at = raw.indexOf(byte); at !== -1; at = raw.indexOf(byte, at + 1)) {
+      if (++count > MAX_JSON_ELEMENTS) {
+        throw new SerializationException(
+          `The request body holds more than ${MAX_JSON_ELEMENTS} JSON objects, lists and list elements`,
+        );
+      }
+    }
+  }
 }
 
 function spliceBlob(raw: Buffer, member: string): Record<string, unknown> | undefined {
@@ -54,6 +77,7 @@ function spliceBlob(raw: Buffer, member: string): Record<string, unknown> | unde
   const escape = raw.indexOf(BACKSLASH, start);
   if (escape !== -1 && escape < end) return undefined;
   const rest = Buffer.concat([raw.subarray(0, start), raw.subarray(end)]);
+  checkElementCount(rest);
   let body: unknown;
   try {
     body = JSON.parse(rest.toString('utf8'));

@@ -80,28 +80,37 @@ export class ImagesService {
       const repo = await this.repositories.require(ctx.registryId, input.repositoryName, m, true);
       await this.checkReferences(m, repo, ctx.registryId, manifest.blobs, manifest.children);
 
-      const inserted = await m.query<{ id: string }[]>(
-        `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT ON CONSTRAINT images_repository_digest_key DO NOTHING RETURNING id`,
-        [
-          repo.id,
-          digest,
-          bytes,
-          manifest.mediaType,
-          manifest.artifactMediaType ?? null,
-          manifest.size,
-        ],
-      );
-      const created = inserted.length === 1;
-      const imageId = created
-        ? inserted[0].id
-        : (
-            await m.query<{ id: string }[]>(
-              'SELECT id FROM images WHERE repository_id = $1 AND digest = $2',
-              [repo.id, digest],
-            )
-          )[0].id;
+      let imageId: string | undefined;
+      let created = false;
+      // The image exists already, or is inserted. An existing one is held (FOR KEY SHARE) until
+      // this transaction ends, so that a concurrent BatchDeleteImage cannot remove it under the
+      // tag written below; one that such a delete removed in between is inserted again.
+      for (let attempt = 0; imageId === undefined; attempt++) {
+        if (attempt === 3) throw new Error(`image ${digest} kept vanishing under PutImage`);
+        const inserted = await m.query<{ id: string }[]>(
+          `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT ON CONSTRAINT images_repository_digest_key DO NOTHING RETURNING id`,
+          [
+            repo.id,
+            digest,
+            bytes,
+            manifest.mediaType,
+            manifest.artifactMediaType ?? null,
+            manifest.size,
+          ],
+        );
+        if (inserted.length === 1) {
+          imageId = inserted[0].id;
+          created = true;
+        } else {
+          const existing = await m.query<{ id: string }[]>(
+            'SELECT id FROM images WHERE repository_id = $1 AND digest = $2 FOR KEY SHARE',
+            [repo.id, digest],
+          );
+          imageId = existing[0]?.id;
+        }
+      }
       if (created) {
         for (const blob of manifest.blobs) {
           await m.query('INSERT INTO image_layers (image_id, digest) VALUES ($1, $2)', [
@@ -339,9 +348,7 @@ export class ImagesService {
     }
 
     const limit = input.maxResults ?? DEFAULT_PAGE_SIZE;
-    const after = input.nextToken
-      ? Number(decodePageToken(input.nextToken, ['id'] as const).id)
-      : 0;
+    const after = input.nextToken ? decodePageToken(input.nextToken, { id: 'id' }).id : 0;
     const having =
       tagStatus === 'TAGGED'
         ? 'HAVING count(t.tag) > 0'
@@ -365,7 +372,7 @@ export class ImagesService {
     const tagStatus = input.filter?.tagStatus ?? 'ANY';
     const limit = input.maxResults ?? DEFAULT_PAGE_SIZE;
     const position = input.nextToken
-      ? decodePageToken(input.nextToken, ['id', 'tag'] as const)
+      ? decodePageToken(input.nextToken, { id: 'id', tag: 'string' })
       : { id: 0, tag: '' };
     const filter =
       tagStatus === 'TAGGED'

@@ -42,6 +42,30 @@ interface Descriptor {
 const invalid = (constraint: string): InvalidParameterException =>
   InvalidParameterException.constraint('imageManifest', constraint);
 
+/** The longest media type RFC 6838 allows (127 + '/' + 127), and the column's width. */
+const MAX_MEDIA_TYPE = 255;
+
+/**
+ * The artifact media type kept with an image (from `artifactType`, or the config's `mediaType`):
+ * a string of at most 255 characters without U+0000, which PostgreSQL text cannot hold.
+ */
+function artifactMediaType(value: unknown, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > MAX_MEDIA_TYPE || value.includes('\u0000')) {
+    throw invalid(`${where} must be a media type of at most ${MAX_MEDIA_TYPE} characters`);
+  }
+  return value;
+}
+
+/** The sum of descriptor sizes, which must stay an exact integer (it is stored as a bigint). */
+function totalSize(descriptors: { size: number }[], where: string): number {
+  const total = descriptors.reduce((sum, d) => sum + d.size, 0);
+  if (!Number.isSafeInteger(total)) {
+    throw invalid(`the sizes of ${where} must add up to at most ${Number.MAX_SAFE_INTEGER}`);
+  }
+  return total;
+}
+
 function descriptor(
   value: unknown,
   where: string,
@@ -104,8 +128,11 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
         ...new Set([config.digest, ...layers.filter((l) => !l.foreign).map((l) => l.digest)]),
       ],
       children: [],
-      artifactMediaType: artifactType ?? config.mediaType,
-      size: layers.reduce((sum, l) => sum + l.size, 0),
+      artifactMediaType:
+        artifactType !== undefined
+          ? artifactMediaType(artifactType, 'artifactType')
+          : artifactMediaType(config.mediaType, 'config.mediaType'),
+      size: totalSize(layers, 'layers'),
     };
   }
   if (!Array.isArray(doc.manifests)) throw invalid('manifests must be a list');
@@ -115,7 +142,10 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
     kind: 'index',
     blobs: [],
     children: [...new Set(manifests.map((m) => m.digest))],
-    artifactMediaType: typeof doc.artifactType === 'string' ? doc.artifactType : undefined,
-    size: manifests.reduce((sum, m) => sum + m.size, 0),
+    artifactMediaType:
+      typeof doc.artifactType === 'string'
+        ? artifactMediaType(doc.artifactType, 'artifactType')
+        : undefined,
+    size: totalSize(manifests, 'manifests'),
   };
 }

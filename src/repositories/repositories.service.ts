@@ -15,7 +15,7 @@ import {
   RepositoryNotEmptyException,
   RepositoryNotFoundException,
 } from './repositories.errors';
-import { repositoryView } from './repository-view';
+import { repositoryFromRow, RepositoryRow, repositoryView } from './repository-view';
 import { checkTags } from './tags';
 import { StorageGcService } from '../storage/storage-gc.service';
 
@@ -46,14 +46,13 @@ export class RepositoriesService {
     manager: EntityManager = this.dataSource.manager,
     lock = false,
   ): Promise<RepositoryEntity> {
-    const query = manager
-      .getRepository(RepositoryEntity)
-      .createQueryBuilder('r')
-      .where('r.registry_id = :registryId AND r.name = :name', { registryId, name });
-    if (lock) query.setLock('pessimistic_read');
-    const found = await query.getOne();
-    if (!found) throw RepositoryNotFoundException.of(registryId, name);
-    return found;
+    // Every ECR call runs this: plain SQL keeps the query builder's overhead off the hot path.
+    const rows = await manager.query<RepositoryRow[]>(
+      `SELECT * FROM repositories WHERE registry_id = $1 AND name = $2${lock ? ' FOR SHARE' : ''}`,
+      [registryId, name],
+    );
+    if (rows.length === 0) throw RepositoryNotFoundException.of(registryId, name);
+    return repositoryFromRow(rows[0]);
   }
 
   view(repo: RepositoryEntity): Record<string, unknown> {
@@ -63,6 +62,14 @@ export class RepositoriesService {
   @EcrOperation('CreateRepository', CreateRepositoryRequest)
   async create(input: CreateRepositoryRequest, ctx: EcrCallContext): Promise<EcrResult> {
     const tags = checkTags(input.tags);
+    // Any KMS key is accepted (Berth encrypts nothing with it), but PostgreSQL text cannot hold
+    // U+0000.
+    if (input.encryptionConfiguration?.kmsKey?.includes('\u0000')) {
+      throw InvalidParameterException.constraint(
+        'encryptionConfiguration.kmsKey',
+        'must not contain the character U+0000',
+      );
+    }
     try {
       // The unique constraint on (registry_id, name) decides between concurrent creators.
       const row = this.repositories.create({
@@ -123,7 +130,7 @@ export class RepositoriesService {
       .limit(limit + 1);
     if (input.nextToken !== undefined) {
       query.andWhere('r.name > :after', {
-        after: String(decodePageToken(input.nextToken, ['after'] as const).after),
+        after: decodePageToken(input.nextToken, { after: 'string' }).after,
       });
     }
     const rows = await query.getMany();
