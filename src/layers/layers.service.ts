@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import { parseDigest } from '../crypto/digest';
 import { EcrOperation } from '../ecr/ecr-operation.decorator';
-import { RepositoriesService } from '../repositories/repositories.service';
+import { RepositoryNotFoundException } from '../repositories/repositories.errors';
 import { BatchCheckLayerAvailabilityRequest } from './dto/batch-check-layer-availability.request';
 
 export const DEFAULT_LAYER_MEDIA_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
@@ -34,10 +34,7 @@ interface LayerRow {
 /** Owns layers per repository and the content-addressed blobs behind them. */
 @Injectable()
 export class LayersService {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly repositories: RepositoriesService,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Makes `layer` a layer of its repository inside the caller's transaction. The blob row is
@@ -67,7 +64,6 @@ export class LayersService {
     input: BatchCheckLayerAvailabilityRequest,
     ctx: EcrCallContext,
   ): Promise<EcrResult> {
-    const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
     const failures: Record<string, string>[] = [];
     const wanted: { given: string; digest: string }[] = [];
     for (const given of input.layerDigests) {
@@ -87,14 +83,19 @@ export class LayersService {
         wanted.push({ given, digest: parseDigest(given)?.digest ?? given.toLowerCase() });
       }
     }
-    const rows =
-      wanted.length === 0
-        ? []
-        : await this.dataSource.query<LayerRow[]>(
-            'SELECT digest, size, media_type FROM layers WHERE repository_id = $1 AND digest = ANY($2)',
-            [repo.id, wanted.map((w) => w.digest)],
-          );
-    const found = new Map(rows.map((r) => [r.digest, r]));
+    // One round trip: the repository and its matching layers (a repository with none gives one
+    // row of NULLs; no row at all means no repository).
+    const rows = await this.dataSource.query<(LayerRow & { repository_id: string })[]>(
+      `SELECT r.id AS repository_id, l.digest, l.size, l.media_type
+         FROM repositories r
+         LEFT JOIN layers l ON l.repository_id = r.id AND l.digest = ANY($3)
+        WHERE r.registry_id = $1 AND r.name = $2`,
+      [ctx.registryId, input.repositoryName, wanted.map((w) => w.digest)],
+    );
+    if (rows.length === 0) {
+      throw RepositoryNotFoundException.of(ctx.registryId, input.repositoryName);
+    }
+    const found = new Map(rows.filter((r) => r.digest !== null).map((r) => [r.digest, r]));
     const layers = wanted.map(({ given, digest }) => {
       const row = found.get(digest);
       return row
