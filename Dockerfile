@@ -38,7 +38,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/native ./native
 
 # Runs as the unprivileged `node` user of the image; DATA_DIR must be writable by it.
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data /blobs && chown node:node /data /blobs
 USER node
 
 EXPOSE 5000
