@@ -1,3 +1,4 @@
+import { RepositoryScopedRequest } from '../../repositories/dto/repository-scoped.request';
 import {
   IntegerMember,
   Length,
@@ -10,28 +11,12 @@ import {
   Required,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-import {
-  REGISTRY_ID_PATTERN,
-  REPOSITORY_NAME_PATTERN,
-} from '../../repositories/dto/repository-name';
+import { REGISTRY_ID_PATTERN } from '../../repositories/dto/repository-name';
 
 /** Real ECR enforces this tag pattern on PutImage (it answers it in InvalidParameterException). */
 export const IMAGE_TAG_PATTERN = '[a-zA-Z0-9-_.]+';
 export const TAG_STATUS = ['TAGGED', 'UNTAGGED', 'ANY'] as const;
 export const IMAGE_STATUS = ['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY'] as const;
-
-abstract class RepositoryScoped {
-  @Optional()
-  @StringMember()
-  @Pattern(REGISTRY_ID_PATTERN)
-  registryId?: string;
-
-  @Required()
-  @StringMember()
-  @Length(2, 256)
-  @Pattern(REPOSITORY_NAME_PATTERN)
-  repositoryName!: string;
-}
 
 /** An image id; malformed ids are answered in `failures`, as ECR does, not refused. */
 export class ImageIdentifierInput {
@@ -44,7 +29,7 @@ export class ImageIdentifierInput {
   imageTag?: string;
 }
 
-export class PutImageRequest extends RepositoryScoped {
+export class PutImageRequest extends RepositoryScopedRequest {
   @Required()
   @StringMember()
   @Length(1, 4194304)
@@ -65,7 +50,7 @@ export class PutImageRequest extends RepositoryScoped {
   imageDigest?: string;
 }
 
-export class BatchGetImageRequest extends RepositoryScoped {
+export class BatchGetImageRequest extends RepositoryScopedRequest {
   @Required()
   @ListMember(1, 100, 'object')
   @Nested(() => ImageIdentifierInput, true)
@@ -88,7 +73,7 @@ export class ImagesFilterInput {
   imageStatus?: (typeof IMAGE_STATUS)[number];
 }
 
-export class DescribeImagesRequest extends RepositoryScoped {
+export class DescribeImagesRequest extends RepositoryScopedRequest {
   @Optional()
   @ListMember(1, 100, 'object')
   @Nested(() => ImageIdentifierInput, true)
@@ -108,7 +93,7 @@ export class DescribeImagesRequest extends RepositoryScoped {
   filter?: ImagesFilterInput;
 }
 
-export class ListImagesRequest extends RepositoryScoped {
+export class ListImagesRequest extends RepositoryScopedRequest {
   @Optional()
   @StringMember()
   nextToken?: string;
@@ -123,14 +108,14 @@ export class ListImagesRequest extends RepositoryScoped {
   filter?: ImagesFilterInput;
 }
 
-export class BatchDeleteImageRequest extends RepositoryScoped {
+export class BatchDeleteImageRequest extends RepositoryScopedRequest {
   @Required()
   @ListMember(1, 100, 'object')
   @Nested(() => ImageIdentifierInput, true)
   imageIds!: ImageIdentifierInput[];
 }
 
-export class GetDownloadUrlForLayerRequest extends RepositoryScoped {
+export class GetDownloadUrlForLayerRequest extends RepositoryScopedRequest {
   @Required()
   @StringMember()
   @Pattern('[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+')

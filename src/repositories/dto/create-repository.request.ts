@@ -1,3 +1,4 @@
+import { RepositoryScopedRequest } from './repository-scoped.request';
 import {
   BooleanMember,
   Length,
@@ -5,11 +6,9 @@ import {
   Nested,
   OneOf,
   Optional,
-  Pattern,
   Required,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-import { REGISTRY_ID_PATTERN, REPOSITORY_NAME_PATTERN } from './repository-name';
 
 export const IMAGE_TAG_MUTABILITY = ['MUTABLE', 'IMMUTABLE'] as const;
 export const ENCRYPTION_TYPES = ['AES256', 'KMS', 'KMS_DSSE'] as const;
@@ -43,18 +42,7 @@ export class EncryptionConfigurationInput {
 }
 
 /** CreateRepositoryRequest. Tag contents are checked by the service (InvalidTagParameterException). */
-export class CreateRepositoryRequest {
-  @Optional()
-  @StringMember()
-  @Pattern(REGISTRY_ID_PATTERN)
-  registryId?: string;
-
-  @Required()
-  @StringMember()
-  @Length(2, 256)
-  @Pattern(REPOSITORY_NAME_PATTERN)
-  repositoryName!: string;
-
+export class CreateRepositoryRequest extends RepositoryScopedRequest {
   @Optional()
   @ListMember(undefined, undefined, 'object')
   @Nested(() => TagInput, true)

@@ -1,25 +1,7 @@
-import {
-  BooleanMember,
-  Length,
-  Optional,
-  Pattern,
-  Required,
-  StringMember,
-} from '../../common/validation/ecr-constraints';
-import { REGISTRY_ID_PATTERN, REPOSITORY_NAME_PATTERN } from './repository-name';
+import { RepositoryScopedRequest } from './repository-scoped.request';
+import { BooleanMember, Optional } from '../../common/validation/ecr-constraints';
 
-export class DeleteRepositoryRequest {
-  @Optional()
-  @StringMember()
-  @Pattern(REGISTRY_ID_PATTERN)
-  registryId?: string;
-
-  @Required()
-  @StringMember()
-  @Length(2, 256)
-  @Pattern(REPOSITORY_NAME_PATTERN)
-  repositoryName!: string;
-
+export class DeleteRepositoryRequest extends RepositoryScopedRequest {
   @Optional()
   @BooleanMember()
   force?: boolean;

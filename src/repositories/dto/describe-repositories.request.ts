@@ -1,3 +1,4 @@
+import { RegistryScopedRequest } from './repository-scoped.request';
 import {
   IntegerMember,
   Length,
@@ -7,14 +8,9 @@ import {
   Range,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-import { REGISTRY_ID_PATTERN, REPOSITORY_NAME_PATTERN } from './repository-name';
+import { REPOSITORY_NAME_PATTERN } from './repository-name';
 
-export class DescribeRepositoriesRequest {
-  @Optional()
-  @StringMember()
-  @Pattern(REGISTRY_ID_PATTERN)
-  registryId?: string;
-
+export class DescribeRepositoriesRequest extends RegistryScopedRequest {
   @Optional()
   @ListMember(1, 100, 'string')
   @Length(2, 256, true)

@@ -1,48 +1,21 @@
+import { RepositoryScopedRequest } from '../../repositories/dto/repository-scoped.request';
 import {
   BlobMember,
   IntegerMember,
-  Length,
   ListMember,
-  Optional,
   Pattern,
   Range,
   Required,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-import {
-  REGISTRY_ID_PATTERN,
-  REPOSITORY_NAME_PATTERN,
-} from '../../repositories/dto/repository-name';
 
 export const UPLOAD_ID_PATTERN =
   '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 export const LAYER_DIGEST_PATTERN = '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+';
 
-export class InitiateLayerUploadRequest {
-  @Optional()
-  @StringMember()
-  @Pattern(REGISTRY_ID_PATTERN)
-  registryId?: string;
+export class InitiateLayerUploadRequest extends RepositoryScopedRequest {}
 
-  @Required()
-  @StringMember()
-  @Length(2, 256)
-  @Pattern(REPOSITORY_NAME_PATTERN)
-  repositoryName!: string;
-}
-
-export class UploadLayerPartRequest {
-  @Optional()
-  @StringMember()
-  @Pattern(REGISTRY_ID_PATTERN)
-  registryId?: string;
-
-  @Required()
-  @StringMember()
-  @Length(2, 256)
-  @Pattern(REPOSITORY_NAME_PATTERN)
-  repositoryName!: string;
-
+export class UploadLayerPartRequest extends RepositoryScopedRequest {
   @Required()
   @StringMember()
   @Pattern(UPLOAD_ID_PATTERN)
@@ -67,18 +40,7 @@ export class UploadLayerPartRequest {
   layerPartBlob!: Buffer;
 }
 
-export class CompleteLayerUploadRequest {
-  @Optional()
-  @StringMember()
-  @Pattern(REGISTRY_ID_PATTERN)
-  registryId?: string;
-
-  @Required()
-  @StringMember()
-  @Length(2, 256)
-  @Pattern(REPOSITORY_NAME_PATTERN)
-  repositoryName!: string;
-
+export class CompleteLayerUploadRequest extends RepositoryScopedRequest {
   @Required()
   @StringMember()
   @Pattern(UPLOAD_ID_PATTERN)
