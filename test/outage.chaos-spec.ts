@@ -217,8 +217,11 @@ describe.each<Driver>(['postgres', 'filesystem'])(
 
       async function worker(w: number): Promise<void> {
         const instance = w % INSTANCES;
+        // The first worker of each instance never uploads: an upload retries its parts on the
+        // other instances, and could leave its own instance without calls through the outage.
+        const light = w < INSTANCES;
         for (let i = 0; running; i++) {
-          switch (i % 6) {
+          switch (light ? 1 + (i % 5) : i % 6) {
             case 0:
               await upload(w, instance, i);
               break;
