@@ -4,6 +4,7 @@ import { BlobStore } from './blob-store';
 
 /** Rows of 1 MiB insert faster than one row per 10–20 MiB part, and read back in small steps. */
 export const CHUNK_BYTES = 1024 * 1024;
+const ROWS_PER_INSERT = 4;
 
 interface ChunkRow {
   data: Buffer;
@@ -29,17 +30,23 @@ export class PostgresBlobStore implements BlobStore {
       key,
       partNo,
     ]);
-    // One statement, one round trip, for all the part's rows; parameters travel in binary.
-    const values: string[] = [];
-    const params: unknown[] = [key, partNo];
-    for (let chunkNo = 0, offset = 0; offset < data.length; chunkNo++, offset += CHUNK_BYTES) {
-      params.push(chunkNo, data.subarray(offset, Math.min(offset + CHUNK_BYTES, data.length)));
-      values.push(`($1, $2, $${params.length - 1}, $${params.length})`);
+    // A few rows per statement: fewer round trips than one row each, while the message pg builds
+    // for a statement (a copy of its parameters) stays at ROWS_PER_INSERT MiB, not a whole part,
+    // which bounds the memory of many parts in flight. Parameters travel in binary.
+    for (let first = 0; first * CHUNK_BYTES < data.length; first += ROWS_PER_INSERT) {
+      const values: string[] = [];
+      const params: unknown[] = [key, partNo];
+      for (let chunkNo = first; chunkNo < first + ROWS_PER_INSERT; chunkNo++) {
+        const offset = chunkNo * CHUNK_BYTES;
+        if (offset >= data.length) break;
+        params.push(chunkNo, data.subarray(offset, Math.min(offset + CHUNK_BYTES, data.length)));
+        values.push(`($1, $2, $${params.length - 1}, $${params.length})`);
+      }
+      await manager.query(
+        `INSERT INTO blob_chunks (storage_key, part_no, chunk_no, data) VALUES ${values.join(', ')}`,
+        params,
+      );
     }
-    await manager.query(
-      `INSERT INTO blob_chunks (storage_key, part_no, chunk_no, data) VALUES ${values.join(', ')}`,
-      params,
-    );
   }
 
   read(key: string, partSizes: number[], start: number, end: number): Readable {
