@@ -77,6 +77,10 @@ export async function startTestApp(
   const database = db ?? (await createTestDatabase());
   const port = await freePort();
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-data-'));
+  const cleanUp = async (): Promise<void> => {
+    if (!db) await database.drop();
+    if (!env.DATA_DIR) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   const config: AppConfig = {
     ...loadConfig({
       LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'fatal',
@@ -88,8 +92,15 @@ export async function startTestApp(
     }),
     databaseUrl: database.url,
   };
-  const app = await createApp(config);
-  await app.listen(port, '127.0.0.1');
+  let app: INestApplication;
+  try {
+    app = await createApp(config);
+    await app.listen(port, '127.0.0.1');
+  } catch (err) {
+    // A start that is meant to fail (a test of refusals) leaves nothing behind either.
+    await cleanUp();
+    throw err;
+  }
   const url = `http://127.0.0.1:${port}`;
   const clients: ECRClient[] = [];
   return {
@@ -105,8 +116,7 @@ export async function startTestApp(
     close: async () => {
       clients.forEach((c) => c.destroy());
       await app.close();
-      if (!db) await database.drop();
-      if (!env.DATA_DIR) fs.rmSync(dataDir, { recursive: true, force: true });
+      await cleanUp();
     },
   };
 }
