@@ -133,9 +133,24 @@ export class AdminRegistryService {
     return this.repositoryView(await this.repositoryRow(repositoryId));
   }
 
+  /**
+   * Who owns the repository and its name, or NoSuchEntityException: what the listings and the
+   * deletion need, without the counts and sums of `repositoryRow` over its images and layers.
+   */
+  private async repositoryRef(
+    repositoryId: string,
+  ): Promise<{ registry_id: string; name: string }> {
+    const rows = await this.dataSource.query<{ registry_id: string; name: string }[]>(
+      'SELECT registry_id, name FROM repositories WHERE id = $1',
+      [repositoryId],
+    );
+    if (!rows[0]) throw new NoSuchEntityException(`The repository ${repositoryId} does not exist`);
+    return rows[0];
+  }
+
   /** As DeleteRepository of its owner: refused while it holds images, unless `force`. */
   async deleteRepository(repositoryId: string, force: boolean, requestId: string): Promise<void> {
-    const row = await this.repositoryRow(repositoryId);
+    const row = await this.repositoryRef(repositoryId);
     await this.repositories.delete(
       { repositoryName: row.name, force },
       { requestId, registryId: row.registry_id },
@@ -147,7 +162,7 @@ export class AdminRegistryService {
     limit = DEFAULT_LIMIT,
     cursor?: string,
   ): Promise<Page<Layer>> {
-    await this.repositoryRow(repositoryId);
+    await this.repositoryRef(repositoryId);
     const after = decodeCursor(cursor);
     const rows = await this.dataSource.query<
       { id: string; digest: string; size: string; media_type: string; created_at: Date }[]
@@ -175,7 +190,7 @@ export class AdminRegistryService {
     limit = DEFAULT_LIMIT,
     cursor?: string,
   ): Promise<Page<Image>> {
-    await this.repositoryRow(repositoryId);
+    await this.repositoryRef(repositoryId);
     const after = decodeCursor(cursor);
     const rows = await this.dataSource.query<
       {
@@ -226,25 +241,14 @@ export class AdminRegistryService {
   /** Oldest first: the cursor is the position (created_at, id) of the last one. */
   async listUploads(query: UploadListQuery): Promise<Page<Upload>> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const after = decodeCursor(query.cursor);
-    let position: [string, string] | undefined;
-    if (after !== undefined) {
-      const [at, id] = after.split('|');
-      position = [at, id];
-    }
+    const [at, id] = decodeCursor(query.cursor)?.split('|') ?? [];
     const rows = await this.dataSource.query<UploadRow[]>(
       `${UPLOAD_SELECT}
         WHERE ($1::char(12) IS NULL OR r.registry_id = $1)
           AND ($2::bigint IS NULL OR u.repository_id = $2::bigint)
           AND ($3::timestamptz IS NULL OR (u.created_at, u.id) > ($3::timestamptz, $4::uuid))
         ORDER BY u.created_at, u.id LIMIT $5`,
-      [
-        query.accountId ?? null,
-        query.repositoryId ?? null,
-        position?.[0] ?? null,
-        position?.[1] ?? null,
-        limit + 1,
-      ],
+      [query.accountId ?? null, query.repositoryId ?? null, at ?? null, id ?? null, limit + 1],
     );
     return pageOf(
       rows,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { announce, readOrCreateSecretFile } from '../crypto/secret-files';
-import { constantTimeEqual } from '../auth/sigv4';
+import { constantTimeEqual } from '../crypto/constant-time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const ADMIN_TOKEN_FILE = 'admin.token';

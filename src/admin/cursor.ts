@@ -1,20 +1,26 @@
 import { BadRequestException } from '@nestjs/common';
+import { InvalidParameterException } from '../common/errors/registry-exception';
+import { decodePageToken, encodePageToken } from '../common/page-token';
 
-/** An opaque cursor: the keyset position after the last item of a page. */
+/**
+ * An opaque cursor: the keyset position after the last item of a page. The token itself is the
+ * ECR API's (`page-token`); only the error differs, the admin API answering a plain 400.
+ */
 export function encodeCursor(after: string): string {
-  return Buffer.from(JSON.stringify({ a: after })).toString('base64url');
+  return encodePageToken({ a: after });
 }
 
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    const after = (parsed as { a?: unknown } | null)?.a;
-    if (typeof after === 'string') return after;
-  } catch {
-    // any cursor this API did not issue is a client error
+    return decodePageToken(cursor, { a: 'string' }).a;
+  } catch (err) {
+    // Its InvalidParameterException speaks of `nextToken`; here the parameter is `cursor`.
+    if (err instanceof InvalidParameterException) {
+      throw new BadRequestException('cursor must be a nextCursor returned by this API');
+    }
+    throw err;
   }
-  throw new BadRequestException('cursor must be a nextCursor returned by this API');
 }
 
 export interface Page<T> {

@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
-import { isUniqueViolation } from '../common/database-errors';
+import { isForeignKeyViolation, isUniqueViolation } from '../common/database-errors';
 import { ROOT_LOGGER } from '../logging/logger';
 import { EntityAlreadyExistsException, NoSuchEntityException } from './auth.errors';
 import { AccessKeyEntity, AccessKeyStatus } from './entities/access-key.entity';
-import { AccountEntity } from './entities/account.entity';
 import { MasterKeyService } from '../crypto/master-key.service';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -62,8 +61,6 @@ export class AccessKeysService {
     input: NewAccessKey = {},
     manager: EntityManager = this.dataSource.manager,
   ): Promise<CreatedAccessKey> {
-    const account = await manager.getRepository(AccountEntity).findOneBy({ id: accountId });
-    if (!account) throw new NoSuchEntityException(`The account ${accountId} does not exist`);
     const accessKeyId = input.accessKeyId ?? generateAccessKeyId();
     const secretAccessKey = input.secretAccessKey ?? generateSecretAccessKey();
     const key = manager.getRepository(AccessKeyEntity).create({
@@ -79,6 +76,11 @@ export class AccessKeysService {
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new EntityAlreadyExistsException(`The access key ${accessKeyId} already exists`);
+      }
+      // The foreign key, not a read before the insert, decides whether the account exists: an
+      // account deleted by another instance in between is caught here too.
+      if (isForeignKeyViolation(err)) {
+        throw new NoSuchEntityException(`The account ${accountId} does not exist`);
       }
       throw err;
     }

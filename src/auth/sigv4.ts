@@ -1,7 +1,8 @@
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { constantTimeEqual } from '../crypto/constant-time';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
@@ -250,13 +251,6 @@ export function checkSigningTime(sig: PresentedSignature, now: Date, skewSeconds
       `Signature not yet current: ${sig.amzDate} is still later than ${formatAmzDate(new Date(now.getTime() + skewMs))} (${nowText} + ${describeSkew(skewSeconds)})`,
     );
   }
-}
-
-/** Equality of two strings in a time that depends on neither's content. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a, 'utf8').digest();
-  const db = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(da, db);
 }
 
 export function sha256Hex(body: Buffer): string {

@@ -11,3 +11,9 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   if (!driver || typeof driver !== 'object' || driver.code !== '23505') return false;
   return constraint === undefined || driver.constraint === constraint;
 }
+
+/** True when `err` is PostgreSQL's foreign_key_violation: the row referred to is not (or no longer) there. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const driver = (err instanceof QueryFailedError ? err.driverError : err) as PgDriverError | null;
+  return !!driver && typeof driver === 'object' && driver.code === '23503';
+}

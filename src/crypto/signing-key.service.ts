@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from './constant-time';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MasterKeyService } from './master-key.service';
@@ -49,8 +50,6 @@ export class SigningKeyService implements OnApplicationBootstrap {
 
   /** Constant-time check of a signature made by `sign`. */
   verify(purpose: string, message: string, signature: string): boolean {
-    const expected = Buffer.from(this.sign(purpose, message), 'utf8');
-    const given = Buffer.from(signature, 'utf8');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return constantTimeEqual(signature, this.sign(purpose, message));
   }
 }
