@@ -19,7 +19,7 @@ export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const DURATION = /^\d+(s|m|h|d)?$/;
+const DURATION = /^(\d+)(s|m|h|d)?$/;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -140,7 +140,7 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** `3600`, `90s`, `30m`, `24h`, `7d` in seconds. */
 export function parseDurationSeconds(value: string): number {
-  const match = /^(\d+)(s|m|h|d)?$/.exec(value);
+  const match = DURATION.exec(value);
   if (!match) throw new Error(`not a duration: ${value}`);
   return Number(match[1]) * UNIT_SECONDS[match[2] ?? 's'];
 }

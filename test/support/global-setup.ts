@@ -1,26 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as net from 'node:net';
 import { createDataSource } from '../../src/database/data-source';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../../src/database/migrate';
+import { freePort } from './net';
 import { databaseUrl, withClient } from './pg-admin';
 
 declare global {
   var __BERTH_EMBEDDED__: EmbeddedDatabase | undefined;
   var __BERTH_EMBEDDED_DIR__: string | undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
