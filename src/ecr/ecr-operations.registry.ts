@@ -1,11 +1,17 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
-import { ECR_OPERATION, EcrOperationMetadata } from './ecr-operation.decorator';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  ECR_OPERATION,
+  EcrOperationMetadata,
+} from './ecr-operation.decorator';
 
 export interface EcrOperationHandler {
   name: string;
   input: new () => object;
+  maxBodyBytes: number;
+  blobMember?: string;
   invoke(input: object, context: EcrCallContext): Promise<EcrResult>;
 }
 
@@ -40,6 +46,8 @@ export class EcrOperationsRegistry implements OnModuleInit {
         this.handlers.set(meta.name, {
           name: meta.name,
           input: meta.input,
+          maxBodyBytes: meta.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+          blobMember: meta.blobMember,
           invoke: (input, context) => fn.call(instance, input, context),
         });
       }

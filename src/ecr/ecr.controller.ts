@@ -13,27 +13,7 @@ import { SerializationException, UnknownOperationException } from './ecr.errors'
 import { parseJsonBody } from './json-body';
 import { readBody } from './read-body';
 
-/**
- * The largest body an ECR call may have: an `UploadLayerPart` whose 20 MiB `layerPartBlob`
- * travels as base64 (27,962,028 characters), plus room for the other members. A part a little
- * over 20 MiB still fits, so it is answered `InvalidLayerPartException` like any bad part.
- */
-export const MAX_PART_BYTES = 20 * 1024 * 1024;
-export const MAX_BODY_BYTES = Math.ceil(MAX_PART_BYTES / 3) * 4 + 4096;
-/** PutImage: a 4 MiB manifest, even JSON-escaped or in multi-byte UTF-8, with room to spare. */
-export const MAX_PUT_IMAGE_BODY_BYTES = 4 * 4 * 1024 * 1024 + 65536;
-/** Every other operation's input is small: 100 image ids or 50 tags are a few tens of KiB. */
-export const MAX_SMALL_BODY_BYTES = 1024 * 1024;
-
-const BODY_LIMITS: Record<string, number | undefined> = {
-  UploadLayerPart: MAX_BODY_BYTES,
-  PutImage: MAX_PUT_IMAGE_BODY_BYTES,
-};
-
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
-
-/** The model's large `blob` members, which the body parser cuts out instead of parsing. */
-const BLOB_MEMBERS: Record<string, string | undefined> = { UploadLayerPart: 'layerPartBlob' };
 
 /** What SigV4 verification reads of the request: method, path and query as sent, headers. */
 function signedRequestOf(req: Request): SignedRequest {
@@ -101,11 +81,11 @@ export class EcrController {
       );
     }
 
-    const raw = await readBody(req, BODY_LIMITS[handler.name] ?? MAX_SMALL_BODY_BYTES);
+    const raw = await readBody(req, handler.maxBodyBytes);
     const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
     locals.accountId = caller.accountId;
     locals.accessKeyId = caller.accessKeyId;
-    const body = parseJsonBody(raw.bytes, BLOB_MEMBERS[handler.name]);
+    const body = parseJsonBody(raw.bytes, handler.blobMember);
 
     const input = validateEcrInput(handler.input, body);
     // A call acts on the caller's own registry; naming another one is AccessDeniedException.

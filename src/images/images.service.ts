@@ -9,6 +9,7 @@ import { EcrOperation } from '../ecr/ecr-operation.decorator';
 import { LayersNotFoundException } from '../layers/layers.errors';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { RepositoriesService } from '../repositories/repositories.service';
+import { LAYER_DIGEST_PATTERN } from '../uploads/dto/upload-requests';
 import {
   BatchDeleteImageRequest,
   BatchGetImageRequest,
@@ -64,7 +65,8 @@ export class ImagesService {
     private readonly repositories: RepositoriesService,
   ) {}
 
-  @EcrOperation('PutImage', PutImageRequest)
+  // A 4 MiB manifest, even JSON-escaped or in multi-byte UTF-8, with room to spare.
+  @EcrOperation('PutImage', PutImageRequest, { maxBodyBytes: 4 * 4 * 1024 * 1024 + 65536 })
   async put(input: PutImageRequest, ctx: EcrCallContext): Promise<EcrResult> {
     const manifest = parseManifest(input.imageManifest, input.imageManifestMediaType);
     // The digest of the bytes exactly as sent: clients verify pulls against it.
@@ -80,50 +82,45 @@ export class ImagesService {
       const repo = await this.repositories.require(ctx.registryId, input.repositoryName, m, true);
       await this.checkReferences(m, repo, ctx.registryId, manifest.blobs, manifest.children);
 
-      let imageId: string | undefined;
-      let created = false;
-      // The image exists already, or is inserted. An existing one is held (FOR KEY SHARE) until
-      // this transaction ends, so that a concurrent BatchDeleteImage cannot remove it under the
-      // tag written below; one that such a delete removed in between is inserted again.
-      for (let attempt = 0; imageId === undefined; attempt++) {
-        if (attempt === 3) throw new Error(`image ${digest} kept vanishing under PutImage`);
-        const inserted = await m.query<{ id: string }[]>(
-          `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT ON CONSTRAINT images_repository_digest_key DO NOTHING RETURNING id`,
-          [
-            repo.id,
-            digest,
-            bytes,
-            manifest.mediaType,
-            manifest.artifactMediaType ?? null,
-            manifest.size,
-          ],
-        );
-        if (inserted.length === 1) {
-          imageId = inserted[0].id;
-          created = true;
-        } else {
-          const existing = await m.query<{ id: string }[]>(
-            'SELECT id FROM images WHERE repository_id = $1 AND digest = $2 FOR KEY SHARE',
-            [repo.id, digest],
-          );
-          imageId = existing[0]?.id;
-        }
-      }
+      // One statement inserts the image or locks the existing one until this transaction ends
+      // (ON CONFLICT DO UPDATE locks the conflicting row even when its WHERE updates nothing), so
+      // a concurrent BatchDeleteImage waits for this one; should a delete commit first, PostgreSQL
+      // retries the insert itself. No tag written below can name a missing image.
+      const inserted = await m.query<{ id: string }[]>(
+        `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT ON CONSTRAINT images_repository_digest_key
+           DO UPDATE SET size = images.size WHERE false
+         RETURNING id`,
+        [
+          repo.id,
+          digest,
+          bytes,
+          manifest.mediaType,
+          manifest.artifactMediaType ?? null,
+          manifest.size,
+        ],
+      );
+      const created = inserted.length === 1;
+      const imageId = created
+        ? inserted[0].id
+        : // Present: this transaction holds its row lock.
+          (
+            await m.query<{ id: string }[]>(
+              'SELECT id FROM images WHERE repository_id = $1 AND digest = $2',
+              [repo.id, digest],
+            )
+          )[0].id;
       if (created) {
-        for (const blob of manifest.blobs) {
-          await m.query('INSERT INTO image_layers (image_id, digest) VALUES ($1, $2)', [
-            imageId,
-            blob,
-          ]);
-        }
-        for (const child of manifest.children) {
-          await m.query('INSERT INTO image_children (image_id, child_digest) VALUES ($1, $2)', [
-            imageId,
-            child,
-          ]);
-        }
+        // One statement each, however many blobs or manifests the image references.
+        await m.query(
+          'INSERT INTO image_layers (image_id, digest) SELECT $1::bigint, unnest($2::varchar[])',
+          [imageId, manifest.blobs],
+        );
+        await m.query(
+          'INSERT INTO image_children (image_id, child_digest) SELECT $1::bigint, unnest($2::varchar[])',
+          [imageId, manifest.children],
+        );
       }
 
       const alreadyExists = (): ImageAlreadyExistsException =>
@@ -134,39 +131,29 @@ export class ImagesService {
         if (!created) throw alreadyExists();
         return;
       }
-      // The (repository, tag) primary key keeps one row per tag; the row lock orders movers.
-      const current = await m.query<{ image_id: string }[]>(
-        'SELECT image_id FROM image_tags WHERE repository_id = $1 AND tag = $2 FOR UPDATE',
+      // The (repository, tag) primary key keeps one row per tag. One statement creates the tag,
+      // or moves it (MUTABLE, another image), or else leaves it as it is, in every case holding
+      // its row lock, which orders concurrent writers of the tag.
+      const written = await m.query<unknown[]>(
+        `INSERT INTO image_tags (repository_id, tag, image_id) VALUES ($1, $2, $3)
+         ON CONFLICT (repository_id, tag) DO UPDATE
+           SET image_id = EXCLUDED.image_id, tagged_at = now()
+           WHERE image_tags.image_id <> EXCLUDED.image_id AND $4::boolean
+         RETURNING 1`,
+        [repo.id, tag, imageId, repo.imageTagMutability !== 'IMMUTABLE'],
+      );
+      if (written.length === 1) return;
+      // Left as it was, and locked: it names this image already, or another in an IMMUTABLE one.
+      const [{ image_id: pointsAt }] = await m.query<{ image_id: string }[]>(
+        'SELECT image_id FROM image_tags WHERE repository_id = $1 AND tag = $2',
         [repo.id, tag],
       );
-      let pointsAt = current[0]?.image_id;
-      if (pointsAt === undefined) {
-        const won = await m.query<{ image_id: string }[]>(
-          `INSERT INTO image_tags (repository_id, tag, image_id) VALUES ($1, $2, $3)
-           ON CONFLICT (repository_id, tag) DO NOTHING RETURNING image_id`,
-          [repo.id, tag, imageId],
-        );
-        if (won.length === 1) return;
-        // Another writer created the tag since our read; take its row lock and decide again.
-        pointsAt = (
-          await m.query<{ image_id: string }[]>(
-            'SELECT image_id FROM image_tags WHERE repository_id = $1 AND tag = $2 FOR UPDATE',
-            [repo.id, tag],
-          )
-        )[0].image_id;
-      }
       if (pointsAt === imageId) {
         if (!created) throw alreadyExists();
         return;
       }
-      if (repo.imageTagMutability === 'IMMUTABLE') {
-        throw new ImageTagAlreadyExistsException(
-          `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`,
-        );
-      }
-      await m.query(
-        'UPDATE image_tags SET image_id = $3, tagged_at = now() WHERE repository_id = $1 AND tag = $2',
-        [repo.id, tag, imageId],
+      throw new ImageTagAlreadyExistsException(
+        `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`,
       );
     });
     return {
@@ -201,8 +188,11 @@ export class ImagesService {
       }
     }
     if (children.length > 0) {
+      // Held (FOR KEY SHARE) until the index is committed, so that a concurrent BatchDeleteImage
+      // of a child waits and then sees the index reference it; a child it deleted first is
+      // missing here.
       const found = await m.query<{ digest: string }[]>(
-        'SELECT digest FROM images WHERE repository_id = $1 AND digest = ANY($2)',
+        'SELECT digest FROM images WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
         [repo.id, children],
       );
       const have = new Set(found.map((r) => r.digest));
@@ -234,7 +224,7 @@ export class ImagesService {
       return failure(
         id,
         'InvalidImageDigest',
-        "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
+        `Invalid request parameters: image digest should satisfy the regex '${LAYER_DIGEST_PATTERN}'`,
       );
     }
     if (
@@ -429,10 +419,20 @@ export class ImagesService {
           continue;
         }
         if (id.imageTag !== undefined && id.imageDigest === undefined) {
-          await m.query('DELETE FROM image_tags WHERE repository_id = $1 AND tag = $2', [
-            repo.id,
-            id.imageTag,
-          ]);
+          // Only while the tag still names the image resolved and locked above: a PutImage may
+          // have moved it since, and then it is no longer this image's tag to remove.
+          const [untagged] = await m.query<[unknown[], number]>(
+            'DELETE FROM image_tags WHERE repository_id = $1 AND tag = $2 AND image_id = $3 RETURNING 1',
+            [repo.id, id.imageTag, image.id],
+          );
+          if (untagged.length === 0) {
+            failures.push({
+              imageId: id,
+              failureCode: 'ImageNotFound',
+              failureReason: 'Requested image not found',
+            });
+            continue;
+          }
           deleted.push({ imageDigest: image.digest, imageTag: id.imageTag });
           // As in ECR: removing an image's last tag deletes the image.
           const left = await m.query<{ n: string }[]>(

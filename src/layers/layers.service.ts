@@ -4,11 +4,13 @@ import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import { parseDigest } from '../crypto/digest';
 import { EcrOperation } from '../ecr/ecr-operation.decorator';
 import { RepositoryNotFoundException } from '../repositories/repositories.errors';
+import { LAYER_DIGEST_PATTERN } from '../uploads/dto/upload-requests';
 import { BatchCheckLayerAvailabilityRequest } from './dto/batch-check-layer-availability.request';
 
 export const DEFAULT_LAYER_MEDIA_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
-// The documented digest form; anything else is an InvalidLayerDigest failure.
-const LAYER_DIGEST = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
+// The documented digest form (the one CompleteLayerUpload validates); anything else is an
+// InvalidLayerDigest failure.
+const LAYER_DIGEST = new RegExp(`^(?:${LAYER_DIGEST_PATTERN})$`);
 
 export interface NewLayer {
   repositoryId: string;

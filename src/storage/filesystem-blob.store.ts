@@ -18,7 +18,23 @@ const TEMP_DIR = '.tmp';
 export class FilesystemBlobStore implements BlobStore {
   readonly driver = 'filesystem' as const;
 
+  /** The `.tmp` directory, created once: every part write needs it, and nothing removes it. */
+  private tempDirReady?: Promise<string>;
+
   constructor(private readonly root: string) {}
+
+  private tempDir(): Promise<string> {
+    const dir = path.join(this.root, TEMP_DIR);
+    this.tempDirReady ??= fsp.mkdir(dir, { recursive: true }).then(
+      () => dir,
+      (err: unknown) => {
+        // Not memoised when it fails (a volume not mounted yet): the next write tries again.
+        this.tempDirReady = undefined;
+        throw err;
+      },
+    );
+    return this.tempDirReady;
+  }
 
   objectDir(key: string): string {
     return path.join(this.root, key.slice(0, 2), key);
@@ -31,11 +47,7 @@ export class FilesystemBlobStore implements BlobStore {
     data: Buffer,
   ): Promise<void> {
     const dir = this.objectDir(key);
-    const tempDir = path.join(this.root, TEMP_DIR);
-    await Promise.all([
-      fsp.mkdir(dir, { recursive: true }),
-      fsp.mkdir(tempDir, { recursive: true }),
-    ]);
+    const [tempDir] = await Promise.all([this.tempDir(), fsp.mkdir(dir, { recursive: true })]);
     // Temporary files live apart from the objects, so that what a crash leaves behind is found
     // (and swept) in one place, never inside an object.
     const temp = path.join(tempDir, `${key}.${partNo}.${randomBytes(6).toString('hex')}.tmp`);

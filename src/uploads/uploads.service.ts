@@ -28,6 +28,12 @@ import {
 /** What InitiateLayerUpload recommends; the size real ECR answers. */
 export const PART_SIZE = 10 * 1024 * 1024;
 export const MAX_PART_BYTES = 20 * 1024 * 1024;
+/**
+ * The body of the largest part: its 20 MiB in base64 (27,962,028 characters) plus room for the
+ * other members. A part a little over 20 MiB still fits, so that it is answered
+ * `InvalidLayerPartException` with where the upload stands, like any bad part.
+ */
+export const MAX_PART_BODY_BYTES = Math.ceil(MAX_PART_BYTES / 3) * 4 + 4096;
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 interface LockedUpload {
@@ -84,7 +90,10 @@ export class UploadsService {
     return { uploadId, partSize: PART_SIZE };
   }
 
-  @EcrOperation('UploadLayerPart', UploadLayerPartRequest)
+  @EcrOperation('UploadLayerPart', UploadLayerPartRequest, {
+    maxBodyBytes: MAX_PART_BODY_BYTES,
+    blobMember: 'layerPartBlob',
+  })
   async uploadPart(input: UploadLayerPartRequest, ctx: EcrCallContext): Promise<EcrResult> {
     const uploadId = input.uploadId.toLowerCase();
     const data = input.layerPartBlob;
@@ -153,8 +162,16 @@ export class UploadsService {
   @EcrOperation('CompleteLayerUpload', CompleteLayerUploadRequest)
   async complete(input: CompleteLayerUploadRequest, ctx: EcrCallContext): Promise<EcrResult> {
     const uploadId = input.uploadId.toLowerCase();
-    const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
     const outcome = await this.dataSource.transaction(async (manager) => {
+      // The repository first, held FOR SHARE: the layer row below references it, and taking it
+      // after the upload's lock would deadlock with a DeleteRepository (which holds the
+      // repository and waits for the upload to cascade).
+      const repo = await this.repositories.require(
+        ctx.registryId,
+        input.repositoryName,
+        manager,
+        true,
+      );
       const rows = await manager.query<LockedUpload[]>(LOCK_UPLOAD, [uploadId, repo.id]);
       const upload = rows[0];
       if (!upload) throw UploadNotFoundException.of(ctx.registryId, input.repositoryName, uploadId);

@@ -12,6 +12,7 @@ import {
   StringMember,
 } from '../../common/validation/ecr-constraints';
 import { REGISTRY_ID_PATTERN } from '../../repositories/dto/repository-name';
+import { LAYER_DIGEST_PATTERN } from '../../uploads/dto/upload-requests';
 
 /** Real ECR enforces this tag pattern on PutImage (it answers it in InvalidParameterException). */
 export const IMAGE_TAG_PATTERN = '[a-zA-Z0-9-_.]+';
@@ -118,7 +119,7 @@ export class BatchDeleteImageRequest extends RepositoryScopedRequest {
 export class GetDownloadUrlForLayerRequest extends RepositoryScopedRequest {
   @Required()
   @StringMember()
-  @Pattern('[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+')
+  @Pattern(LAYER_DIGEST_PATTERN)
   layerDigest!: string;
 }
 
