@@ -58,6 +58,13 @@ export class EcrOperationsRegistry implements OnModuleInit {
     return this.handlers.get(name);
   }
 
+  /** The largest body any operation accepts. */
+  maxBodyBytes(): number {
+    let max = DEFAULT_MAX_BODY_BYTES;
+    for (const handler of this.handlers.values()) max = Math.max(max, handler.maxBodyBytes);
+    return max;
+  }
+
   names(): string[] {
     return [...this.handlers.keys()].sort();
   }

@@ -5,6 +5,7 @@ import { authorizeRegistry } from '../auth/registry-access';
 import type { SignedRequest } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
+import { BodyBufferPool } from './body-buffer-pool';
 import { EcrExceptionFilter } from './ecr-exception.filter';
 import { validateEcrInput } from './ecr-input';
 import { EcrOperationsRegistry } from './ecr-operations.registry';
@@ -14,6 +15,10 @@ import { parseJsonBody } from './json-body';
 import { readBody } from './read-body';
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
+
+/** Bodies from 1 MiB up (layer parts) are read into reused buffers; up to 8 wait for reuse. */
+const POOLED_BODY_MIN_BYTES = 1024 * 1024;
+const POOLED_BODIES_KEPT = 8;
 
 /** What SigV4 verification reads of the request: method, path and query as sent, headers. */
 function signedRequestOf(req: Request): SignedRequest {
@@ -35,6 +40,8 @@ function signedRequestOf(req: Request): SignedRequest {
 @Controller()
 @UseFilters(EcrExceptionFilter)
 export class EcrController {
+  private bodyBuffers?: BodyBufferPool;
+
   constructor(
     private readonly operations: EcrOperationsRegistry,
     private readonly authenticator: EcrAuthenticator,
@@ -81,16 +88,32 @@ export class EcrController {
       );
     }
 
-    const raw = await readBody(req, handler.maxBodyBytes);
-    const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
-    locals.accountId = caller.accountId;
-    locals.accessKeyId = caller.accessKeyId;
-    const body = parseJsonBody(raw.bytes, handler.blobMember);
+    const raw = await readBody(req, handler.maxBodyBytes, this.bodyBufferPool());
+    // The decoded blob lives inside the raw body's buffer: it goes back to the pool only when
+    // the handler is done with it, whatever the outcome.
+    try {
+      const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
+      locals.accountId = caller.accountId;
+      locals.accessKeyId = caller.accessKeyId;
+      const body = parseJsonBody(raw.bytes, handler.blobMember);
 
-    const input = validateEcrInput(handler.input, body);
-    // A call acts on the caller's own registry; naming another one is AccessDeniedException.
-    const registryId = authorizeRegistry(caller, handler.name, input, this.config.region);
-    const result = await handler.invoke(input, { requestId: locals.requestId, registryId });
-    sendJson(res, 200, encodeResult(result));
+      const input = validateEcrInput(handler.input, body);
+      // A call acts on the caller's own registry; naming another one is AccessDeniedException.
+      const registryId = authorizeRegistry(caller, handler.name, input, this.config.region);
+      const result = await handler.invoke(input, { requestId: locals.requestId, registryId });
+      sendJson(res, 200, encodeResult(result));
+    } finally {
+      raw.release();
+    }
+  }
+
+  /** Sized, once every operation is known, to the largest body any of them accepts. */
+  private bodyBufferPool(): BodyBufferPool {
+    this.bodyBuffers ??= new BodyBufferPool(
+      this.operations.maxBodyBytes(),
+      POOLED_BODY_MIN_BYTES,
+      POOLED_BODIES_KEPT,
+    );
+    return this.bodyBuffers;
   }
 }

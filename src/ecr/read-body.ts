@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { InvalidParameterException } from '../common/errors/registry-exception';
+import type { BodyBufferPool } from './body-buffer-pool';
 import { SerializationException } from './ecr.errors';
 
 export class BodyTooLargeException extends InvalidParameterException {}
@@ -9,15 +10,20 @@ export interface RawBody {
   bytes: Buffer;
   /** Hex SHA-256 of `bytes`, computed while they arrived (SigV4's payload hash). */
   sha256: string;
+  /** Gives `bytes` back to the pool they came from: call once nothing reads them any more. */
+  release(): void;
 }
+
+const NOTHING_TO_RELEASE = (): void => undefined;
 
 /**
  * Reads the whole request body into one buffer. With a `Content-Length` the buffer is allocated
  * once and filled in place (no concatenation of a 27 MB body); a body over `limit` is refused
  * before it is read, or as soon as it passes the limit. The body is hashed chunk by chunk as it
- * arrives, so the hash costs no time after the last byte.
+ * arrives, so the hash costs no time after the last byte. With a `pool`, a large body is read
+ * into a pooled buffer, which the caller gives back with `release()`.
  */
-export function readBody(req: Request, limit: number): Promise<RawBody> {
+export function readBody(req: Request, limit: number, pool?: BodyBufferPool): Promise<RawBody> {
   const declared = req.headers['content-length'];
   const length = declared !== undefined ? Number(declared) : undefined;
   const tooLarge = (): BodyTooLargeException =>
@@ -31,7 +37,13 @@ export function readBody(req: Request, limit: number): Promise<RawBody> {
   }
   const hash = createHash('sha256');
   return new Promise<RawBody>((resolve, reject) => {
-    const buffer = length !== undefined ? Buffer.allocUnsafe(length) : undefined;
+    const lease =
+      length === undefined
+        ? undefined
+        : pool
+          ? pool.acquire(length)
+          : { buffer: Buffer.allocUnsafe(length), release: NOTHING_TO_RELEASE };
+    const buffer = lease?.buffer;
     const chunks: Buffer[] = [];
     let received = 0;
     let failed = false;
@@ -40,6 +52,7 @@ export function readBody(req: Request, limit: number): Promise<RawBody> {
       received += chunk.length;
       if (received > limit || (buffer && received > buffer.length)) {
         failed = true;
+        lease?.release();
         req.resume();
         reject(
           received > limit
@@ -54,19 +67,25 @@ export function readBody(req: Request, limit: number): Promise<RawBody> {
     });
     req.on('end', () => {
       if (failed) return;
-      if (buffer) {
-        if (received !== buffer.length) {
+      if (lease) {
+        if (received !== lease.buffer.length) {
+          lease.release();
           reject(new SerializationException('The body is shorter than its Content-Length'));
           return;
         }
-        resolve({ bytes: buffer, sha256: hash.digest('hex') });
+        resolve({ bytes: lease.buffer, sha256: hash.digest('hex'), release: lease.release });
       } else {
-        resolve({ bytes: Buffer.concat(chunks, received), sha256: hash.digest('hex') });
+        resolve({
+          bytes: Buffer.concat(chunks, received),
+          sha256: hash.digest('hex'),
+          release: NOTHING_TO_RELEASE,
+        });
       }
     });
     req.on('error', (err) => {
       if (failed) return;
       failed = true;
+      lease?.release();
       reject(err);
     });
   });
