@@ -6,6 +6,7 @@ import {
   SHA256_IMPL_ENV,
   sha256StateEngine,
   Sha256StateError,
+  updateInSteps,
   type Sha256Engine,
   type Sha256EngineName,
 } from './sha256-state';
@@ -126,6 +127,24 @@ function engineSuite(name: Sha256EngineName): void {
     const data = new Uint8Array(DATA.buffer, DATA.byteOffset + 7, 200);
     const state = engine.update(null, data);
     expect(engine.digestHex(new Uint8Array(state))).toBe(sha256Hex(data));
+  });
+
+  it('hashes in steps to the same state as in one update, with the event loop free between steps', async () => {
+    for (const length of [1, MiB - 1, MiB, MiB + 1, 3 * MiB + 17]) {
+      const data = DATA.subarray(0, length);
+      const prefix = engine.update(null, Buffer.from('earlier part'));
+      let turns = 0;
+      let hashing = true;
+      const spin = (): void => {
+        turns++;
+        if (hashing) setImmediate(spin);
+      };
+      setImmediate(spin);
+      const stepped = await updateInSteps(engine, prefix, data);
+      hashing = false;
+      expect(stepped).toEqual(engine.update(prefix, data));
+      if (length > 3 * MiB) expect(turns).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it('refuses states that are not its own', () => {

@@ -44,6 +44,27 @@ export interface Sha256Engine {
   digestHex(state: Uint8Array | null): string;
 }
 
+/** Bytes hashed between two turns of the event loop by `updateInSteps`. */
+const STEP_BYTES = 1024 * 1024;
+
+/**
+ * `engine.update(state, data)`, in 1 MiB steps with the event loop free between them: the
+ * hashing of a 20 MiB part does not hold up other requests, nor the I/O of the same part
+ * (its write to PostgreSQL needs the event loop to feed the socket).
+ */
+export async function updateInSteps(
+  engine: Sha256Engine,
+  state: Uint8Array | null,
+  data: Uint8Array,
+): Promise<Buffer> {
+  let next = engine.update(state, data.subarray(0, STEP_BYTES));
+  for (let at = STEP_BYTES; at < data.length; at += STEP_BYTES) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    next = engine.update(next, data.subarray(at, at + STEP_BYTES));
+  }
+  return next;
+}
+
 /** A serialised state that this engine cannot resume: another engine's, or corrupt. */
 export class Sha256StateError extends Error {
   override readonly name = 'Sha256StateError';

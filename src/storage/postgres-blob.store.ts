@@ -1,10 +1,43 @@
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import { BlobStore } from './blob-store';
 
-/** Rows of 1 MiB insert faster than one row per 10–20 MiB part, and read back in small steps. */
+/** Rows of 1 MiB, so that a part is read back in small steps. */
 export const CHUNK_BYTES = 1024 * 1024;
-const ROWS_PER_INSERT = 4;
+
+const COPY_CHUNKS =
+  'COPY blob_chunks (storage_key, part_no, chunk_no, data) FROM STDIN (FORMAT binary)';
+// PostgreSQL's binary COPY format: signature, flags, header extension length.
+const COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+const COPY_TRAILER = Buffer.from([0xff, 0xff]);
+const FIELDS = 4;
+
+/**
+ * The row's fields before its data, in the binary COPY format: the field count, then each field
+ * as a length and its bytes (uuid as 16 bytes, integers as 4 bytes big-endian), then the length
+ * of the bytea that follows.
+ */
+function rowPrefix(key: Buffer, partNo: number, chunkNo: number, dataBytes: number): Buffer {
+  const row = Buffer.allocUnsafe(2 + 4 + 16 + 4 + 4 + 4 + 4 + 4);
+  let at = row.writeInt16BE(FIELDS, 0);
+  at = row.writeInt32BE(16, at);
+  at += key.copy(row, at);
+  at = row.writeInt32BE(4, at);
+  at = row.writeInt32BE(partNo, at);
+  at = row.writeInt32BE(4, at);
+  at = row.writeInt32BE(chunkNo, at);
+  row.writeInt32BE(dataBytes, at);
+  return row;
+}
+
+function uuidBytes(key: string): Buffer {
+  const hex = key.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new Error(`storage key ${key} is not a uuid`);
+  return Buffer.from(hex, 'hex');
+}
 
 interface ChunkRow {
   data: Buffer;
@@ -30,23 +63,23 @@ export class PostgresBlobStore implements BlobStore {
       key,
       partNo,
     ]);
-    // A few rows per statement: fewer round trips than one row each, while the message pg builds
-    // for a statement (a copy of its parameters) stays at ROWS_PER_INSERT MiB, not a whole part,
-    // which bounds the memory of many parts in flight. Parameters travel in binary.
-    for (let first = 0; first * CHUNK_BYTES < data.length; first += ROWS_PER_INSERT) {
-      const values: string[] = [];
-      const params: unknown[] = [key, partNo];
-      for (let chunkNo = first; chunkNo < first + ROWS_PER_INSERT; chunkNo++) {
-        const offset = chunkNo * CHUNK_BYTES;
-        if (offset >= data.length) break;
-        params.push(chunkNo, data.subarray(offset, Math.min(offset + CHUNK_BYTES, data.length)));
-        values.push(`($1, $2, $${params.length - 1}, $${params.length})`);
+    // COPY in binary format, on the transaction's own connection: the part's bytes go to the
+    // socket as they are, where INSERT parameters are first copied into a message that pg
+    // grows step by step (fresh memory for every statement). Measured per 10 MiB part, COPY
+    // took about half the time of INSERTs of 1 MiB rows.
+    const client = (await manager.queryRunner?.connect()) as PoolClient | undefined;
+    if (!client) throw new Error('a part is written inside a transaction');
+    const keyBytes = uuidBytes(key);
+    function* rows(): Generator<Buffer> {
+      yield COPY_HEADER;
+      for (let chunkNo = 0; chunkNo * CHUNK_BYTES < data.length; chunkNo++) {
+        const chunk = data.subarray(chunkNo * CHUNK_BYTES, (chunkNo + 1) * CHUNK_BYTES);
+        yield rowPrefix(keyBytes, partNo, chunkNo, chunk.length);
+        yield chunk;
       }
-      await manager.query(
-        `INSERT INTO blob_chunks (storage_key, part_no, chunk_no, data) VALUES ${values.join(', ')}`,
-        params,
-      );
+      yield COPY_TRAILER;
     }
+    await pipeline(Readable.from(rows()), client.query(copyFrom(COPY_CHUNKS)));
   }
 
   read(key: string, partSizes: number[], start: number, end: number): Readable {

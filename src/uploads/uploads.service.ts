@@ -6,7 +6,7 @@ import { LimitExceededException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SHA256_ENGINE } from '../crypto/crypto.module';
 import { digestsEqual, formatSha256Digest } from '../crypto/digest';
-import type { Sha256Engine } from '../crypto/sha256-state';
+import { updateInSteps, type Sha256Engine } from '../crypto/sha256-state';
 import { EcrOperation } from '../ecr/ecr-operation.decorator';
 import { InvalidLayerException, LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
@@ -137,9 +137,11 @@ export class UploadsService {
         upload.part_sizes.length,
         data,
       );
+      // Awaited below; handled now, since it may fail while the hashing still runs.
+      written.catch(() => undefined);
       let state: Buffer;
       try {
-        state = this.sha256.update(upload.hash_state, data);
+        state = await updateInSteps(this.sha256, upload.hash_state, data);
       } finally {
         await written;
       }
