@@ -130,8 +130,10 @@ export async function startBerth(options: StartOptions): Promise<BerthServer> {
     ADMIN_TOKEN: options.secrets.adminToken,
   };
   if (process.env.BERTH_SHA256_IMPL) env.BERTH_SHA256_IMPL = process.env.BERTH_SHA256_IMPL;
+  // Node flags for the server alone, for profiling: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = track(
-    spawn(process.execPath, [main], {
+    spawn(process.execPath, [...nodeArgs, main], {
       cwd: path.dirname(path.dirname(path.dirname(main))),
       env,
       stdio: ['ignore', log, log],
