@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { isForeignKeyViolation, isUniqueViolation } from '../common/database-errors';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { EntityAlreadyExistsException, NoSuchEntityException } from './auth.errors';
 import { AccessKeyEntity, AccessKeyStatus } from './entities/access-key.entity';
@@ -11,6 +12,9 @@ import { MasterKeyService } from '../crypto/master-key.service';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 // last_used_at is a hint for operators: written at most this often per key and instance.
 const LAST_USED_RESOLUTION_MS = 60_000;
+// Beyond the cache's lifetime, what a deactivation waits for: timers of separate processes.
+const CACHE_EXPIRY_MARGIN_MS = 100;
+const MAX_CACHED_KEYS = 10_000;
 
 /** `AKIA` and 16 random base-32 characters, the shape of an AWS access key id. */
 export function generateAccessKeyId(): string {
@@ -41,20 +45,45 @@ export interface ActiveAccessKey {
   secretAccessKey: string;
 }
 
+interface CachedKey {
+  key: ActiveAccessKey;
+  /** `performance.now()` until which the key may be used without reading its row again. */
+  until: number;
+}
+
 /**
  * Access keys of accounts. Secrets are sealed under the master key, bound to their key id, and
- * opened only to verify a signature. Nothing is cached: every request reads the key's row, so a
- * deactivation or deletion holds on every instance from the next request on.
+ * opened only to verify a signature.
+ *
+ * An instance reuses an active key it read for `ACCESS_KEY_CACHE_TTL` (1 s by default), counted
+ * from before the read was sent: reading the key on every request was half of the database round
+ * trips of a small call. Deactivating or deleting a key (or its account) answers only after that
+ * lifetime has passed, so once the answer is given every instance refuses the key, as it did when
+ * every request read the row.
  */
 @Injectable()
 export class AccessKeysService {
   private readonly lastUseWritten = new Map<string, number>();
+  private readonly activeKeys = new Map<string, CachedKey>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly masterKey: MasterKeyService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Resolves once no instance can still hold a key read before now: what a change that withdraws
+   * keys waits for after its commit.
+   */
+  async outlastCachedKeys(): Promise<void> {
+    this.activeKeys.clear();
+    if (this.config.accessKeyCacheMs <= 0) return;
+    await new Promise((resolve) =>
+      setTimeout(resolve, this.config.accessKeyCacheMs + CACHE_EXPIRY_MARGIN_MS),
+    );
+  }
 
   async create(
     accountId: string,
@@ -118,6 +147,7 @@ export class AccessKeysService {
       .update({ accessKeyId }, { status });
     if (!result.affected)
       throw new NoSuchEntityException(`The access key ${accessKeyId} does not exist`);
+    if (status !== 'Active') await this.outlastCachedKeys();
     return this.get(accessKeyId);
   }
 
@@ -125,22 +155,34 @@ export class AccessKeysService {
     const result = await this.dataSource.getRepository(AccessKeyEntity).delete({ accessKeyId });
     if (!result.affected)
       throw new NoSuchEntityException(`The access key ${accessKeyId} does not exist`);
+    await this.outlastCachedKeys();
   }
 
   /** The credentials of `accessKeyId` when it exists and is active; undefined otherwise. */
   async findActive(accessKeyId: string): Promise<ActiveAccessKey | undefined> {
+    const sent = performance.now();
+    const cached = this.activeKeys.get(accessKeyId);
+    if (cached && sent < cached.until) return cached.key;
     const rows = await this.dataSource.query<{ account_id: string; secret_ciphertext: Buffer }[]>(
       `SELECT account_id, secret_ciphertext FROM access_keys
         WHERE access_key_id = $1 AND status = 'Active'`,
       [accessKeyId],
     );
     const row = rows[0];
-    if (!row) return undefined;
-    return {
+    if (!row) {
+      this.activeKeys.delete(accessKeyId);
+      return undefined;
+    }
+    const key = {
       accountId: row.account_id,
       accessKeyId,
       secretAccessKey: this.masterKey.open(row.secret_ciphertext, accessKeyId),
     };
+    if (this.config.accessKeyCacheMs > 0) {
+      if (this.activeKeys.size >= MAX_CACHED_KEYS) this.activeKeys.clear();
+      this.activeKeys.set(accessKeyId, { key, until: sent + this.config.accessKeyCacheMs });
+    }
+    return key;
   }
 
   /** Records that a key signed a request: off the request's path, and coarsely. */

@@ -7,6 +7,7 @@ import {
   EntityAlreadyExistsException,
   NoSuchEntityException,
 } from './auth.errors';
+import { AccessKeysService } from './access-keys.service';
 import { AccountEntity } from './entities/account.entity';
 
 export interface NewAccount {
@@ -23,7 +24,10 @@ function randomAccountId(): string {
 /** Accounts: each is a registry, named by its 12-digit id. */
 @Injectable()
 export class AccountsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly keys: AccessKeysService,
+  ) {}
 
   async create(
     input: NewAccount,
@@ -84,5 +88,7 @@ export class AccountsService {
       // last word should one be created meanwhile.
       await manager.query('DELETE FROM accounts WHERE id = $1', [accountId]);
     });
+    // Its keys went with it: answer once no instance still holds one of them.
+    await this.keys.outlastCachedKeys();
   }
 }

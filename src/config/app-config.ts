@@ -134,6 +134,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 900, 90s, 15m or 1h' })
   AUTH_CLOCK_SKEW: string = '15m';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 0, 1s or 5s' })
+  ACCESS_KEY_CACHE_TTL: string = '1s';
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -188,6 +192,11 @@ export interface AppConfig {
   bootstrap: { accountId: string; accessKeyId?: string; secretAccessKey?: string };
   /** How far a request's signing time may be from the server's clock. */
   clockSkewSeconds: number;
+  /**
+   * How long an instance may reuse an active key it read; deactivating or deleting a key
+   * answers only once this has passed, so no instance accepts the key after that answer.
+   */
+  accessKeyCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -251,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       secretAccessKey: vars.BOOTSTRAP_SECRET_ACCESS_KEY,
     },
     clockSkewSeconds: parseDurationSeconds(vars.AUTH_CLOCK_SKEW),
+    accessKeyCacheMs: parseDurationSeconds(vars.ACCESS_KEY_CACHE_TTL) * 1000,
   };
 }
 

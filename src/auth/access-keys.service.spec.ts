@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import type { MasterKeyService } from '../crypto/master-key.service';
+import { AccessKeysService } from './access-keys.service';
+
+describe('AccessKeysService key cache', () => {
+  function service(accessKeyCacheMs: number): { keys: AccessKeysService; reads: () => number } {
+    let reads = 0;
+    const dataSource = {
+      query: () => {
+        reads++;
+        return Promise.resolve([
+          { account_id: '111122223333', secret_ciphertext: Buffer.from('x') },
+        ]);
+      },
+    } as unknown as DataSource;
+    const masterKey = { open: () => 'secret' } as unknown as MasterKeyService;
+    const keys = new AccessKeysService(
+      dataSource,
+      masterKey,
+      {} as Logger,
+      {
+        accessKeyCacheMs,
+      } as AppConfig,
+    );
+    return { keys, reads: () => reads };
+  }
+
+  it('reuses an active key it read within the cache lifetime', async () => {
+    const { keys, reads } = service(60_000);
+    const first = await keys.findActive('AKIAEXAMPLEEXAMPLE01');
+    const second = await keys.findActive('AKIAEXAMPLEEXAMPLE01');
+    expect(second).toEqual(first);
+    expect(reads()).toBe(1);
+    await keys.findActive('AKIAEXAMPLEEXAMPLE02');
+    expect(reads()).toBe(2);
+  });
+
+  it('reads the key on every call when the cache is off', async () => {
+    const { keys, reads } = service(0);
+    await keys.findActive('AKIAEXAMPLEEXAMPLE01');
+    await keys.findActive('AKIAEXAMPLEEXAMPLE01');
+    expect(reads()).toBe(2);
+  });
+
+  it('withdraws keys only after the lifetime of every cached copy has passed', async () => {
+    const { keys, reads } = service(300);
+    await keys.findActive('AKIAEXAMPLEEXAMPLE01');
+    const started = performance.now();
+    await keys.outlastCachedKeys();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    await keys.findActive('AKIAEXAMPLEEXAMPLE01');
+    expect(reads()).toBe(2);
+  });
+});
