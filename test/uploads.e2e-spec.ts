@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { FilesystemBlobStore } from '../src/storage/filesystem-blob.store';
-import { rawCall, startTestApp, target, TestApp } from './support/app';
+import { rawCall, startTestApp, target, TEST_CREDENTIALS, TestApp } from './support/app';
 import {
   complete,
   errorOf,
@@ -440,6 +440,97 @@ describe.each(['filesystem', 'postgres'])('the layer upload flow, %s driver', (d
     expect((status as unknown as Record<string, unknown>).lastValidByteReceived).toBe(5 * MiB - 1);
     await uploadPart(ecr, repo, uploadId, data.subarray(5 * MiB), 5 * MiB);
     expect(await complete(ecr, repo, uploadId, [sha256Digest(data)])).toBe(sha256Digest(data));
+  });
+
+  describe('parts stored while they arrive', () => {
+    /** What stored bytes exist: storage objects, chunk rows, and staged temporary files. */
+    const stored = async (): Promise<{ objects: number; chunks: number; staged: string[] }> => {
+      const tmp = `${t.config.blobDir}/.tmp`;
+      return {
+        objects: await count('SELECT count(*) AS n FROM storage_objects'),
+        chunks: await count('SELECT count(*) AS n FROM blob_chunks'),
+        staged: fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((f) => f.startsWith('staged')) : [],
+      };
+    };
+    const partBody = (uploadId: string, data: Buffer, first: number, blobLast = false): string => {
+      const members: Record<string, unknown> = {
+        repositoryName: repo,
+        uploadId,
+        partFirstByte: first,
+        partLastByte: first + data.length - 1,
+      };
+      const blob = JSON.stringify(data.toString('base64'));
+      const rest = JSON.stringify(members);
+      return blobLast
+        ? `${rest.slice(0, -1)},"layerPartBlob":${blob}}`
+        : `{"layerPartBlob":${blob},${rest.slice(1)}`;
+    };
+
+    /** How many parts this instance stored while they arrived, by the metrics it publishes. */
+    const streamedParts = async (): Promise<number> => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`berth_layer_parts_total{driver="${driver}",path="streamed"}`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+
+    it('stores a part whose blob comes first or last, and completes to the right digest', async () => {
+      const data = layerBytes(7 * MiB);
+      const uploadId = await initiate(ecr, repo);
+      const streamedBefore = await streamedParts();
+      for (const [from, to, blobLast] of [
+        [0, 5 * MiB, false],
+        [5 * MiB, 7 * MiB, true],
+      ] as const) {
+        const res = await rawCall(
+          t.url,
+          target('UploadLayerPart'),
+          partBody(uploadId, data.subarray(from, to), from, blobLast),
+        );
+        expect(res.json).toMatchObject({ lastByteReceived: to - 1 });
+      }
+      // Both parts went to storage while they arrived, not after.
+      expect(await streamedParts()).toBe(streamedBefore + 2);
+      expect(await complete(ecr, repo, uploadId, [sha256Digest(data)])).toBe(sha256Digest(data));
+    });
+
+    it('falls back to the ordinary parse for a blob written with JSON escapes', async () => {
+      const data = layerBytes(2 * MiB);
+      const uploadId = await initiate(ecr, repo);
+      const body = partBody(uploadId, data, 0).replace(/\//g, '\\/');
+      expect(body).toContain('\\/');
+      const res = await rawCall(t.url, target('UploadLayerPart'), body);
+      expect(res.json).toMatchObject({ lastByteReceived: data.length - 1 });
+      expect(await complete(ecr, repo, uploadId, [sha256Digest(data)])).toBe(sha256Digest(data));
+    });
+
+    it('keeps nothing of a part refused after it arrived: bad signature, bad offsets, unknown upload', async () => {
+      const data = layerBytes(3 * MiB);
+      const uploadId = await initiate(ecr, repo);
+      const before = await stored();
+      const badSignature = await rawCall(
+        t.url,
+        target('UploadLayerPart'),
+        partBody(uploadId, data, 0),
+        undefined,
+        {
+          credentials: { ...TEST_CREDENTIALS, secretAccessKey: 'not-the-secret-of-this-key-0000' },
+        },
+      );
+      expect(badSignature.json?.__type).toBe('InvalidSignatureException');
+      const badOffset = await rawCall(
+        t.url,
+        target('UploadLayerPart'),
+        partBody(uploadId, data, 5),
+      );
+      expect(badOffset.json?.__type).toBe('InvalidLayerPartException');
+      const unknown = await rawCall(t.url, target('UploadLayerPart'), partBody(ZERO_UUID, data, 0));
+      expect(unknown.json?.__type).toBe('UploadNotFoundException');
+      expect(await stored()).toEqual(before);
+      await uploadPart(ecr, repo, uploadId, data, 0);
+      expect(await complete(ecr, repo, uploadId, [sha256Digest(data)])).toBe(sha256Digest(data));
+    });
   });
 
   it('reports failures for empty and malformed digests and UNAVAILABLE for unknown ones', async () => {

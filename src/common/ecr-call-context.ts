@@ -1,8 +1,15 @@
+import type { BlobSink } from './blob-sink';
+
 /** What an ECR operation handler knows of its call, free of any transport detail. */
 export interface EcrCallContext {
   readonly requestId: string;
   /** The registry the call acts on: the caller's account (the front door refuses any other). */
   readonly registryId: string;
+  /**
+   * The sink the operation opened for its blob, when the whole blob went into it as it arrived:
+   * its bytes are exactly the input's blob member.
+   */
+  readonly blobSink?: BlobSink;
 }
 
 /** An ECR operation's result: the response shape's members (Dates are sent as epoch seconds). */

@@ -11,6 +11,12 @@ export interface EcrOperationOptions {
   maxBodyBytes?: number;
   /** A large base64 `blob` member, cut out of the body instead of parsed as JSON. */
   blobMember?: string;
+  /**
+   * The name of a method of the same provider that opens a `BlobSink`: the front door then
+   * feeds the blob member into it while the body arrives, and hands it to the handler in
+   * `EcrCallContext.blobSink`.
+   */
+  blobSink?: string;
 }
 
 export interface EcrOperationMetadata extends EcrOperationOptions {

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { BlobSink } from '../common/blob-sink';
 import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -12,6 +13,8 @@ export interface EcrOperationHandler {
   input: new () => object;
   maxBodyBytes: number;
   blobMember?: string;
+  /** Opens a sink for the blob member, when the operation takes it while it arrives. */
+  openBlobSink?: () => BlobSink;
   invoke(input: object, context: EcrCallContext): Promise<EcrResult>;
 }
 
@@ -43,11 +46,22 @@ export class EcrOperationsRegistry implements OnModuleInit {
           throw new Error(`ECR operation ${meta.name} has two handlers`);
         }
         const fn = method as (input: object, context: EcrCallContext) => Promise<EcrResult>;
+        let openBlobSink: (() => BlobSink) | undefined;
+        if (meta.blobSink !== undefined) {
+          const open = (prototype as Record<string, unknown>)[meta.blobSink];
+          if (typeof open !== 'function' || !meta.blobMember) {
+            throw new Error(
+              `ECR operation ${meta.name}: no blob member or no method ${meta.blobSink}`,
+            );
+          }
+          openBlobSink = () => (open as () => BlobSink).call(instance);
+        }
         this.handlers.set(meta.name, {
           name: meta.name,
           input: meta.input,
           maxBodyBytes: meta.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
           blobMember: meta.blobMember,
+          openBlobSink,
           invoke: (input, context) => fn.call(instance, input, context),
         });
       }

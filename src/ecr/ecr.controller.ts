@@ -5,20 +5,29 @@ import { authorizeRegistry } from '../auth/registry-access';
 import type { SignedRequest } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
-import { BodyBufferPool } from './body-buffer-pool';
+import type { BlobSink } from '../common/blob-sink';
+import { BodyBufferPool, type BodyBuffer } from './body-buffer-pool';
+import { StreamedBlobDecoder } from './blob-stream';
 import { EcrExceptionFilter } from './ecr-exception.filter';
 import { validateEcrInput } from './ecr-input';
-import { EcrOperationsRegistry } from './ecr-operations.registry';
+import { EcrOperationHandler, EcrOperationsRegistry } from './ecr-operations.registry';
 import { encodeResult, sendJson, TARGET_PREFIX } from './ecr-wire';
 import { SerializationException, UnknownOperationException } from './ecr.errors';
 import { parseJsonBody } from './json-body';
-import { readBody } from './read-body';
+import { readBody, type RawBody } from './read-body';
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
 
 /** Bodies from 1 MiB up (layer parts) are read into reused buffers; up to 8 wait for reuse. */
 const POOLED_BODY_MIN_BYTES = 1024 * 1024;
 const POOLED_BODIES_KEPT = 8;
+
+/** A blob member decoded, and handed to its operation's sink, while the body arrives. */
+interface BlobStream {
+  decoder: StreamedBlobDecoder;
+  sink: BlobSink;
+  decoded: BodyBuffer;
+}
 
 /** What SigV4 verification reads of the request: method, path and query as sent, headers. */
 function signedRequestOf(req: Request): SignedRequest {
@@ -41,6 +50,7 @@ function signedRequestOf(req: Request): SignedRequest {
 @UseFilters(EcrExceptionFilter)
 export class EcrController {
   private bodyBuffers?: BodyBufferPool;
+  private decodedBuffers?: BodyBufferPool;
 
   constructor(
     private readonly operations: EcrOperationsRegistry,
@@ -88,23 +98,72 @@ export class EcrController {
       );
     }
 
-    const raw = await readBody(req, handler.maxBodyBytes, this.bodyBufferPool());
-    // The decoded blob lives inside the raw body's buffer: it goes back to the pool only when
-    // the handler is done with it, whatever the outcome.
+    const stream = this.openBlobStream(req, handler);
+    let raw: RawBody | undefined;
+    // The decoded blob lives in pooled buffers (the raw body's, or the stream's): they go back
+    // to their pools only when the handler (and the sink) are done with them, whatever the
+    // outcome.
     try {
+      raw = await readBody(
+        req,
+        handler.maxBodyBytes,
+        this.bodyBufferPool(),
+        stream && ((buffer, from, to) => stream.decoder.push(buffer, from, to)),
+      );
       const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
       locals.accountId = caller.accountId;
       locals.accessKeyId = caller.accessKeyId;
-      const body = parseJsonBody(raw.bytes, handler.blobMember);
+      const streamed = stream?.decoder.result();
+      const body = parseJsonBody(raw.bytes, handler.blobMember, streamed);
+      // The sink holds the blob only if the parse kept the streamed bytes as the member.
+      const blobSink =
+        streamed && body[handler.blobMember!] === streamed.decoded ? stream?.sink : undefined;
 
       const input = validateEcrInput(handler.input, body);
       // A call acts on the caller's own registry; naming another one is AccessDeniedException.
       const registryId = authorizeRegistry(caller, handler.name, input, this.config.region);
-      const result = await handler.invoke(input, { requestId: locals.requestId, registryId });
+      const result = await handler.invoke(input, {
+        requestId: locals.requestId,
+        registryId,
+        blobSink,
+      });
       sendJson(res, 200, encodeResult(result));
     } finally {
-      raw.release();
+      if (stream) {
+        await stream.sink.discard();
+        stream.decoded.release();
+      }
+      raw?.release();
     }
+  }
+
+  /**
+   * For an operation that takes its blob while it arrives, and a body large enough to gain from
+   * it: a decoder feeding the operation's sink, and the buffer the blob is decoded into.
+   */
+  private openBlobStream(req: Request, handler: EcrOperationHandler): BlobStream | undefined {
+    const length = Number(req.headers['content-length']);
+    if (
+      !handler.openBlobSink ||
+      !handler.blobMember ||
+      !Number.isSafeInteger(length) ||
+      length < POOLED_BODY_MIN_BYTES ||
+      length > handler.maxBodyBytes
+    ) {
+      return undefined;
+    }
+    // Base64 decodes to at most 3 bytes per 4 characters: the body's length bounds the blob.
+    this.decodedBuffers ??= new BodyBufferPool(
+      Math.ceil((this.operations.maxBodyBytes() * 3) / 4),
+      0,
+      POOLED_BODIES_KEPT,
+    );
+    const decoded = this.decodedBuffers.acquire(Math.ceil((length * 3) / 4));
+    const sink = handler.openBlobSink();
+    const decoder = new StreamedBlobDecoder(handler.blobMember, decoded.buffer, (bytes) =>
+      sink.progress(bytes),
+    );
+    return { decoder, sink, decoded };
   }
 
   /** Sized, once every operation is known, to the largest body any of them accepts. */

@@ -1,3 +1,4 @@
+import type { StreamedBlob } from './blob-stream';
 import { SerializationException } from './ecr.errors';
 
 const QUOTE = 0x22;
@@ -24,8 +25,20 @@ const DECODE_STEP = 64 * 1024;
  * certain (escapes inside the string, the key text appearing elsewhere), the whole body is
  * parsed the ordinary way. The raw body must not be read again afterwards.
  */
-export function parseJsonBody(raw: Buffer, blobMember?: string): Record<string, unknown> {
+export function parseJsonBody(
+  raw: Buffer,
+  blobMember?: string,
+  /** The blob member, already found and decoded while the body arrived (raw is intact). */
+  streamed?: StreamedBlob,
+): Record<string, unknown> {
   if (raw.length === 0) return {};
+  if (blobMember && streamed) {
+    const body = parseAround(raw, streamed.start, streamed.end, blobMember);
+    if (body) {
+      body[blobMember] = streamed.decoded;
+      return body;
+    }
+  }
   if (blobMember) {
     const fast = spliceBlob(raw, blobMember);
     if (fast) return fast;
@@ -80,6 +93,21 @@ function spliceBlob(raw: Buffer, member: string): Record<string, unknown> | unde
   // base64 never needs escapes; one in there (e.g. "\\/") means the generic path.
   const escape = raw.indexOf(BACKSLASH, start);
   if (escape !== -1 && escape < end) return undefined;
+  const body = parseAround(raw, start, end, member);
+  if (body) body[member] = decodeInPlace(raw, start, end, member);
+  return body;
+}
+
+/**
+ * Parses the body without the characters `[start, end)`, the string of top-level `member`:
+ * undefined unless that leaves a JSON object whose `member` is the empty string.
+ */
+function parseAround(
+  raw: Buffer,
+  start: number,
+  end: number,
+  member: string,
+): Record<string, unknown> | undefined {
   const rest = Buffer.concat([raw.subarray(0, start), raw.subarray(end)]);
   checkElementCount(rest);
   let body: unknown;
@@ -97,7 +125,6 @@ function spliceBlob(raw: Buffer, member: string): Record<string, unknown> | unde
   ) {
     return undefined;
   }
-  (body as Record<string, unknown>)[member] = decodeInPlace(raw, start, end, member);
   return body as Record<string, unknown>;
 }
 

@@ -23,7 +23,13 @@ const NOTHING_TO_RELEASE = (): void => undefined;
  * arrives, so the hash costs no time after the last byte. With a `pool`, a large body is read
  * into a pooled buffer, which the caller gives back with `release()`.
  */
-export function readBody(req: Request, limit: number, pool?: BodyBufferPool): Promise<RawBody> {
+export function readBody(
+  req: Request,
+  limit: number,
+  pool?: BodyBufferPool,
+  /** Told of each piece as it lands in the buffer (bodies with a Content-Length only). */
+  onBytes?: (buffer: Buffer, from: number, to: number) => void,
+): Promise<RawBody> {
   const declared = req.headers['content-length'];
   const length = declared !== undefined ? Number(declared) : undefined;
   const tooLarge = (): BodyTooLargeException =>
@@ -62,8 +68,10 @@ export function readBody(req: Request, limit: number, pool?: BodyBufferPool): Pr
         return;
       }
       hash.update(chunk);
-      if (buffer) chunk.copy(buffer, received - chunk.length);
-      else chunks.push(chunk);
+      if (buffer) {
+        chunk.copy(buffer, received - chunk.length);
+        onBytes?.(buffer, received - chunk.length, received);
+      } else chunks.push(chunk);
     });
     req.on('end', () => {
       if (failed) return;

@@ -45,6 +45,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly layerParts = new Counter({
+    name: 'berth_layer_parts_total',
+    help: 'Layer parts stored, by storage driver and by whether their bytes were stored while they arrived ("streamed") or once they had ("buffered")',
+    labelNames: ['driver', 'path'] as const,
+    registers: [this.registry],
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,

@@ -1,6 +1,36 @@
 import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
+import type { BlobSink } from '../common/blob-sink';
 import type { BlobStoreDriver } from '../config/app-config';
+
+/**
+ * A part's bytes stored while they arrive, under a name of their own, before anyone knows which
+ * object and part they will be: only `place` makes them that part. Bytes not placed are
+ * discarded (and whatever a crash leaves is swept, like any temporary write).
+ */
+export interface StagedPart extends BlobSink {
+  readonly driver: BlobStoreDriver;
+  /**
+   * Whether `place` can be used: false when staging could not start (no spare database
+   * connection, a failed write); the part is then written the ordinary way.
+   */
+  usable(): boolean;
+  /**
+   * For a staging that has a transaction of its own (postgres), runs `work` in it, after sending
+   * the rest of `data` (the whole part): `place` must join it. Without one, the caller's
+   * transaction will do.
+   */
+  transaction?<T>(data: Buffer, work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * Makes the staged bytes, which must be all of `data`, part `partNo` of object `key`, durably,
+   * inside `manager`'s transaction (what `writePart` does, without writing the bytes again).
+   */
+  place(manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void>;
+}
+
+export function isStagedPart(sink: BlobSink | undefined): sink is StagedPart {
+  return typeof (sink as StagedPart | undefined)?.place === 'function';
+}
 
 /**
  * Where layer bytes live. A storage object is written part by part while an upload runs, and the
@@ -15,6 +45,9 @@ export interface BlobStore {
    * it. With the postgres driver the write joins `manager`'s transaction.
    */
   writePart(manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void>;
+
+  /** Starts storing a part whose object and number are not known yet. */
+  stagePart(): StagedPart;
 
   /** Streams bytes `[start, end]` (inclusive) of an object whose parts have `partSizes`. */
   read(key: string, partSizes: number[], start: number, end: number): Readable;

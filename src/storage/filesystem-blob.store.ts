@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from 'typeorm';
-import { BlobStore } from './blob-store';
+import { BlobStore, StagedPart } from './blob-store';
 
 const TEMP_DIR = '.tmp';
 
@@ -46,11 +46,9 @@ export class FilesystemBlobStore implements BlobStore {
     partNo: number,
     data: Buffer,
   ): Promise<void> {
-    const dir = this.objectDir(key);
-    const [tempDir] = await Promise.all([this.tempDir(), fsp.mkdir(dir, { recursive: true })]);
     // Temporary files live apart from the objects, so that what a crash leaves behind is found
     // (and swept) in one place, never inside an object.
-    const temp = path.join(tempDir, `${key}.${partNo}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = await this.tempPath(`${key}.${partNo}`);
     const file = await fsp.open(temp, 'w', 0o640);
     try {
       await file.writeFile(data);
@@ -61,7 +59,27 @@ export class FilesystemBlobStore implements BlobStore {
       throw err;
     }
     await file.close();
+    await this.placeTemp(temp, key, partNo);
+  }
+
+  stagePart(): StagedPart {
+    return new FilesystemStagedPart(this);
+  }
+
+  /** A new name in `.tmp/` (created if need be), starting with `prefix`. */
+  async tempPath(prefix: string): Promise<string> {
+    return path.join(await this.tempDir(), `${prefix}.${randomBytes(6).toString('hex')}.tmp`);
+  }
+
+  /**
+   * Renames a written and fsynced temporary file into place as part `partNo` of `key`, and
+   * fsyncs the directory: once this resolves the part survives a crash. Removes the file when
+   * it cannot be placed.
+   */
+  async placeTemp(temp: string, key: string, partNo: number): Promise<void> {
+    const dir = this.objectDir(key);
     try {
+      await fsp.mkdir(dir, { recursive: true });
       await fsp.rename(temp, path.join(dir, String(partNo)));
     } catch (err) {
       await fsp.rm(temp, { force: true });
@@ -142,5 +160,97 @@ export class FilesystemBlobStore implements BlobStore {
       for (const key of await fsp.readdir(path.join(this.root, prefix))) keys.push(key);
     }
     return keys;
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * A part written to a temporary file while it arrives: each `progress` appends what is new,
+ * one write at a time; `place` writes the rest, fsyncs, and renames the file into place.
+ */
+class FilesystemStagedPart implements StagedPart {
+  readonly driver = 'filesystem' as const;
+  private readonly file: Promise<{ handle: fsp.FileHandle; temp: string }>;
+  private available?: Buffer;
+  private written = 0;
+  private writing?: Promise<void>;
+  private failure?: Error;
+  private finished = false;
+
+  constructor(private readonly store: FilesystemBlobStore) {
+    this.file = store.tempPath('staged').then(async (temp) => ({
+      handle: await fsp.open(temp, 'w', 0o640),
+      temp,
+    }));
+    this.file.catch((err: unknown) => (this.failure = asError(err)));
+  }
+
+  usable(): boolean {
+    return this.failure === undefined && !this.finished;
+  }
+
+  progress(decoded: Buffer): void {
+    this.available = decoded;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.writing || this.failure !== undefined || this.finished) return;
+    if (!this.available || this.available.length <= this.written) return;
+    this.writing = (async () => {
+      const { handle } = await this.file;
+      while (!this.finished && this.available && this.available.length > this.written) {
+        const data = this.available;
+        const { bytesWritten } = await handle.write(
+          data,
+          this.written,
+          data.length - this.written,
+          this.written,
+        );
+        this.written += bytesWritten;
+      }
+    })()
+      .catch((err: unknown) => {
+        this.failure = asError(err);
+      })
+      .finally(() => {
+        this.writing = undefined;
+      });
+  }
+
+  async place(_manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void> {
+    this.available = data;
+    while (this.failure === undefined && this.written < data.length) {
+      this.pump();
+      await this.writing;
+    }
+    if (this.failure !== undefined) throw this.failure;
+    this.finished = true;
+    const { handle, temp } = await this.file;
+    try {
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await fsp.rm(temp, { force: true });
+      throw err;
+    }
+    await handle.close();
+    await this.store.placeTemp(temp, key, partNo);
+  }
+
+  async discard(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    await this.writing;
+    try {
+      const { handle, temp } = await this.file;
+      await handle.close();
+      await fsp.rm(temp, { force: true });
+    } catch {
+      // never opened, or gone already: nothing to remove (a leftover is swept later)
+    }
   }
 }

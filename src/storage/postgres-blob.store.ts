@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import type { DataSource, EntityManager } from 'typeorm';
-import { BlobStore } from './blob-store';
+import { finished, pipeline } from 'node:stream/promises';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { BlobStore, StagedPart } from './blob-store';
 
 /** Rows of 1 MiB, so that a part is read back in small steps. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -52,6 +54,17 @@ export class PostgresBlobStore implements BlobStore {
   readonly driver = 'postgres' as const;
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * A staging holds a connection while its request arrives: only while at least half of the pool
+   * is free, so that slow uploads never starve other calls of connections.
+   */
+  stagePart(): StagedPart {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool | undefined;
+    const busy = pool ? pool.totalCount - pool.idleCount + pool.waitingCount : Infinity;
+    const max = pool?.options.max ?? 0;
+    return new PostgresStagedPart(this.dataSource, busy < max / 2);
+  }
 
   async writePart(
     manager: EntityManager,
@@ -113,5 +126,151 @@ export class PostgresBlobStore implements BlobStore {
 
   async remove(manager: EntityManager, key: string): Promise<void> {
     await manager.query('DELETE FROM blob_chunks WHERE storage_key = $1', [key]);
+  }
+}
+
+/**
+ * A part sent into `blob_chunks` while it arrives, by COPY, under a storage object of its own, in
+ * a transaction opened for it. `place` moves the rows to their object and part (an UPDATE of 1 MiB
+ * rows moves their small heap tuples: the chunk data, stored out of line, is not rewritten) and
+ * removes the staging object, in the same transaction; anything else rolls it all back.
+ */
+class PostgresStagedPart implements StagedPart {
+  readonly driver = 'postgres' as const;
+  private readonly key = randomUUID();
+  private readonly keyBytes = uuidBytes(this.key);
+  private readonly opened?: Promise<void>;
+  private runner?: QueryRunner;
+  private copy?: CopyStreamQuery;
+  private copyDone?: Promise<void>;
+  private available?: Buffer;
+  private sent = 0;
+  private chunkNo = 0;
+  private failure?: unknown;
+  private placed = false;
+  private ended = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    enabled: boolean,
+  ) {
+    if (!enabled) {
+      this.failure = new Error('no spare database connection to stage a part');
+      return;
+    }
+    this.opened = this.open();
+    this.opened.catch((err: unknown) => (this.failure ??= err));
+  }
+
+  private async open(): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    this.runner = runner;
+    await runner.startTransaction();
+    await runner.query("INSERT INTO storage_objects (key, driver) VALUES ($1, 'postgres')", [
+      this.key,
+    ]);
+    const client = (await runner.connect()) as PoolClient;
+    if (this.ended) return;
+    const copy = client.query(copyFrom(COPY_CHUNKS));
+    this.copy = copy;
+    this.copyDone = finished(copy);
+    this.copyDone.catch((err: unknown) => (this.failure ??= err));
+    copy.write(COPY_HEADER);
+    this.pump(false);
+  }
+
+  usable(): boolean {
+    return this.failure === undefined && !this.ended;
+  }
+
+  progress(decoded: Buffer): void {
+    this.available = decoded;
+    this.pump(false);
+  }
+
+  /** Sends every whole MiB that has arrived (and, at the end, the last piece). */
+  private pump(final: boolean): void {
+    const copy = this.copy;
+    const data = this.available;
+    if (!copy || !data || this.failure !== undefined) return;
+    while (data.length - this.sent >= CHUNK_BYTES || (final && this.sent < data.length)) {
+      const chunk = data.subarray(this.sent, this.sent + CHUNK_BYTES);
+      // Queued by the stream when the socket is full: the memory is the request's, held anyway.
+      copy.write(rowPrefix(this.keyBytes, 0, this.chunkNo++, chunk.length));
+      copy.write(chunk);
+      this.sent += chunk.length;
+    }
+  }
+
+  async transaction<T>(data: Buffer, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    await this.opened?.catch(() => undefined);
+    const runner = this.runner;
+    if (!this.usable() || !runner) {
+      await this.discard();
+      return this.dataSource.transaction(work);
+    }
+    try {
+      this.available = data;
+      this.pump(true);
+      this.copy!.end(COPY_TRAILER);
+      await this.copyDone;
+      const result = await work(runner.manager);
+      // Not taken (the upload is another driver's): the staged rows go with their object.
+      if (!this.placed) {
+        await runner.query('DELETE FROM storage_objects WHERE key = $1', [this.key]);
+      }
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      await this.rollback();
+      throw err;
+    } finally {
+      this.ended = true;
+      await this.release();
+    }
+  }
+
+  async place(manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void> {
+    if (this.sent !== data.length) throw new Error('the staged bytes are not the whole part');
+    await manager.query('DELETE FROM blob_chunks WHERE storage_key = $1 AND part_no = $2', [
+      key,
+      partNo,
+    ]);
+    await manager.query(
+      'UPDATE blob_chunks SET storage_key = $1, part_no = $2 WHERE storage_key = $3',
+      [key, partNo, this.key],
+    );
+    await manager.query('DELETE FROM storage_objects WHERE key = $1', [this.key]);
+    this.placed = true;
+  }
+
+  async discard(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      await this.opened;
+    } catch {
+      // opening failed: there may still be a connection to give back
+    }
+    if (this.copy && !this.copy.writableFinished) {
+      this.copy.destroy(new Error('the part was not kept'));
+      await this.copyDone?.catch(() => undefined);
+    }
+    await this.rollback();
+    await this.release();
+  }
+
+  private async rollback(): Promise<void> {
+    try {
+      if (this.runner?.isTransactionActive) await this.runner.rollbackTransaction();
+    } catch {
+      // a broken connection: PostgreSQL rolls back when it closes
+    }
+  }
+
+  private async release(): Promise<void> {
+    const runner = this.runner;
+    this.runner = undefined;
+    if (runner && !runner.isReleased) await runner.release();
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import { LimitExceededException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -10,8 +10,10 @@ import { updateInSteps, type Sha256Engine } from '../crypto/sha256-state';
 import { EcrOperation } from '../ecr/ecr-operation.decorator';
 import { InvalidLayerException, LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { RepositoriesService } from '../repositories/repositories.service';
-import { BLOB_STORES, BlobStores } from '../storage/blob-store';
+import type { BlobSink } from '../common/blob-sink';
+import { BLOB_STORES, BlobStores, isStagedPart } from '../storage/blob-store';
 import { DEFAULT_TEMP_GRACE_SECONDS, StorageGcService } from '../storage/storage-gc.service';
 import {
   CompleteLayerUploadRequest,
@@ -62,6 +64,7 @@ export class UploadsService {
     private readonly repositories: RepositoriesService,
     private readonly layers: LayersService,
     private readonly gc: StorageGcService,
+    private readonly metrics: MetricsService,
     @Inject(SHA256_ENGINE) private readonly sha256: Sha256Engine,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -90,15 +93,26 @@ export class UploadsService {
     return { uploadId, partSize: PART_SIZE };
   }
 
+  /**
+   * Opens the staging a part's bytes go into while they arrive: with this instance's storage
+   * driver, before the upload (and so the object and part number) is known.
+   */
+  stagePart(): BlobSink {
+    return this.stores[this.config.blobStore].stagePart();
+  }
+
   @EcrOperation('UploadLayerPart', UploadLayerPartRequest, {
     maxBodyBytes: MAX_PART_BODY_BYTES,
     blobMember: 'layerPartBlob',
+    blobSink: 'stagePart',
   })
   async uploadPart(input: UploadLayerPartRequest, ctx: EcrCallContext): Promise<EcrResult> {
     const uploadId = input.uploadId.toLowerCase();
     const data = input.layerPartBlob;
+    const staged = isStagedPart(ctx.blobSink) ? ctx.blobSink : undefined;
     const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
-    return this.dataSource.transaction(async (manager) => {
+    let stored: { driver: string; path: 'streamed' | 'buffered' } | undefined;
+    const apply = async (manager: EntityManager): Promise<EcrResult> => {
       const rows = await manager.query<LockedUpload[]>(LOCK_UPLOAD, [uploadId, repo.id]);
       const upload = rows[0];
       if (!upload) throw UploadNotFoundException.of(ctx.registryId, input.repositoryName, uploadId);
@@ -130,13 +144,14 @@ export class UploadsService {
           `The layer would exceed the maximum layer size of ${this.config.maxLayerSize} bytes`,
         );
       }
-      // The write is under way (fsync included) while the CPU hashes the same bytes.
-      const written = this.stores[upload.driver].writePart(
-        manager,
-        upload.storage_key,
-        upload.part_sizes.length,
-        data,
-      );
+      // The write is under way (fsync included) while the CPU hashes the same bytes. Bytes
+      // staged while they arrived are only placed; otherwise they are written now.
+      const partNo = upload.part_sizes.length;
+      const streamed = staged?.driver === upload.driver && staged.usable();
+      stored = { driver: upload.driver, path: streamed ? 'streamed' : 'buffered' };
+      const written = streamed
+        ? staged.place(manager, upload.storage_key, partNo, data)
+        : this.stores[upload.driver].writePart(manager, upload.storage_key, partNo, data);
       // Awaited below; handled now, since it may fail while the hashing still runs.
       written.catch(() => undefined);
       let state: Buffer;
@@ -158,7 +173,12 @@ export class UploadsService {
         uploadId,
         lastByteReceived: input.partLastByte,
       };
-    });
+    };
+    const result = await (staged?.transaction
+      ? staged.transaction(data, apply)
+      : this.dataSource.transaction(apply));
+    if (stored) this.metrics.layerParts.inc(stored);
+    return result;
   }
 
   @EcrOperation('CompleteLayerUpload', CompleteLayerUploadRequest)
