@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import 'reflect-metadata';
@@ -19,6 +20,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     logger: new PinoNestLogger(createRootLogger(config.logLevel)),
     abortOnError: false,
   });
+  // Idle keep-alive connections stay open longer than load balancers keep theirs (60 s for nginx
+  // and AWS ALB by default), so that a balancer or client never sends a request down a connection
+  // Berth is closing at that moment (the sender sees EPIPE or ECONNRESET).
+  const server: Server = app.getHttpServer();
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   app.disable('x-powered-by');
   app.set('etag', false);
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));

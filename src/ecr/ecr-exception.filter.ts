@@ -22,10 +22,13 @@ export class EcrExceptionFilter implements ExceptionFilter {
     if (exception instanceof RegistryException) {
       error = exception;
     } else {
-      this.logger.error(
-        { requestId: locals.requestId, operation: locals.operation, err: exception },
-        'unexpected failure',
-      );
+      const context = { requestId: locals.requestId, operation: locals.operation, err: exception };
+      // A client that hung up in the middle of its body is no failure of Berth's.
+      if (res.req.destroyed && !res.req.complete) {
+        this.logger.info(context, 'the client went away before its request had arrived');
+      } else {
+        this.logger.error(context, 'unexpected failure');
+      }
       error = new ServerException();
     }
     locals.errorName = error.name;
