@@ -94,7 +94,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   };
 }
 
-/** Layers per stream so that a scenario moves at least `minScenarioBytes`. */
+/**
+ * A single stream pushes at least this many layers: its CompleteLayerUpload p50 is compared
+ * across layer sizes, and one completion is one sample of a noisy machine.
+ */
+export const MIN_SINGLE_STREAM_LAYERS = 3;
+
+/**
+ * Layers per stream so that a scenario moves at least `minScenarioBytes` (and a single stream
+ * completes at least `MIN_SINGLE_STREAM_LAYERS` layers).
+ */
 export function layersPerStream(options: BenchOptions, size: number, concurrency: number): number {
-  return Math.max(1, Math.ceil(options.minScenarioBytes / (size * concurrency)));
+  const least = concurrency === 1 ? MIN_SINGLE_STREAM_LAYERS : 1;
+  return Math.max(least, Math.ceil(options.minScenarioBytes / (size * concurrency)));
 }

@@ -3,6 +3,7 @@ import type { BlobStoreDriver } from '../src/config/app-config';
 import type { SizeCeilings } from './ceilings';
 import type { MachineInfo } from './machine';
 import type { CpuWindow } from './processes';
+import { MIN_SINGLE_STREAM_LAYERS } from './options';
 import { formatSize, GiB, LatencySummary, MiB } from './stats';
 
 /** A measurement that was repeated because other work disturbed it: what it gave then. */
@@ -297,7 +298,9 @@ export function renderMarkdown(results: Results): string {
       'the same 10 MiB parts as files for `filesystem`, (c) `INSERT` of the same bytes as 1 MiB ' +
       '`bytea` rows for `postgres`. Ceilings are single-stream; concurrent scenarios are set against ' +
       'the same single-stream ceiling. Small layers are pushed several times per stream so that a ' +
-      `scenario moves at least ${formatSize(results.options.minScenarioBytes)}. CPU is average cores ` +
+      `scenario moves at least ${formatSize(results.options.minScenarioBytes)}, and a single stream ` +
+      `pushes at least ${MIN_SINGLE_STREAM_LAYERS} layers (its CompleteLayerUpload p50 is one of ` +
+      `at least ${MIN_SINGLE_STREAM_LAYERS} samples). CPU is average cores ` +
       'busy: Berth server / PostgreSQL (all its processes) / benchmark client / everything else ' +
       `on the machine (${results.machine.nproc} cores in all); iowait is average cores idle waiting for I/O.`,
   );
