@@ -39,7 +39,9 @@ export class AccessKeysController {
   @Patch(':accessKeyId')
   @ApiOperation({
     summary: 'Deactivate or reactivate an access key',
-    description: 'Takes effect at once, on every instance: each request reads its key.',
+    description:
+      'A deactivation answers once every instance refuses the key: after ACCESS_KEY_CACHE_TTL ' +
+      '(1 s by default), the longest an instance reuses a key it read.',
   })
   @ApiOkResponse({ type: AccessKey })
   @ApiNotFoundResponse({ content: problemContent })
@@ -52,7 +54,10 @@ export class AccessKeysController {
 
   @Delete(':accessKeyId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an access key' })
+  @ApiOperation({
+    summary: 'Delete an access key',
+    description: 'Answers once every instance refuses the key (after ACCESS_KEY_CACHE_TTL).',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ content: problemContent })
   async delete(@Param() { accessKeyId }: AccessKeyIdParam): Promise<void> {

@@ -73,6 +73,7 @@ export class AccountsController {
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete an account and its access keys (refused while it owns repositories)',
+    description: 'Answers once every instance refuses its keys (after ACCESS_KEY_CACHE_TTL).',
   })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ content: problemContent })

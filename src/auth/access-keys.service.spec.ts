@@ -37,6 +37,13 @@ describe('AccessKeysService key cache', () => {
     expect(reads()).toBe(2);
   });
 
+  it('reads the current row when asked to, whatever the cache holds', async () => {
+    const { keys, reads } = service(60_000);
+    await keys.findActive('AKIAEXAMPLEEXAMPLE01');
+    await keys.findActive('AKIAEXAMPLEEXAMPLE01', { currentKey: true });
+    expect(reads()).toBe(2);
+  });
+
   it('reads the key on every call when the cache is off', async () => {
     const { keys, reads } = service(0);
     await keys.findActive('AKIAEXAMPLEEXAMPLE01');

@@ -158,10 +158,16 @@ export class AccessKeysService {
     await this.outlastCachedKeys();
   }
 
-  /** The credentials of `accessKeyId` when it exists and is active; undefined otherwise. */
-  async findActive(accessKeyId: string): Promise<ActiveAccessKey | undefined> {
+  /**
+   * The credentials of `accessKeyId` when it exists and is active; undefined otherwise. With
+   * `currentKey` the row is read whatever the cache holds.
+   */
+  async findActive(
+    accessKeyId: string,
+    options: { currentKey?: boolean } = {},
+  ): Promise<ActiveAccessKey | undefined> {
     const sent = performance.now();
-    const cached = this.activeKeys.get(accessKeyId);
+    const cached = options.currentKey ? undefined : this.activeKeys.get(accessKeyId);
     if (cached && sent < cached.until) return cached.key;
     const rows = await this.dataSource.query<{ account_id: string; secret_ciphertext: Buffer }[]>(
       `SELECT account_id, secret_ciphertext FROM access_keys

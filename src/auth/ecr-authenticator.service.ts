@@ -37,10 +37,15 @@ export class EcrAuthenticator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async begin(req: SignedRequest, now = new Date()): Promise<PendingAuthentication> {
+  async begin(
+    req: SignedRequest,
+    /** `currentKey`: read the key's row now, not a copy an instance reused. */
+    options: { currentKey?: boolean } = {},
+    now = new Date(),
+  ): Promise<PendingAuthentication> {
     const signature = readSignature(req, ECR_SIGNING_SERVICE);
     checkSigningTime(signature, now, this.config.clockSkewSeconds);
-    const key = await this.keys.findActive(signature.accessKeyId);
+    const key = await this.keys.findActive(signature.accessKeyId, options);
     if (!key) throw new UnrecognizedClientException();
     return { signature, key };
   }

@@ -17,6 +17,11 @@ export interface EcrOperationOptions {
    * `EcrCallContext.blobSink`.
    */
   blobSink?: string;
+  /**
+   * Authenticate the call against its access key's current row, never a key an instance reused
+   * from its cache: for an operation that hands out a long-lived credential.
+   */
+  currentKey?: boolean;
 }
 
 export interface EcrOperationMetadata extends EcrOperationOptions {

@@ -13,6 +13,8 @@ export interface EcrOperationHandler {
   input: new () => object;
   maxBodyBytes: number;
   blobMember?: string;
+  /** Authenticated against the key's current row (`EcrOperationOptions.currentKey`). */
+  currentKey: boolean;
   /** Opens a sink for the blob member, when the operation takes it while it arrives. */
   openBlobSink?: () => BlobSink;
   invoke(input: object, context: EcrCallContext): Promise<EcrResult>;
@@ -61,6 +63,7 @@ export class EcrOperationsRegistry implements OnModuleInit {
           input: meta.input,
           maxBodyBytes: meta.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
           blobMember: meta.blobMember,
+          currentKey: meta.currentKey ?? false,
           openBlobSink,
           invoke: (input, context) => fn.call(instance, input, context),
         });

@@ -76,7 +76,7 @@ export class EcrController {
     const signed = signedRequestOf(req);
     let pending;
     try {
-      pending = await this.authenticator.begin(signed);
+      pending = await this.authenticator.begin(signed, { currentKey: handler?.currentKey });
     } catch (err) {
       req.resume();
       throw err;

@@ -51,7 +51,9 @@ export class TokensService {
     }
   }
 
-  @EcrOperation('GetAuthorizationToken', GetAuthorizationTokenRequest)
+  // A token is good for 12 hours: it is issued only against the key's current row, so that,
+  // like every other call, it needs the database (none is issued during an outage).
+  @EcrOperation('GetAuthorizationToken', GetAuthorizationTokenRequest, { currentKey: true })
   async getAuthorizationToken(
     input: GetAuthorizationTokenRequest,
     ctx: EcrCallContext,
