@@ -1,4 +1,12 @@
-import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Controller,
+  Inject,
+  OnApplicationBootstrap,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { EcrAuthenticator } from '../auth/ecr-authenticator.service';
 import { authorizeRegistry } from '../auth/registry-access';
@@ -14,7 +22,7 @@ import { EcrOperationHandler, EcrOperationsRegistry } from './ecr-operations.reg
 import { encodeResult, sendJson, TARGET_PREFIX } from './ecr-wire';
 import { SerializationException, UnknownOperationException } from './ecr.errors';
 import { parseJsonBody } from './json-body';
-import { readBody, type RawBody } from './read-body';
+import { declaredLength, readBody, type RawBody } from './read-body';
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
 
@@ -48,9 +56,9 @@ function signedRequestOf(req: Request): SignedRequest {
 /** The ECR API's front door: `POST /` with `X-Amz-Target`, dispatched to the owning module. */
 @Controller()
 @UseFilters(EcrExceptionFilter)
-export class EcrController {
-  private bodyBuffers?: BodyBufferPool;
-  private decodedBuffers?: BodyBufferPool;
+export class EcrController implements OnApplicationBootstrap {
+  private bodyBuffers!: BodyBufferPool;
+  private decodedBuffers!: BodyBufferPool;
 
   constructor(
     private readonly operations: EcrOperationsRegistry,
@@ -107,7 +115,7 @@ export class EcrController {
       raw = await readBody(
         req,
         handler.maxBodyBytes,
-        this.bodyBufferPool(),
+        this.bodyBuffers,
         stream && ((buffer, from, to) => stream.decoder.push(buffer, from, to)),
       );
       const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
@@ -142,7 +150,7 @@ export class EcrController {
    * it: a decoder feeding the operation's sink, and the buffer the blob is decoded into.
    */
   private openBlobStream(req: Request, handler: EcrOperationHandler): BlobStream | undefined {
-    const length = Number(req.headers['content-length']);
+    const length = declaredLength(req) ?? NaN;
     if (
       !handler.openBlobSink ||
       !handler.blobMember ||
@@ -153,11 +161,6 @@ export class EcrController {
       return undefined;
     }
     // Base64 decodes to at most 3 bytes per 4 characters: the body's length bounds the blob.
-    this.decodedBuffers ??= new BodyBufferPool(
-      Math.ceil((this.operations.maxBodyBytes() * 3) / 4),
-      0,
-      POOLED_BODIES_KEPT,
-    );
     const decoded = this.decodedBuffers.acquire(Math.ceil((length * 3) / 4));
     const sink = handler.openBlobSink();
     const decoder = new StreamedBlobDecoder(handler.blobMember, decoded.buffer, (bytes) =>
@@ -167,12 +170,10 @@ export class EcrController {
   }
 
   /** Sized, once every operation is known, to the largest body any of them accepts. */
-  private bodyBufferPool(): BodyBufferPool {
-    this.bodyBuffers ??= new BodyBufferPool(
-      this.operations.maxBodyBytes(),
-      POOLED_BODY_MIN_BYTES,
-      POOLED_BODIES_KEPT,
-    );
-    return this.bodyBuffers;
+  onApplicationBootstrap(): void {
+    const largest = this.operations.maxBodyBytes();
+    this.bodyBuffers = new BodyBufferPool(largest, POOLED_BODY_MIN_BYTES, POOLED_BODIES_KEPT);
+    // Base64 decodes to at most 3 bytes per 4 characters.
+    this.decodedBuffers = new BodyBufferPool(Math.ceil((largest * 3) / 4), 0, POOLED_BODIES_KEPT);
   }
 }

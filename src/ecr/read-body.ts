@@ -23,6 +23,12 @@ const NOTHING_TO_RELEASE = (): void => undefined;
  * arrives, so the hash costs no time after the last byte. With a `pool`, a large body is read
  * into a pooled buffer, which the caller gives back with `release()`.
  */
+/** The request's `Content-Length` as a number (possibly not a valid one); undefined without it. */
+export function declaredLength(req: Request): number | undefined {
+  const declared = req.headers['content-length'];
+  return declared !== undefined ? Number(declared) : undefined;
+}
+
 export function readBody(
   req: Request,
   limit: number,
@@ -30,8 +36,7 @@ export function readBody(
   /** Told of each piece as it lands in the buffer (bodies with a Content-Length only). */
   onBytes?: (buffer: Buffer, from: number, to: number) => void,
 ): Promise<RawBody> {
-  const declared = req.headers['content-length'];
-  const length = declared !== undefined ? Number(declared) : undefined;
+  const length = declaredLength(req);
   const tooLarge = (): BodyTooLargeException =>
     new BodyTooLargeException(`The request body exceeds the limit of ${limit} bytes`);
   if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {

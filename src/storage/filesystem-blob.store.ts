@@ -40,35 +40,31 @@ export class FilesystemBlobStore implements BlobStore {
     return path.join(this.root, key.slice(0, 2), key);
   }
 
+  /** A part whose bytes are all here: staged and placed at once, through the same steps. */
   async writePart(
-    _manager: EntityManager,
+    manager: EntityManager,
     key: string,
     partNo: number,
     data: Buffer,
   ): Promise<void> {
-    // Temporary files live apart from the objects, so that what a crash leaves behind is found
-    // (and swept) in one place, never inside an object.
-    const temp = await this.tempPath(`${key}.${partNo}`);
-    const file = await fsp.open(temp, 'w', 0o640);
+    const staged = new FilesystemStagedPart(this);
     try {
-      await file.writeFile(data);
-      await file.sync();
-    } catch (err) {
-      await file.close();
-      await fsp.rm(temp, { force: true });
-      throw err;
+      await staged.place(manager, key, partNo, data);
+    } finally {
+      await staged.discard();
     }
-    await file.close();
-    await this.placeTemp(temp, key, partNo);
   }
 
   stagePart(): StagedPart {
     return new FilesystemStagedPart(this);
   }
 
-  /** A new name in `.tmp/` (created if need be), starting with `prefix`. */
-  async tempPath(prefix: string): Promise<string> {
-    return path.join(await this.tempDir(), `${prefix}.${randomBytes(6).toString('hex')}.tmp`);
+  /**
+   * A new name in `.tmp/` (created if need be). Temporary files live apart from the objects, so
+   * that what a crash leaves behind is found (and swept) in one place, never inside an object.
+   */
+  async tempPath(): Promise<string> {
+    return path.join(await this.tempDir(), `part.${randomBytes(6).toString('hex')}.tmp`);
   }
 
   /**
@@ -168,8 +164,8 @@ function asError(err: unknown): Error {
 }
 
 /**
- * A part written to a temporary file while it arrives: each `progress` appends what is new,
- * one write at a time; `place` writes the rest, fsyncs, and renames the file into place.
+ * A part written to a temporary file: while it arrives, each `progress` appends what is new, one
+ * write at a time; `place` writes the rest, fsyncs, and renames the file into place.
  */
 class FilesystemStagedPart implements StagedPart {
   readonly driver = 'filesystem' as const;
@@ -181,7 +177,7 @@ class FilesystemStagedPart implements StagedPart {
   private finished = false;
 
   constructor(private readonly store: FilesystemBlobStore) {
-    this.file = store.tempPath('staged').then(async (temp) => ({
+    this.file = store.tempPath().then(async (temp) => ({
       handle: await fsp.open(temp, 'w', 0o640),
       temp,
     }));
