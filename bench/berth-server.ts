@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import type { BlobStoreDriver } from '../src/config/app-config';
 import { ACCOUNT_ID, CREDENTIALS } from './layers';
+import { databaseUrl, withClient } from './pg';
 import { freePort, stopChild, track } from './processes';
 
 /** The project root: this file runs as dist/bench/berth-server.js. */
@@ -36,31 +36,15 @@ export function snapshotBuild(dir: string): void {
   buildRoot = dir;
 }
 
-export function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function withPg<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 export async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  await withPg(adminUrl, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
   return databaseUrl(adminUrl, name);
 }
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await withPg(adminUrl, (c) =>
+  await withClient(adminUrl, (c) =>
     c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
   );
 }

@@ -14,6 +14,8 @@ import { builtFile } from './berth-server';
 import { ecrClient, PartFactory, partRanges, sendParts } from './layers';
 import { cpuWindow, CpuWindow, RssSampler, stopChild, track } from './processes';
 import { mbPerSecond, MiB } from './stats';
+// The row size of the postgres driver: the ceiling inserts the same rows.
+import { CHUNK_BYTES } from '../src/storage/postgres-blob.store';
 
 export interface CeilingFigure {
   bytes: number;
@@ -153,8 +155,6 @@ export async function measureCeilingB(
   }
   return figures;
 }
-
-export const CHUNK_BYTES = MiB;
 
 /**
  * (c) INSERT of the same bytes as 1 MiB bytea rows (storage EXTERNAL) into a scratch table of

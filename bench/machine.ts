@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { isNativeSha256Available } from '../src/crypto/sha256-state';
-import { PROJECT_ROOT, withPg } from './berth-server';
+import { PROJECT_ROOT } from './berth-server';
+import { withClient } from './pg';
 
 export interface MachineInfo {
   nproc: number;
@@ -49,7 +50,7 @@ export async function machineInfo(adminUrl: string, tmpDir: string): Promise<Mac
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model;
   const meminfo = fs.readFileSync('/proc/meminfo', 'utf8');
   const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? os.totalmem() / 1024);
-  const { version, settings } = await withPg(adminUrl, async (c) => {
+  const { version, settings } = await withClient(adminUrl, async (c) => {
     const v = await c.query<{ server_version: string }>('SHOW server_version');
     const s = await c.query<{ name: string; setting: string; unit: string | null }>(
       'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)',

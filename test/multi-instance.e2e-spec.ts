@@ -26,7 +26,13 @@ import {
   uploadPart,
   uploadParts,
 } from './support/layers';
-import { findOrphans, objectDir, orphanCount, verifyBlobs } from './support/storage-check';
+import {
+  findOrphans,
+  objectDir,
+  orphanCount,
+  verifyBlobs,
+  NO_ORPHANS,
+} from './support/storage-check';
 
 const INSTANCES = 3;
 
@@ -176,13 +182,7 @@ describe.each<Driver>(['postgres', 'filesystem'])(
         await new Promise((r) => setTimeout(r, 100));
         report = await findOrphans(pg, blobDir);
       }
-      expect(report).toEqual({
-        unreferencedObjects: [],
-        directoriesWithoutRow: [],
-        chunksWithoutRow: [],
-        strayParts: [],
-        tempFiles: [],
-      });
+      expect(report).toEqual(NO_ORPHANS);
       const key = (
         await pg.query<{ storage_key: string }>('SELECT storage_key FROM blobs WHERE digest = $1', [
           digest,

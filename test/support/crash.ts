@@ -20,7 +20,14 @@ import {
 } from './ecr-calls';
 import { MiB } from './layers';
 import { Prng } from './prng';
-import { findOrphans, objectDir, orphanCount, storageCounts, verifyBlobs } from './storage-check';
+import {
+  findOrphans,
+  objectDir,
+  orphanCount,
+  storageCounts,
+  verifyBlobs,
+  NO_ORPHANS,
+} from './storage-check';
 
 /**
  * kill -9 of the Berth instance serving a request, in the middle of UploadLayerPart and of
@@ -565,13 +572,7 @@ export function describeCrashSuite(options: CrashSuiteOptions): void {
         expect(purge.json.uploads).toBe(abandoned.length);
 
         const report = await findOrphans(pg, blobDir);
-        expect(report).toEqual({
-          unreferencedObjects: [],
-          directoriesWithoutRow: [],
-          chunksWithoutRow: [],
-          strayParts: [],
-          tempFiles: [],
-        });
+        expect(report).toEqual(NO_ORPHANS);
         expect(orphanCount(report)).toBe(0);
         const after = await storageCounts(pg);
         expect(after).toEqual({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { databaseUrl, withClient } from './pg-admin';
+import { databaseUrl, withClient } from '../../bench/pg';
 
 export interface TestDatabase {
   name: string;

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { createDataSource } from '../../src/database/data-source';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../../src/database/migrate';
-import { freePort } from './net';
-import { databaseUrl, withClient } from './pg-admin';
+import { freePort } from '../../bench/processes';
+import { databaseUrl, withClient } from '../../bench/pg';
 
 declare global {
   var __BERTH_EMBEDDED__: EmbeddedDatabase | undefined;

@@ -154,14 +154,17 @@ export interface OrphanReport {
   tempFiles: string[];
 }
 
+/** The report of a store where nothing is orphaned. */
+export const NO_ORPHANS: OrphanReport = {
+  unreferencedObjects: [],
+  directoriesWithoutRow: [],
+  chunksWithoutRow: [],
+  strayParts: [],
+  tempFiles: [],
+};
+
 export function orphanCount(report: OrphanReport): number {
-  return [
-    report.unreferencedObjects,
-    report.directoriesWithoutRow,
-    report.chunksWithoutRow,
-    report.strayParts,
-    report.tempFiles,
-  ].reduce((n, list) => n + list.length, 0);
+  return Object.values<string[]>({ ...report }).reduce((n, list) => n + list.length, 0);
 }
 
 /**
