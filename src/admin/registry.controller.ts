@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiNoContentResponse,
@@ -7,8 +7,6 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { RequestLogLocals } from '../logging/request-log.middleware';
 import { AdminApi, problemContent } from './admin-api.decorators';
 import { AdminRegistryService } from './admin-registry.service';
 import { Page } from './cursor';
@@ -66,10 +64,8 @@ export class RepositoriesAdminController {
   async delete(
     @Param() { repositoryId }: RepositoryIdParam,
     @Query() query: DeleteRepositoryQuery,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    const { requestId } = res.locals as RequestLogLocals;
-    await this.registry.deleteRepository(repositoryId, query.force ?? false, requestId);
+    await this.registry.deleteRepository(repositoryId, query.force ?? false);
   }
 
   @Get(':repositoryId/layers')
