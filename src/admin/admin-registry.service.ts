@@ -238,7 +238,11 @@ export class AdminRegistryService {
     };
   }
 
-  /** Oldest first: the cursor is the position (created_at, id) of the last one. */
+  /**
+   * Oldest first: the cursor is the position (created_at, id) of the last one. created_at is
+   * compared at the milliseconds the cursor holds (a JS Date has no microseconds): compared
+   * whole, the last row of a page stayed after its own position, and came again on every page.
+   */
   async listUploads(query: UploadListQuery): Promise<Page<Upload>> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const [at, id] = decodeCursor(query.cursor)?.split('|') ?? [];
@@ -246,8 +250,9 @@ export class AdminRegistryService {
       `${UPLOAD_SELECT}
         WHERE ($1::char(12) IS NULL OR r.registry_id = $1)
           AND ($2::bigint IS NULL OR u.repository_id = $2::bigint)
-          AND ($3::timestamptz IS NULL OR (u.created_at, u.id) > ($3::timestamptz, $4::uuid))
-        ORDER BY u.created_at, u.id LIMIT $5`,
+          AND ($3::timestamptz IS NULL
+               OR (date_trunc('milliseconds', u.created_at), u.id) > ($3::timestamptz, $4::uuid))
+        ORDER BY date_trunc('milliseconds', u.created_at), u.id LIMIT $5`,
       [query.accountId ?? null, query.repositoryId ?? null, at ?? null, id ?? null, limit + 1],
     );
     return pageOf(

@@ -12,7 +12,6 @@ import { RequestLogLocals } from '../logging/request-log.middleware';
 import { AdminApi, problemContent } from './admin-api.decorators';
 import { AdminRegistryService } from './admin-registry.service';
 import { Page } from './cursor';
-import { PageQuery } from './dto/common.dto';
 import {
   DeleteRepositoryQuery,
   Image,
@@ -25,6 +24,7 @@ import {
   RepositoryIdParam,
   RepositoryListQuery,
   RepositoryPage,
+  RowPageQuery,
   Upload,
   UploadIdParam,
   UploadListQuery,
@@ -78,7 +78,7 @@ export class RepositoriesAdminController {
   @ApiNotFoundResponse({ content: problemContent })
   layers(
     @Param() { repositoryId }: RepositoryIdParam,
-    @Query() query: PageQuery,
+    @Query() query: RowPageQuery,
   ): Promise<Page<Layer>> {
     return this.registry.listLayers(repositoryId, query.limit, query.cursor);
   }
@@ -89,7 +89,7 @@ export class RepositoriesAdminController {
   @ApiNotFoundResponse({ content: problemContent })
   images(
     @Param() { repositoryId }: RepositoryIdParam,
-    @Query() query: PageQuery,
+    @Query() query: RowPageQuery,
   ): Promise<Page<Image>> {
     return this.registry.listImages(repositoryId, query.limit, query.cursor);
   }
