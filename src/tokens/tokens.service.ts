@@ -61,9 +61,10 @@ export class TokensService {
     const expiresMs = Date.now() + TOKEN_TTL_SECONDS * 1000;
     const registries = [...new Set(input.registryIds ?? [ctx.registryId])];
     return {
-      authorizationData: registries.map((registryId) => ({
+      authorizationData: registries.map(() => ({
         authorizationToken: Buffer.from(
-          `AWS:${this.issue({ registryId, expires: Math.floor(expiresMs / 1000) })}`,
+          // Whichever id was asked for, the token acts as the caller (registry-access.ts).
+          `AWS:${this.issue({ registryId: ctx.registryId, expires: Math.floor(expiresMs / 1000) })}`,
         ).toString('base64'),
         expiresAt: new Date(expiresMs),
         proxyEndpoint: this.config.publicUrl,
