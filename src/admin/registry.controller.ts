@@ -10,7 +10,6 @@ import {
 import { AdminApi, problemContent } from './admin-api.decorators';
 import { AdminRegistryService } from './admin-registry.service';
 import { Page } from './cursor';
-import { PageQuery } from './dto/common.dto';
 import {
   DeleteRepositoryQuery,
   Image,
@@ -23,6 +22,7 @@ import {
   RepositoryIdParam,
   RepositoryListQuery,
   RepositoryPage,
+  RowPageQuery,
   Upload,
   UploadIdParam,
   UploadListQuery,
@@ -74,7 +74,7 @@ export class RepositoriesAdminController {
   @ApiNotFoundResponse({ content: problemContent })
   layers(
     @Param() { repositoryId }: RepositoryIdParam,
-    @Query() query: PageQuery,
+    @Query() query: RowPageQuery,
   ): Promise<Page<Layer>> {
     return this.registry.listLayers(repositoryId, query.limit, query.cursor);
   }
@@ -85,7 +85,7 @@ export class RepositoriesAdminController {
   @ApiNotFoundResponse({ content: problemContent })
   images(
     @Param() { repositoryId }: RepositoryIdParam,
-    @Query() query: PageQuery,
+    @Query() query: RowPageQuery,
   ): Promise<Page<Image>> {
     return this.registry.listImages(repositoryId, query.limit, query.cursor);
   }

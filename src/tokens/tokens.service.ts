@@ -48,14 +48,20 @@ export class TokensService {
     }
   }
 
-  /** A registry token for each of `registryIds`: the Docker API password, and its expiry. */
+  /**
+   * A registry token (the Docker API password) and its expiry for each of `registryIds`, each
+   * acting as the caller's registry.
+   */
   authorizationData(
+    callerRegistryId: string,
     registryIds: string[],
   ): { authorizationToken: string; expiresAt: Date; proxyEndpoint: string }[] {
     const expiresMs = Date.now() + TOKEN_TTL_SECONDS * 1000;
-    return [...new Set(registryIds)].map((registryId) => ({
+    // One entry per id asked for, but whichever id was asked for, the token acts as the
+    // caller (registry-access.ts): the deprecated member does not widen the token's scope.
+    return [...new Set(registryIds)].map(() => ({
       authorizationToken: Buffer.from(
-        `AWS:${this.issue({ registryId, expires: Math.floor(expiresMs / 1000) })}`,
+        `AWS:${this.issue({ registryId: callerRegistryId, expires: Math.floor(expiresMs / 1000) })}`,
       ).toString('base64'),
       expiresAt: new Date(expiresMs),
       proxyEndpoint: this.config.publicUrl,

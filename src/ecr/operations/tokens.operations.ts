@@ -25,7 +25,10 @@ export class TokensOperations {
     ctx: EcrCallContext,
   ): Promise<GetAuthorizationTokenResponse> {
     return Promise.resolve({
-      authorizationData: this.tokens.authorizationData(input.registryIds ?? [ctx.registryId]),
+      authorizationData: this.tokens.authorizationData(
+        ctx.registryId,
+        input.registryIds ?? [ctx.registryId],
+      ),
     });
   }
 
