@@ -1,9 +1,7 @@
-/**
- * The names of the schema's constraints, as the migrations create them (PostgreSQL's default
- * `<table>_<column>_<kind>` names unless a migration chose one). Code that reacts to a violation
- * (`isUniqueViolation(err, …)`, `ON CONFLICT ON CONSTRAINT …`) and the entities that describe the
- * schema take the names from here; a migration that renames a constraint changes it here too.
- */
+// The names of the schema's constraints, as the migrations create them (PostgreSQL's default
+// `<table>_<column>_<kind>` names unless a migration chose one). Code that reacts to a violation
+// (`isUniqueViolation(err, …)`, `ON CONFLICT ON CONSTRAINT …`) and the entities that describe the
+// schema take the names from here; a migration that renames a constraint changes it here too.
 
 // repositories
 export const REPOSITORIES_REGISTRY_NAME_KEY = 'repositories_registry_name_key';
