@@ -47,7 +47,7 @@ export class LayersService {
   async record(manager: EntityManager, layer: NewLayer): Promise<RecordedLayer> {
     const blob = await manager.query<{ storage_key: string }[]>(
       `INSERT INTO blobs (digest, size, storage_key, part_sizes) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (digest) DO UPDATE SET last_used_at = now()
+       ON CONFLICT (digest) DO UPDATE SET size = blobs.size
        RETURNING storage_key`,
       [layer.digest, layer.size, layer.storageKey, layer.partSizes],
     );

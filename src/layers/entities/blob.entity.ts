@@ -17,7 +17,4 @@ export class BlobEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
-
-  @Column({ name: 'last_used_at', type: 'timestamptz', default: () => 'now()' })
-  lastUsedAt!: Date;
 }
