@@ -1,25 +1,55 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { LogLevel } from '../config/app-config';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/** One JSON object per line on stdout. Secrets and bodies are never handed to it. */
-export function createRootLogger(level: LogLevel): Logger {
-  return pino({
+/**
+ * One JSON object per line on stdout, for log collectors; on a terminal (`pretty`, by default
+ * when stdout is a TTY) the same records as readable lines instead. Secrets and bodies are never
+ * handed to it.
+ */
+export function createRootLogger(
+  level: LogLevel,
+  readable: boolean = process.stdout.isTTY === true,
+): Logger {
+  const options = {
     level,
     base: { service: 'berth' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['*.authorization', '*.secretAccessKey', '*.password'], remove: true },
-  });
+  };
+  if (!readable) return pino(options);
+  // In process and synchronous: the lines written before an exit are not lost.
+  return pino(
+    options,
+    pretty({ sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' }),
+  );
 }
+
+/**
+ * Nest's start-up inventory (every module initialised, every route mapped, "starting",
+ * "started"): useful when debugging routing, noise to a person starting Berth.
+ */
+const START_UP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
 
 /** Routes Nest's own log calls into the same JSON stream. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    if (context !== undefined && START_UP_CONTEXTS.has(context)) {
+      this.logger.debug({ context }, String(message));
+    } else {
+      this.logger.info({ context }, String(message));
+    }
   }
   error(message: unknown, trace?: string, context?: string): void {
     this.logger.error({ context, trace }, String(message));
