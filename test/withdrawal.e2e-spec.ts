@@ -1,11 +1,20 @@
-import { CreateRepositoryCommand, DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchDeleteImageCommand,
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetDownloadUrlForLayerCommand,
+} from '@aws-sdk/client-ecr';
 import * as net from 'node:net';
 import { admin, createAccount } from './support/accounts';
 import { startTestApp, TestApp } from './support/app';
 import { prepareCall } from './support/ecr-calls';
+import { BuiltImage, pushImageBlobs, putImage } from './support/images';
+import { pushLayer, sha256Digest } from './support/layers';
 
-// What a withdrawn key no longer reaches: a call whose body was still arriving when its key was
-// deactivated.
+// What a withdrawn key, or a deleted repository or image, no longer reaches: a call whose body was
+// still arriving when its key was deactivated, and download URLs issued before.
 
 /** An HTTP/1.1 request on a raw socket, sent in two pieces: all but `heldBack` bytes, then the rest. */
 function splitRequest(
@@ -94,5 +103,91 @@ describe('withdrawn keys and repositories', () => {
       .client({ credentials: other.json })
       .send(new DescribeRepositoriesCommand({}));
     expect(listed.repositories?.map((r) => r.repositoryName)).toEqual(['inflight/app']);
+  });
+
+  describe('download URLs', () => {
+    let client: ECRClient;
+    let accessKeyId: string;
+
+    beforeAll(async () => {
+      const account = await createAccount(t.url, '400000000002');
+      accessKeyId = account.credentials.accessKeyId;
+      client = t.client({ credentials: account.credentials });
+    });
+
+    /** Pushes `image` (new blobs unless given) to `repo`; answers a URL of its first layer. */
+    async function urlOfLayer(
+      repo: string,
+      image?: BuiltImage,
+    ): Promise<{ url: string; image: BuiltImage }> {
+      if (image) {
+        for (const blob of [image.config, ...image.layers]) await pushLayer(client, repo, blob);
+      }
+      const pushed = image ?? (await pushImageBlobs(client, repo));
+      await putImage(client, repo, pushed.manifest, 'v1');
+      const out = await client.send(
+        new GetDownloadUrlForLayerCommand({
+          repositoryName: repo,
+          layerDigest: sha256Digest(pushed.layers[0]),
+        }),
+      );
+      expect((await fetch(out.downloadUrl!)).status).toBe(200);
+      return { url: out.downloadUrl!, image: pushed };
+    }
+
+    async function refusal(url: string): Promise<{ status: number; message: string }> {
+      const res = await fetch(url);
+      const json = (await res.json()) as { message: string };
+      return { status: res.status, message: json.message };
+    }
+
+    it('answers 403 once the repository was deleted, even when one of its name is created again', async () => {
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'dl/recreated' }));
+      const { url, image } = await urlOfLayer('dl/recreated');
+      await client.send(
+        new DeleteRepositoryCommand({ repositoryName: 'dl/recreated', force: true }),
+      );
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'dl/recreated' }));
+      // The same image, pushed again to the new repository of that name.
+      const again = (await urlOfLayer('dl/recreated', image)).url;
+      expect(await refusal(url)).toEqual({
+        status: 403,
+        message:
+          'The layer of this download URL is no longer in the repository it was issued for; request a new one with GetDownloadUrlForLayer',
+      });
+      expect(new URL(again).searchParams.get('repositoryId')).not.toBe(
+        new URL(url).searchParams.get('repositoryId'),
+      );
+    });
+
+    it('answers 403 once no image references the layer any more', async () => {
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'dl/untagged' }));
+      const { url } = await urlOfLayer('dl/untagged');
+      await client.send(
+        new BatchDeleteImageCommand({
+          repositoryName: 'dl/untagged',
+          imageIds: [{ imageTag: 'v1' }],
+        }),
+      );
+      expect(await refusal(url)).toEqual({
+        status: 403,
+        message:
+          'The layer of this download URL is no longer referenced by any image in its repository',
+      });
+    });
+
+    it('answers 403 once the key that asked for the URL is deactivated', async () => {
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'dl/withdrawn' }));
+      const { url } = await urlOfLayer('dl/withdrawn');
+      const deactivated = await admin(t.url, 'PATCH', `/admin/v1/access-keys/${accessKeyId}`, {
+        status: 'Inactive',
+      });
+      expect(deactivated.status).toBe(200);
+      expect(await refusal(url)).toEqual({
+        status: 403,
+        message: 'The access key that requested this download URL is no longer active',
+      });
+      expect(new URL(url).searchParams.get('accessKeyId')).toBe(accessKeyId);
+    });
   });
 });
