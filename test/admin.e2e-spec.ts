@@ -603,7 +603,7 @@ describe('the admin API', () => {
     });
 
     it('an instance with another master key refuses to start on the same database', async () => {
-      const other = Buffer.alloc(32, 7).toString('base64');
+      const other = Buffer.from('another test master key, 32 byte').toString('base64');
       expect(other).not.toBe(TEST_MASTER_KEY);
       await expect(startTestApp({ MASTER_KEY: other }, t.db)).rejects.toThrow(
         /not the key the secrets in this database were encrypted with/,

@@ -1,4 +1,5 @@
 import {
+  BatchGetImageCommand,
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
   ECRClient,
@@ -8,6 +9,7 @@ import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { rawCall, startTestApp, target, TEST_CREDENTIALS, TestApp } from './support/app';
+import { pushImageBlobs, putImage } from './support/images';
 import { errorOf } from './support/layers';
 
 // SigV4 on the ECR API, end to end through @aws-sdk/client-ecr, which signs every call: each way
@@ -286,5 +288,136 @@ describe('SigV4 authentication of the ECR API', () => {
     });
     expect(altered.status).toBe(400);
     expect(altered.headers.get('x-amzn-errortype')).toBe('InvalidSignatureException');
+  });
+
+  /** A query-string signature of a POST, made as `presign()` makes it: x-amz-* headers hoisted. */
+  async function presign(
+    operation: string,
+    body: string,
+    options: { expiresIn?: number; signingDate?: Date } = {},
+  ): Promise<{ url: string; headers: Record<string, string> }> {
+    const host = new URL(t.url).host;
+    const signer = new SignatureV4({
+      service: 'ecr',
+      region: 'us-east-1',
+      credentials: TEST_CREDENTIALS,
+      sha256: Sha256,
+    });
+    const presigned = await signer.presign(
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: host,
+        path: '/',
+        headers: {
+          host,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': target(operation),
+        },
+        body,
+      }),
+      { expiresIn: options.expiresIn ?? 300, signingDate: options.signingDate },
+    );
+    const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    const headers = { ...presigned.headers };
+    delete headers.host;
+    return { url: `${t.url}/?${query}`, headers };
+  }
+
+  it('refuses a pre-signed read switched to a delete by an X-Amz-Target header', async () => {
+    const repo = 'auth/presigned-switch';
+    const client = t.client();
+    await client.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const image = await pushImageBlobs(client, repo);
+    await putImage(client, repo, image.manifest, 'v1');
+    const body = JSON.stringify({ repositoryName: repo, imageIds: [{ imageTag: 'v1' }] });
+    const read = await presign('BatchGetImage', body);
+    expect(read.headers['x-amz-target']).toBeUndefined();
+    expect(read.url).toContain('X-Amz-SignedHeaders=content-type%3Bhost');
+
+    const switched = await fetch(read.url, {
+      method: 'POST',
+      headers: { ...read.headers, 'x-amz-target': target('BatchDeleteImage') },
+      body,
+    });
+    expect(switched.status).toBe(400);
+    expect(await switched.json()).toEqual({
+      __type: 'InvalidSignatureException',
+      message:
+        "The 'X-Amz-Target' header does not match the 'X-Amz-Target' query-string parameter that was signed.",
+    });
+    const still = await client.send(
+      new BatchGetImageCommand({ repositoryName: repo, imageIds: [{ imageTag: 'v1' }] }),
+    );
+    expect(still.images?.map((i) => i.imageId?.imageDigest)).toEqual([image.digest]);
+
+    // The URL as it was signed still does what it was signed for.
+    const asSigned = await fetch(read.url, { method: 'POST', headers: read.headers, body });
+    expect(asSigned.status).toBe(200);
+    const out = (await asSigned.json()) as { images: { imageId: { imageDigest: string } }[] };
+    expect(out.images.map((i) => i.imageId.imageDigest)).toEqual([image.digest]);
+  });
+
+  it('refuses a header signature that leaves X-Amz-Target and Content-Type unsigned', async () => {
+    const host = new URL(t.url).host;
+    const signer = new SignatureV4({
+      service: 'ecr',
+      region: 'us-east-1',
+      credentials: TEST_CREDENTIALS,
+      sha256: Sha256,
+      applyChecksum: false,
+    });
+    const signed = await signer.sign(
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: host,
+        path: '/',
+        headers: {
+          host,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': target('GetAuthorizationToken'),
+        },
+        body: '{}',
+      }),
+      {
+        signableHeaders: new Set(['host', 'x-amz-date']),
+        unsignableHeaders: new Set(['content-type', 'x-amz-target']),
+      },
+    );
+    expect(signed.headers.authorization).toContain('SignedHeaders=host;x-amz-date,');
+    const headers = { ...signed.headers };
+    delete headers.host;
+    const res = await fetch(t.url, { method: 'POST', headers, body: '{}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      __type: 'IncompleteSignatureException',
+      message:
+        "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization. 'Content-Type' must be a 'SignedHeader' in the AWS Authorization.",
+    });
+  });
+
+  it('ends a pre-signed request at X-Amz-Date + X-Amz-Expires, without the clock-skew allowance', async () => {
+    const body = '{}';
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60 * 1000);
+    const stale = await presign('DescribeRepositories', body, {
+      expiresIn: 1,
+      signingDate: tenMinutesAgo,
+    });
+    const res = await fetch(stale.url, { method: 'POST', headers: stale.headers, body });
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as { __type: string; message: string };
+    expect(json.__type).toBe('InvalidSignatureException');
+    expect(json.message).toMatch(
+      /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z$/,
+    );
+    // Within its lifetime, a URL signed long ago is served.
+    const long = await presign('DescribeRepositories', body, {
+      expiresIn: 3600,
+      signingDate: tenMinutesAgo,
+    });
+    expect((await fetch(long.url, { method: 'POST', headers: long.headers, body })).status).toBe(
+      200,
+    );
   });
 });

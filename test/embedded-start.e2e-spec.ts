@@ -275,4 +275,28 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     // Configuration is checked before anything is started or written.
     expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
   }, 60_000);
+
+  it('refuses to start with the published example secrets, naming each variable', async () => {
+    const dataDir = tempDir('berth-embedded-published-');
+    const published = {
+      ADMIN_TOKEN: 'change-me-to-a-long-random-admin-token',
+      SIGNING_KEY: 'change-me-to-32-or-more-random-characters',
+      MASTER_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+      BOOTSTRAP_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      BOOTSTRAP_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    };
+    const server = start({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      ...published,
+    });
+    const { code } = await exitOf(server);
+    expect(code).toBe(2);
+    for (const [name, value] of Object.entries(published)) {
+      expect(server.stderr()).toMatch(new RegExp(`\\b${name}: the value is published in `));
+      expect(server.stderr()).not.toContain(value);
+    }
+    expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
+  }, 60_000);
 });

@@ -110,9 +110,9 @@ describe.each(['filesystem', 'postgres'])('images, %s driver', (driver) => {
       /signature does not match/,
     );
     const expired = t.app.get(DownloadsService).urlFor({
-      registryId: t.config.registryId,
-      repositoryName: repo,
+      repositoryId: url.searchParams.get('repositoryId')!,
       digest,
+      accessKeyId: url.searchParams.get('accessKeyId')!,
       expires: Math.floor(Date.now() / 1000) - 1,
     });
     const res = await fetch(expired);

@@ -329,14 +329,15 @@ describe('two accounts on one Berth', () => {
         )
       ).downloadUrl!;
       expect((await fetch(mine)).status).toBe(200);
+      // A's own URL stays A's: it names A's repository (by id), and its signature covers that.
+      const repositoryOfA = new URL(downloadUrlA).searchParams.get('repositoryId')!;
+      expect(new URL(mine).searchParams.get('repositoryId')).not.toBe(repositoryOfA);
       const toA = new URL(mine);
-      toA.searchParams.set('registryId', A_ID);
+      toA.searchParams.set('repositoryId', repositoryOfA);
       expect((await fetch(toA)).status).toBe(403);
       const toALayer = new URL(mine);
       toALayer.searchParams.set('digest', sha256Digest(image.layers[0]));
       expect((await fetch(toALayer)).status).toBe(403);
-      // A's own URL stays A's: it names A's registry, and its signature covers that.
-      expect(new URL(downloadUrlA).searchParams.get('registryId')).toBe(A_ID);
     });
 
     it("gets a registry token for B's registry only", async () => {

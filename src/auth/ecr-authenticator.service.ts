@@ -23,6 +23,8 @@ export interface Caller {
 export interface PendingAuthentication {
   readonly signature: PresentedSignature;
   readonly key: ActiveAccessKey;
+  /** Whether the key's status is read from its row, not from an instance's copy. */
+  readonly currentKey: boolean;
 }
 
 /**
@@ -50,9 +52,15 @@ export class EcrAuthenticator {
     checkSigningTime(signature, now, this.config.clockSkewSeconds);
     const key = await this.keys.findActive(signature.accessKeyId, options);
     if (!key) throw new UnrecognizedClientException();
-    return { signature, key };
+    return { signature, key, currentKey: options.currentKey ?? false };
   }
 
+  /**
+   * Verifies the signature over the body that arrived, then confirms that the key is still active:
+   * a body can take longer than the key cache's lifetime to arrive, and a key deactivated
+   * meanwhile must not run the operation (the admin call answers only once no instance still
+   * accepts the key, so this check, within the same cache bound, sees the deactivation).
+   */
   async finish(
     pending: PendingAuthentication,
     req: SignedRequest,
@@ -60,6 +68,12 @@ export class EcrAuthenticator {
     bodySha256?: string,
   ): Promise<Caller> {
     await verifySignature(req, body, pending.signature, pending.key.secretAccessKey, bodySha256);
+    const still = await this.keys.findActive(pending.key.accessKeyId, {
+      currentKey: pending.currentKey,
+    });
+    if (!still || still.accountId !== pending.key.accountId) {
+      throw new UnrecognizedClientException();
+    }
     this.keys.noteUse(pending.key.accessKeyId);
     return { accountId: pending.key.accountId, accessKeyId: pending.key.accessKeyId };
   }

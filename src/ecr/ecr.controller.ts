@@ -10,7 +10,7 @@ import {
 import type { Request, Response } from 'express';
 import { EcrAuthenticator } from '../auth/ecr-authenticator.service';
 import { authorizeRegistry } from '../auth/registry-access';
-import type { SignedRequest } from '../auth/sigv4';
+import { targetOf, type SignedRequest } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import type { BlobSink } from '../common/blob-sink';
@@ -69,7 +69,9 @@ export class EcrController implements OnApplicationBootstrap {
   @Post('/')
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
     const locals = res.locals as RequestLogLocals;
-    const target = req.headers['x-amz-target'];
+    const signed = signedRequestOf(req);
+    // A pre-signed call may carry its target in the signed query string instead of the header.
+    const target = targetOf(signed);
     const name =
       typeof target === 'string' && target.startsWith(TARGET_PREFIX)
         ? target.slice(TARGET_PREFIX.length)
@@ -81,7 +83,6 @@ export class EcrController implements OnApplicationBootstrap {
     // Authentication comes first. Whatever the headers alone refute (no signature, a skewed
     // clock, an unknown or inactive key) is refused before the body is read; the signature
     // itself is verified over the exact raw body below.
-    const signed = signedRequestOf(req);
     let pending;
     try {
       pending = await this.authenticator.begin(signed, { currentKey: handler?.currentKey });
@@ -133,6 +134,7 @@ export class EcrController implements OnApplicationBootstrap {
       const result = await handler.invoke(input, {
         requestId: locals.requestId,
         registryId,
+        accessKeyId: caller.accessKeyId,
         blobSink,
       });
       sendJson(res, 200, encodeResult(result));

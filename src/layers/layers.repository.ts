@@ -13,6 +13,8 @@ export interface LayerRow {
 
 /** A layer with where its bytes are, as a download reads them. */
 export interface LayerBlobRow {
+  /** The account of the layer's repository. */
+  registry_id: string;
   digest: string;
   size: string;
   storage_key: string;
@@ -95,10 +97,11 @@ export class LayersRepository {
 
   async findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
     const rows = await this.dataSource.query<LayerBlobRow[]>(
-      `SELECT l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
+      `SELECT r.registry_id, l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
               EXISTS (SELECT 1 FROM image_layers il JOIN images i ON i.id = il.image_id
                        WHERE i.repository_id = l.repository_id AND il.digest = l.digest) AS referenced
-         FROM layers l JOIN blobs b ON b.digest = l.digest JOIN storage_objects s ON s.key = b.storage_key
+         FROM layers l JOIN repositories r ON r.id = l.repository_id
+         JOIN blobs b ON b.digest = l.digest JOIN storage_objects s ON s.key = b.storage_key
         WHERE l.repository_id = $1 AND l.digest = $2`,
       [repositoryId, digest],
     );

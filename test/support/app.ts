@@ -33,7 +33,7 @@ export const TEST_CREDENTIALS: Credentials = {
   secretAccessKey: 'berth-test-secret-0000000000000000000000',
 };
 /** One master key for every instance of a test, as a deployment must have. */
-export const TEST_MASTER_KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+export const TEST_MASTER_KEY = Buffer.from('berth test master key, 32 bytes.').toString('base64');
 export const TEST_ADMIN_TOKEN = 'berth-test-admin-token-0123456789';
 
 /** What a test instance is started with unless a test says otherwise ('' unsets). */

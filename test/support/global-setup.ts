@@ -25,7 +25,8 @@ export default async function globalSetup(): Promise<void> {
     const embedded = await startEmbeddedPostgres(dir, await freePort());
     globalThis.__BERTH_EMBEDDED__ = embedded;
     globalThis.__BERTH_EMBEDDED_DIR__ = dir;
-    serverUrl = embedded.url;
+    // Cloning templates needs CREATE DATABASE, which Berth's own role lacks by design.
+    serverUrl = embedded.superuserUrl;
   }
   const template = `berth_template_${process.pid}`;
   await withClient(serverUrl, async (client) => {

@@ -37,6 +37,11 @@ export class TokensOperations {
     input: GetDownloadUrlForLayerRequest,
     ctx: EcrCallContext,
   ): Promise<GetDownloadUrlForLayerResponse> {
-    return this.downloads.downloadUrl(ctx.registryId, input.repositoryName, input.layerDigest);
+    return this.downloads.downloadUrl(
+      ctx.registryId,
+      input.repositoryName,
+      input.layerDigest,
+      ctx.accessKeyId,
+    );
   }
 }
