@@ -65,6 +65,7 @@ export class StreamedBlobDecoder {
   private decodedBytes = 0;
   /** The blob's text was found not to be canonical base64: nothing more is decoded. */
   private badBase64 = false;
+  private found?: StreamedBlob;
 
   constructor(
     member: string,
@@ -167,11 +168,13 @@ export class StreamedBlobDecoder {
   /** The blob, when the whole body was one object with the blob member exactly once. */
   result(): StreamedBlob | undefined {
     if (this.phase !== 'end' || this.blobEnd < 0 || this.badBase64) return undefined;
-    return {
+    // The same object every time: callers tell the streamed blob by its identity.
+    this.found ??= {
       start: this.blobStart,
       end: this.blobEnd,
       decoded: this.out.subarray(0, this.decodedBytes),
     };
+    return this.found;
   }
 
   /**
