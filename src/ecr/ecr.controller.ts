@@ -64,15 +64,28 @@ function signedRequestOf(req: Request): SignedRequest {
 }
 
 /**
- * A request refused before its long body was read in full: the answer says `Connection: close` and
- * the connection is closed once it is sent, instead of reading (and discarding) the rest of a
- * body that may be 27 MB, or claim to be 9 PB.
+ * How long a refused request's connection lingers after the answer, reading and dropping what
+ * the client still sends, before it is closed whatever remains (nginx's lingering close).
+ */
+const LINGER_MS = 2000;
+
+/**
+ * A request refused before its long body was read in full: the answer says `Connection: close`,
+ * and the connection goes soon after, instead of reading a body that may be 27 MB, or claim to
+ * be 9 PB, to its end. Closing a socket with unread bytes at once makes the kernel send a reset,
+ * which clients still sending (undici's fetch among them) report instead of the answer; so the
+ * answer is followed by a FIN, what still arrives is dropped (never kept), and the connection is
+ * destroyed after LINGER_MS.
  */
 function closeAfterAnswer(req: Request, res: Response): void {
   req.pause();
   if (!res.headersSent) res.setHeader('Connection', 'close');
-  res.once('finish', () => req.socket.destroy());
-  res.once('close', () => req.socket.destroy());
+  const socket = req.socket;
+  // Node ends a `Connection: close` exchange with destroySoon(): at once, with that reset.
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 /** The ECR API's front door: `POST /` with `X-Amz-Target`, dispatched to the owning module. */
