@@ -26,6 +26,11 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const server: Server = app.getHttpServer();
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Node's own bound on a whole request (300 s by default): the ECR door cuts a body that waits
+  // longer than BODY_QUEUE_TIMEOUT for its turn, or takes longer than BODY_TIMEOUT to arrive;
+  // this only backs that up, and bounds the other routes' bodies.
+  const { queueTimeoutMs, timeoutMs } = config.bodyLimits;
+  server.requestTimeout = Math.max(server.headersTimeout, queueTimeoutMs + timeoutMs) + 30_000;
   app.disable('x-powered-by');
   app.set('etag', false);
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));

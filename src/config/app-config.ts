@@ -12,6 +12,7 @@ import {
   validateSync,
 } from 'class-validator';
 import * as path from 'node:path';
+import { parseRateLimits, RATE_LIMITS_PATTERN } from '../ecr/rate-limits';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
 export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
@@ -20,6 +21,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const DURATION = /^(\d+)(s|m|h|d)?$/;
+
+/**
+ * The largest small body's share: 1 MiB of JSON, and the 0.75 MiB its blob member may decode to.
+ */
+const MIN_SMALL_BODY_MEMORY = 2 * 1024 * 1024;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -138,6 +144,47 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 0, 1s or 5s' })
   ACCESS_KEY_CACHE_TTL: string = '1s';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LARGE_BODY_CONCURRENCY: number = 4;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LARGE_BODY_CONCURRENCY_PER_KEY: number = 2;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(MIN_SMALL_BODY_MEMORY, { message: `must be at least ${MIN_SMALL_BODY_MEMORY} (bytes)` })
+  SMALL_BODY_MEMORY: number = 32 * 1024 * 1024;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(MIN_SMALL_BODY_MEMORY, { message: `must be at least ${MIN_SMALL_BODY_MEMORY} (bytes)` })
+  SMALL_BODY_MEMORY_PER_KEY: number = 8 * 1024 * 1024;
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 0, 5s or 30s' })
+  BODY_QUEUE_TIMEOUT: string = '30s';
+
+  @IsOptional()
+  @Matches(/^(\d+)(s|m|h|d)?$/, { message: 'must be a duration such as 30s, 60s or 5m' })
+  @Matches(/^(?!0+[smhd]?$)/, { message: 'must be longer than 0' })
+  BODY_TIMEOUT: string = '60s';
+
+  @IsOptional()
+  @Matches(RATE_LIMITS_PATTERN, {
+    message: 'must be empty, "off", or a list such as PutImage=20,UploadLayerPart=off',
+  })
+  ECR_RATE_LIMITS: string = '';
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -268,6 +315,21 @@ export interface AppConfig {
    * answers only once this has passed, so no instance accepts the key after that answer.
    */
   accessKeyCacheMs: number;
+  /** Request bodies in memory at once, in this instance (docs/limits.md). */
+  bodyLimits: {
+    /** Bodies of 1 MiB and more (layer parts, large manifests) read at once. */
+    largeConcurrency: number;
+    largeConcurrencyPerKey: number;
+    /** Bytes of smaller bodies (and what their blob decodes to) held at once. */
+    smallBytes: number;
+    smallBytesPerKey: number;
+    /** How long a body waits for its turn before ThrottlingException. */
+    queueTimeoutMs: number;
+    /** How long a body may take to arrive once its turn came. */
+    timeoutMs: number;
+  };
+  /** Requests per second per account and operation, in this instance; none: not limited. */
+  rateLimits: Record<string, number>;
 }
 
 export class ConfigError extends Error {
@@ -334,6 +396,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     clockSkewSeconds: parseDurationSeconds(vars.AUTH_CLOCK_SKEW),
     accessKeyCacheMs: parseDurationSeconds(vars.ACCESS_KEY_CACHE_TTL) * 1000,
+    bodyLimits: {
+      largeConcurrency: vars.LARGE_BODY_CONCURRENCY,
+      largeConcurrencyPerKey: Math.min(
+        vars.LARGE_BODY_CONCURRENCY_PER_KEY,
+        vars.LARGE_BODY_CONCURRENCY,
+      ),
+      smallBytes: vars.SMALL_BODY_MEMORY,
+      smallBytesPerKey: Math.min(vars.SMALL_BODY_MEMORY_PER_KEY, vars.SMALL_BODY_MEMORY),
+      queueTimeoutMs: parseDurationSeconds(vars.BODY_QUEUE_TIMEOUT) * 1000,
+      timeoutMs: parseDurationSeconds(vars.BODY_TIMEOUT) * 1000,
+    },
+    rateLimits: parseRateLimits(vars.ECR_RATE_LIMITS),
   };
 }
 

@@ -1,3 +1,5 @@
+import { decodeBase64Into } from '../common/base64';
+
 /** Where a body's blob member was, and its decoded bytes. */
 export interface StreamedBlob {
   /** Offset in the raw body of the blob's first character (after the opening quote). */
@@ -9,8 +11,11 @@ export interface StreamedBlob {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const EQUALS = 0x3d;
-/** Characters of base64 decoded per step (a multiple of 4): a young-generation string each. */
+/**
+ * Characters of base64 decoded per step (a multiple of 4). Each step makes a string of this
+ * size; at 64 KiB it is a short-lived young-generation string, where 1 MiB steps (large-object
+ * strings) took several times as long per byte.
+ */
 const STEP_CHARS = 64 * 1024;
 
 type Phase =
@@ -36,9 +41,10 @@ function isSpace(byte: number): boolean {
  *
  * It reads the raw bytes in place (they stay intact for the ordinary parse) and tracks only what
  * it must: strings, escapes, nesting, the top-level keys. Whenever it cannot be certain of the
- * blob (an escape in a key or in the blob, the member twice, a body that is not one object, bad
- * base64), it stops and `result()` is undefined: the ordinary parse then decides, with the
- * ordinary errors.
+ * blob (an escape in a key or in the blob, the member twice, a body that is not one object), it
+ * stops and `result()` is undefined: the ordinary parse then decides, with the ordinary errors.
+ * A blob that is certain but not canonical base64 (see decodeBase64Into) stops the decoding
+ * only: `result()` is undefined too, and `notBase64()` says that the body is to be refused.
  */
 export class StreamedBlobDecoder {
   private phase: Phase = 'start';
@@ -57,6 +63,9 @@ export class StreamedBlobDecoder {
   /** Raw offset of the first blob character not yet decoded. */
   private pending = -1;
   private decodedBytes = 0;
+  /** The blob's text was found not to be canonical base64: nothing more is decoded. */
+  private badBase64 = false;
+  private found?: StreamedBlob;
 
   constructor(
     member: string,
@@ -158,12 +167,23 @@ export class StreamedBlobDecoder {
 
   /** The blob, when the whole body was one object with the blob member exactly once. */
   result(): StreamedBlob | undefined {
-    if (this.phase !== 'end' || this.blobEnd < 0) return undefined;
-    return {
+    if (this.phase !== 'end' || this.blobEnd < 0 || this.badBase64) return undefined;
+    // The same object every time: callers tell the streamed blob by its identity.
+    this.found ??= {
       start: this.blobStart,
       end: this.blobEnd,
       decoded: this.out.subarray(0, this.decodedBytes),
     };
+    return this.found;
+  }
+
+  /**
+   * The whole body was one object with the blob member exactly once, as a string without escapes
+   * that is not canonical base64: its JSON value is its raw text, which the strict decoder
+   * refuses, so the body is refused without parsing it.
+   */
+  notBase64(): boolean {
+    return this.phase === 'end' && this.blobEnd >= 0 && this.badBase64;
   }
 
   private giveUp(): void {
@@ -215,22 +235,17 @@ export class StreamedBlobDecoder {
    * last call (`final`) also decodes a padded or unpadded last quad.
    */
   private decode(raw: Buffer, until: number, final: boolean): void {
-    while (this.phase !== 'unsure') {
+    while (this.phase !== 'unsure' && !this.badBase64) {
       let stop = Math.min(until, this.pending + STEP_CHARS);
       const lastStep = final && stop === until;
       if (!lastStep) stop = this.pending + Math.floor((stop - this.pending) / 4) * 4;
-      if (stop <= this.pending) return;
-      let chars = stop - this.pending;
-      if (lastStep) {
-        if (raw[stop - 1] === EQUALS) chars -= raw[stop - 2] === EQUALS ? 2 : 1;
-        if (chars % 4 === 1) return this.giveUp();
-      }
+      if (stop <= this.pending && !lastStep) return;
       const text = raw.toString('latin1', this.pending, stop);
-      // Node's decoder skips what is not base64: fewer bytes than the characters promise, or a
-      // '=' before the end, means the text was not base64.
-      if (!lastStep && text.includes('=')) return this.giveUp();
-      const n = this.out.write(text, this.decodedBytes, 'base64');
-      if (n !== Math.floor((chars * 3) / 4)) return this.giveUp();
+      const n = decodeBase64Into(text, this.out, this.decodedBytes, lastStep);
+      if (n < 0) {
+        this.badBase64 = true;
+        return;
+      }
       this.decodedBytes += n;
       this.pending = stop;
       this.onProgress(this.out.subarray(0, this.decodedBytes));

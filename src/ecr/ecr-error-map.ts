@@ -9,6 +9,8 @@ export const ECR_ERROR_STATUS: Record<DomainErrorCode | EcrDoorErrorCode, number
   // The front door's own.
   UnknownOperationException: 400,
   SerializationException: 400,
+  ThrottlingException: 400,
+  RequestTimeoutException: 400,
   // Common.
   InvalidParameterException: 400,
   ServerException: 500,

@@ -14,28 +14,38 @@ import { targetOf, type SignedRequest } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import type { BlobSink } from '../common/blob-sink';
+import { BodyAdmission } from './body-admission';
 import { BodyBufferPool, type BodyBuffer } from './body-buffer-pool';
 import { StreamedBlobDecoder } from './blob-stream';
 import { EcrExceptionFilter } from './ecr-exception.filter';
 import { validateEcrInput } from './ecr-input';
 import { EcrOperationHandler, EcrOperationsRegistry } from './ecr-operations.registry';
 import { encodeResult, sendJson, TARGET_PREFIX } from './ecr-wire';
-import { SerializationException, UnknownOperationException } from './ecr.errors';
+import {
+  RequestTimeoutException,
+  SerializationException,
+  UnknownOperationException,
+} from './ecr.errors';
 import { parseJsonBody } from './json-body';
-import { declaredLength, readBody, type RawBody } from './read-body';
+import { RateLimits } from './rate-limits';
+import { BodyTooLargeException, declaredLength, readBody } from './read-body';
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
 
-/** Bodies from 1 MiB up (layer parts) are read into reused buffers; up to 8 wait for reuse. */
-const POOLED_BODY_MIN_BYTES = 1024 * 1024;
-const POOLED_BODIES_KEPT = 8;
+/**
+ * Bodies from 1 MiB up (layer parts, large manifests) are "large": each is read into a reused
+ * buffer of the largest body's size, and only LARGE_BODY_CONCURRENCY of them are read at once.
+ */
+const LARGE_BODY_BYTES = 1024 * 1024;
 
-/** A blob member decoded, and handed to its operation's sink, while the body arrives. */
-interface BlobStream {
-  decoder: StreamedBlobDecoder;
-  sink: BlobSink;
-  decoded: BodyBuffer;
-}
+const NOTHING = (): void => undefined;
+
+/**
+ * A refused request whose body is at most this long (and declared) has the rest of it read and
+ * dropped, keeping the connection: cheaper for both sides than a new connection. A longer one,
+ * or one of unknown length, is not read: its connection is closed.
+ */
+const DRAIN_MAX_BYTES = 64 * 1024;
 
 /** What SigV4 verification reads of the request: method, path and query as sent, headers. */
 function signedRequestOf(req: Request): SignedRequest {
@@ -53,21 +63,78 @@ function signedRequestOf(req: Request): SignedRequest {
   return { method: req.method, path: q < 0 ? url : url.slice(0, q), query, headers };
 }
 
+/**
+ * How long a refused request's connection lingers after the answer, reading and dropping what
+ * the client still sends, before it is closed whatever remains (nginx's lingering close).
+ */
+const LINGER_MS = 2000;
+
+/**
+ * A request refused before its long body was read in full: the answer says `Connection: close`,
+ * and the connection goes soon after, instead of reading a body that may be 27 MB, or claim to
+ * be 9 PB, to its end. Closing a socket with unread bytes at once makes the kernel send a reset,
+ * which clients still sending (undici's fetch among them) report instead of the answer; so the
+ * answer is followed by a FIN, what still arrives is dropped (never kept), and the connection is
+ * destroyed after LINGER_MS.
+ */
+function closeAfterAnswer(req: Request, res: Response): void {
+  req.pause();
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+  const socket = req.socket;
+  // Node ends a `Connection: close` exchange with destroySoon(): at once, with that reset.
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
 /** The ECR API's front door: `POST /` with `X-Amz-Target`, dispatched to the owning module. */
 @Controller()
 @UseFilters(EcrExceptionFilter)
 export class EcrController implements OnApplicationBootstrap {
   private bodyBuffers!: BodyBufferPool;
   private decodedBuffers!: BodyBufferPool;
+  private readonly largeBodies: BodyAdmission;
+  private readonly smallBodies: BodyAdmission;
+  private readonly rateLimits: RateLimits;
 
   constructor(
     private readonly operations: EcrOperationsRegistry,
     private readonly authenticator: EcrAuthenticator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    const limits = config.bodyLimits;
+    this.largeBodies = new BodyAdmission(
+      limits.largeConcurrency,
+      limits.largeConcurrencyPerKey,
+      limits.queueTimeoutMs,
+      'large request bodies',
+    );
+    this.smallBodies = new BodyAdmission(
+      limits.smallBytes,
+      limits.smallBytesPerKey,
+      limits.queueTimeoutMs,
+      'bytes of request bodies',
+    );
+    this.rateLimits = new RateLimits(config.rateLimits);
+  }
 
   @Post('/')
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
+    try {
+      await this.serve(req, res);
+    } catch (err) {
+      if (!req.complete) {
+        const length = declaredLength(req) ?? Infinity;
+        // A body too slow to arrive is not waited for again.
+        if (length <= DRAIN_MAX_BYTES && !(err instanceof RequestTimeoutException)) req.resume();
+        else closeAfterAnswer(req, res);
+      }
+      throw err;
+    }
+  }
+
+  private async serve(req: Request, res: Response): Promise<void> {
     const locals = res.locals as RequestLogLocals;
     const signed = signedRequestOf(req);
     // A pre-signed call may carry its target in the signed query string instead of the header.
@@ -83,16 +150,9 @@ export class EcrController implements OnApplicationBootstrap {
     // Authentication comes first. Whatever the headers alone refute (no signature, a skewed
     // clock, an unknown or inactive key) is refused before the body is read; the signature
     // itself is verified over the exact raw body below.
-    let pending;
-    try {
-      pending = await this.authenticator.begin(signed, { currentKey: handler?.currentKey });
-    } catch (err) {
-      req.resume();
-      throw err;
-    }
+    const pending = await this.authenticator.begin(signed, { currentKey: handler?.currentKey });
 
     if (!handler) {
-      req.resume();
       throw new UnknownOperationException(
         typeof target === 'string' && target.length > 0
           ? `The operation ${JSON.stringify(target.slice(0, 200))} is not known to this service`
@@ -101,34 +161,62 @@ export class EcrController implements OnApplicationBootstrap {
     }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!JSON_TYPES.has(contentType)) {
-      req.resume();
       throw new SerializationException(
         `Content-Type must be application/x-amz-json-1.1, not ${JSON.stringify(contentType.slice(0, 100))}`,
       );
     }
+    const length = declaredLength(req);
+    if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
+      throw new SerializationException('Invalid Content-Length');
+    }
+    if (length !== undefined && length > handler.maxBodyBytes) {
+      throw new BodyTooLargeException(handler.maxBodyBytes);
+    }
 
-    const stream = this.openBlobStream(req, handler);
-    let raw: RawBody | undefined;
-    // The decoded blob lives in pooled buffers (the raw body's, or the stream's): they go back
-    // to their pools only when the handler (and the sink) are done with them, whatever the
-    // outcome.
+    // Memory is committed only within this instance's bounds, before the signature is known:
+    // a body without a Content-Length counts as large as its operation allows.
+    const capacity = length ?? handler.maxBodyBytes;
+    const large = capacity >= LARGE_BODY_BYTES;
+    // Base64 decodes to at most 3 bytes per 4 characters: the body's length bounds the blob.
+    const decodedBytes = handler.blobMember ? Math.ceil((capacity * 3) / 4) : 0;
+    const gone = new AbortController();
+    const onClose = (): void => {
+      if (!req.complete) gone.abort(new Error('the client went away while its body waited'));
+    };
+    req.once('close', onClose);
+    let release = NOTHING;
+    let raw: BodyBuffer | undefined;
+    let decoded: BodyBuffer | undefined;
+    let sink: BlobSink | undefined;
     try {
-      raw = await readBody(
-        req,
-        handler.maxBodyBytes,
-        this.bodyBuffers,
-        stream && ((buffer, from, to) => stream.decoder.push(buffer, from, to)),
-      );
-      const caller = await this.authenticator.finish(pending, signed, raw.bytes, raw.sha256);
+      release = large
+        ? await this.largeBodies.admit(pending.key.accessKeyId, 1, gone.signal)
+        : await this.smallBodies.admit(
+            pending.key.accessKeyId,
+            capacity + decodedBytes,
+            gone.signal,
+          );
+      raw = this.bodyBuffers.acquire(capacity);
+      const decoder = this.openBlobStream(handler, large, decodedBytes);
+      decoded = decoder?.decoded;
+      sink = decoder?.sink;
+      const body = await readBody(req, raw.buffer, {
+        limit: handler.maxBodyBytes,
+        timeoutMs: this.config.bodyLimits.timeoutMs,
+        onBytes: decoder && ((buffer, from, to) => decoder.scanner.push(buffer, from, to)),
+      });
+      const caller = await this.authenticator.finish(pending, signed, body.bytes, body.sha256);
       locals.accountId = caller.accountId;
       locals.accessKeyId = caller.accessKeyId;
-      const streamed = stream?.decoder.result();
-      const body = parseJsonBody(raw.bytes, handler.blobMember, streamed);
+      // Only verified calls spend an account's rate: a key id alone spends nothing.
+      this.rateLimits.take(caller.accountId, handler.name);
+      const parsed = parseJsonBody(body.bytes, handler.blobMember, decoder?.scanner);
       // The sink holds the blob only if the parse kept the streamed bytes as the member.
+      const streamed = decoder?.scanner.result();
       const blobSink =
-        streamed && body[handler.blobMember!] === streamed.decoded ? stream?.sink : undefined;
+        streamed && parsed[handler.blobMember!] === streamed.decoded ? sink : undefined;
 
-      const input = validateEcrInput(handler.input, body);
+      const input = validateEcrInput(handler.input, parsed);
       // A call acts on the caller's own registry; naming another one is AccessDeniedException.
       const registryId = authorizeRegistry(caller, handler.name, input, this.config.region);
       const result = await handler.invoke(input, {
@@ -139,43 +227,55 @@ export class EcrController implements OnApplicationBootstrap {
       });
       sendJson(res, 200, encodeResult(result));
     } finally {
-      if (stream) {
-        await stream.sink.discard();
-        stream.decoded.release();
-      }
+      req.off('close', onClose);
+      // Staged bytes go at once, whatever the outcome, unless the operation took them over.
+      await sink?.discard();
+      decoded?.release();
       raw?.release();
+      release();
     }
   }
 
   /**
-   * For an operation that takes its blob while it arrives, and a body large enough to gain from
-   * it: a decoder feeding the operation's sink, and the buffer the blob is decoded into.
+   * For an operation with a blob member: the scanner that finds and decodes it while the body
+   * arrives, into `decoded`; for a large body and an operation that takes its blob while it
+   * arrives, also the sink the decoded bytes are staged into.
    */
-  private openBlobStream(req: Request, handler: EcrOperationHandler): BlobStream | undefined {
-    const length = declaredLength(req) ?? NaN;
-    if (
-      !handler.openBlobSink ||
-      !handler.blobMember ||
-      !Number.isSafeInteger(length) ||
-      length < POOLED_BODY_MIN_BYTES ||
-      length > handler.maxBodyBytes
-    ) {
-      return undefined;
-    }
-    // Base64 decodes to at most 3 bytes per 4 characters: the body's length bounds the blob.
-    const decoded = this.decodedBuffers.acquire(Math.ceil((length * 3) / 4));
-    const sink = handler.openBlobSink();
-    const decoder = new StreamedBlobDecoder(handler.blobMember, decoded.buffer, (bytes) =>
-      sink.progress(bytes),
+  private openBlobStream(
+    handler: EcrOperationHandler,
+    large: boolean,
+    decodedBytes: number,
+  ): { scanner: StreamedBlobDecoder; decoded: BodyBuffer; sink?: BlobSink } | undefined {
+    if (!handler.blobMember) return undefined;
+    const decoded = this.decodedBuffers.acquire(decodedBytes);
+    const sink = large && handler.openBlobSink ? handler.openBlobSink() : undefined;
+    const scanner = new StreamedBlobDecoder(
+      handler.blobMember,
+      decoded.buffer,
+      sink ? (bytes) => sink.progress(bytes) : NOTHING,
     );
-    return { decoder, sink, decoded };
+    return { scanner, decoded, sink };
   }
 
-  /** Sized, once every operation is known, to the largest body any of them accepts. */
+  /**
+   * Sized, once every operation is known, to the largest body any of them accepts. Each pool
+   * keeps no more buffers than large bodies may be read at once, which bounds their memory.
+   */
   onApplicationBootstrap(): void {
     const largest = this.operations.maxBodyBytes();
-    this.bodyBuffers = new BodyBufferPool(largest, POOLED_BODY_MIN_BYTES, POOLED_BODIES_KEPT);
+    const keep = this.config.bodyLimits.largeConcurrency;
+    this.bodyBuffers = new BodyBufferPool(largest, LARGE_BODY_BYTES, keep);
     // Base64 decodes to at most 3 bytes per 4 characters.
-    this.decodedBuffers = new BodyBufferPool(Math.ceil((largest * 3) / 4), 0, POOLED_BODIES_KEPT);
+    this.decodedBuffers = new BodyBufferPool(
+      Math.ceil((largest * 3) / 4),
+      Math.ceil((LARGE_BODY_BYTES * 3) / 4),
+      keep,
+    );
+    const unknown = this.rateLimits.operations().filter((op) => !this.operations.get(op));
+    if (unknown.length > 0) {
+      throw new Error(
+        `ECR_RATE_LIMITS names operations this service does not have: ${unknown.join(', ')}`,
+      );
+    }
   }
 }

@@ -11,6 +11,13 @@ function apiOf(req: Request): ApiName {
   return 'other';
 }
 
+/**
+ * How far each connection's bytes read had been counted. HTTP/1.1 serves one request at a time
+ * per connection, so what a connection read since the previous request's end is this request:
+ * its headers, and its body as far as it was read.
+ */
+const countedRead = new WeakMap<object, number>();
+
 /** Counts every request once its response is over (sent, or cut short by the client). */
 @Injectable()
 export class MetricsMiddleware implements NestMiddleware {
@@ -21,7 +28,6 @@ export class MetricsMiddleware implements NestMiddleware {
     const socket = req.socket;
     // HTTP/1.1 serves one request at a time per connection, so the socket's counters moved by
     // this exchange alone.
-    const read0 = socket.bytesRead;
     const written0 = socket.bytesWritten;
     res.once('close', () => {
       const locals = res.locals as RequestLogLocals;
@@ -38,13 +44,10 @@ export class MetricsMiddleware implements NestMiddleware {
         { api, operation },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
-      const declared = Number(req.headers['content-length']);
-      this.metrics.received.inc(
-        { api },
-        Number.isSafeInteger(declared) && declared >= 0
-          ? declared
-          : Math.max(socket.bytesRead - read0, 0),
-      );
+      // What was read, never what a header claims: a refused body is left unread.
+      const read = socket.bytesRead;
+      this.metrics.received.inc({ api }, Math.max(read - (countedRead.get(socket) ?? 0), 0));
+      countedRead.set(socket, read);
       this.metrics.sent.inc({ api }, Math.max(socket.bytesWritten - written0, 0));
     });
     next();

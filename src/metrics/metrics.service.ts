@@ -34,7 +34,7 @@ export class MetricsService {
 
   readonly received = new Counter({
     name: 'berth_received_bytes_total',
-    help: 'Request body bytes received, by API',
+    help: 'Request bytes read (headers, and the body as far as it was read: a refused body is left unread), by API',
     labelNames: ['api'] as const,
     registers: [this.registry],
   });

@@ -98,7 +98,9 @@ export const ECR_ERRORS: Record<string, readonly string[]> = {
   IncompleteSignatureException: [],
   InvalidSignatureException: [],
   MissingAuthenticationTokenException: [],
+  RequestTimeoutException: [],
   SerializationException: [],
+  ThrottlingException: [],
   UnknownOperationException: [],
   UnrecognizedClientException: [],
   // the model's errors

@@ -1,0 +1,41 @@
+import { ECR_RATE_QUOTAS, parseRateLimits, RateLimits, RATE_LIMITS_PATTERN } from './rate-limits';
+
+describe('RateLimits', () => {
+  it('allows one second of requests per account and operation, then ThrottlingException', () => {
+    let now = 0;
+    const limits = new RateLimits({ PutImage: 3 }, () => now);
+    for (let i = 0; i < 3; i++) limits.take('111111111111', 'PutImage');
+    expect(() => limits.take('111111111111', 'PutImage')).toThrow(
+      expect.objectContaining({ name: 'ThrottlingException', message: 'Rate exceeded' }) as Error,
+    );
+    // Another account, and an operation without a quota, are not affected.
+    limits.take('222222222222', 'PutImage');
+    for (let i = 0; i < 100; i++) limits.take('111111111111', 'DescribeImages');
+    // The bucket refills at the rate: one more after a third of a second.
+    now += 334;
+    limits.take('111111111111', 'PutImage');
+    expect(() => limits.take('111111111111', 'PutImage')).toThrow();
+    // It never holds more than a second's worth.
+    now += 60_000;
+    for (let i = 0; i < 3; i++) limits.take('111111111111', 'PutImage');
+    expect(() => limits.take('111111111111', 'PutImage')).toThrow();
+  });
+
+  it("reads ECR_RATE_LIMITS: ECR's quotas by default, overrides, off", () => {
+    expect(parseRateLimits('')).toEqual(ECR_RATE_QUOTAS);
+    expect(parseRateLimits('off')).toEqual({});
+    expect(parseRateLimits('PutImage=50,UploadLayerPart=off,DescribeImages=5')).toEqual({
+      ...Object.fromEntries(
+        Object.entries(ECR_RATE_QUOTAS).filter(([op]) => op !== 'UploadLayerPart'),
+      ),
+      PutImage: 50,
+      DescribeImages: 5,
+    });
+    for (const good of ['', 'off', 'PutImage=1', 'A=1,B=off']) {
+      expect(RATE_LIMITS_PATTERN.test(good)).toBe(true);
+    }
+    for (const bad of ['on', 'PutImage', 'PutImage=-1', 'PutImage=1,', 'Put Image=1']) {
+      expect(RATE_LIMITS_PATTERN.test(bad)).toBe(false);
+    }
+  });
+});
