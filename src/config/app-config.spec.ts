@@ -56,6 +56,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it("defaults MAX_LAYER_PARTS to ECR's 4,200 and reads it", () => {
+    expect(loadConfig({}).maxLayerParts).toBe(4200);
+    expect(loadConfig({ MAX_LAYER_PARTS: '3' }).maxLayerParts).toBe(3);
+  });
+
   it('resolves a relative DATA_DIR against the working directory', () => {
     expect(loadConfig({ DATA_DIR: 'some/dir' }).dataDir).toBe(path.resolve('some/dir'));
   });
@@ -95,6 +100,9 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'not a url'],
     ['PUBLIC_URL', 'ftp://registry.example.com'],
     ['DATABASE_POOL_SIZE', '0'],
+    ['MAX_LAYER_PARTS', '0'],
+    ['MAX_LAYER_PARTS', '10001'],
+    ['MAX_LAYER_PARTS', '4.5'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const err = configError({ [name]: value });
     expect(err.name).toBe('ConfigError');

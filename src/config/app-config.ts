@@ -92,6 +92,15 @@ export class EnvironmentVariables {
   @Min(1)
   MAX_LAYER_SIZE: number = 52_000 * 1024 * 1024;
 
+  // ECR's "Layer parts" quota is 4,200 and not adjustable; a lower value suits tests. The
+  // ceiling bounds the parts array rewritten on every part.
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_LAYER_PARTS: number = 4200;
+
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 3600, 90s, 30m, 24h or 7d' })
   UPLOAD_TTL: string = '24h';
@@ -180,6 +189,8 @@ export interface AppConfig {
   /** Where the filesystem driver keeps bytes; shared by every instance of a deployment. */
   blobDir: string;
   maxLayerSize: number;
+  /** Most parts one upload may have (ECR's "Layer parts" quota by default). */
+  maxLayerParts: number;
   uploadTtlSeconds: number;
   uploadPurgeIntervalSeconds: number;
   /** Key of download URL and token signatures; unset: generated once into the database. */
@@ -248,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     blobStore: vars.BLOB_STORE,
     blobDir: vars.BLOB_DIR ? path.resolve(vars.BLOB_DIR) : path.join(dataDir, 'blobs'),
     maxLayerSize: vars.MAX_LAYER_SIZE,
+    maxLayerParts: vars.MAX_LAYER_PARTS,
     uploadTtlSeconds: parseDurationSeconds(vars.UPLOAD_TTL),
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
     signingKey: vars.SIGNING_KEY,

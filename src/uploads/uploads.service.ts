@@ -150,6 +150,19 @@ export class UploadsService {
       if (part.partFirstByte !== received) {
         throw fail(`First byte of the layer part is ${part.partFirstByte} instead of ${received}`);
       }
+      // A part under the minimum may only be the last: once one is stored, nothing may follow.
+      // Refused now rather than at completion, so that such an upload takes no further bytes.
+      const previous = upload.part_sizes.length > 0 ? Number(upload.part_sizes.at(-1)) : undefined;
+      if (previous !== undefined && previous < MIN_PART_BYTES) {
+        throw fail(
+          `All layer parts except the last part should be at least 5MB; the part ending at byte ${received - 1} holds ${previous} bytes, so no part may follow it`,
+        );
+      }
+      if (upload.part_sizes.length >= this.config.maxLayerParts) {
+        throw new LimitExceededException(
+          `The upload with id '${uploadId}' already has ${upload.part_sizes.length} layer parts, the most an upload may have (${this.config.maxLayerParts})`,
+        );
+      }
       if (received + data.length > this.config.maxLayerSize) {
         throw new LimitExceededException(
           `The layer would exceed the maximum layer size of ${this.config.maxLayerSize} bytes`,
