@@ -99,6 +99,22 @@ export class UploadsService {
     const uploadId = randomUUID();
     await this.dataSource.transaction(async (manager) => {
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
+      // Counted one initiation at a time per account (see `serialiseInitiations`), so that
+      // concurrent initiations at any number of instances never pass the limits together.
+      await this.uploads.serialiseInitiations(manager, registryId);
+      const open = await this.uploads.openUploads(manager, registryId, repo.id);
+      const { maxOpenUploadsPerRepository: perRepository, maxOpenUploadsPerAccount: perAccount } =
+        this.config;
+      if (open.repository >= perRepository) {
+        throw new LimitExceededException(
+          `The repository with name '${repositoryName}' in registry with id '${registryId}' already has ${open.repository} layer uploads in progress, the most a repository may have (${perRepository}); complete one, or wait until abandoned ones expire`,
+        );
+      }
+      if (open.account >= perAccount) {
+        throw new LimitExceededException(
+          `The registry with id '${registryId}' already has ${open.account} layer uploads in progress, the most an account may have (${perAccount}); complete one, or wait until abandoned ones expire`,
+        );
+      }
       await this.uploads.insert(manager, {
         id: uploadId,
         repositoryId: repo.id,
