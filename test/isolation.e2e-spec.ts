@@ -312,8 +312,10 @@ describe('two accounts on one Berth', () => {
         ),
       );
       expect(completed.name).toBe('UploadNotFoundException');
-      // A's upload is where A left it.
-      expect(await uploadPart(a, REPO, uploadA, layerBytes(10), 1000)).toBe(1009);
+      // A's upload is where A left it: a probe from byte 0 answers its 1000 bytes.
+      const probe = await errorOf(uploadPart(a, REPO, uploadA, Buffer.from('x'), 0));
+      expect(probe.name).toBe('InvalidLayerPartException');
+      expect((probe as unknown as Record<string, unknown>).lastValidByteReceived).toBe(999);
     });
 
     it("cannot turn its own download URL into one of A's layer", async () => {

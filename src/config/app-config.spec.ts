@@ -56,6 +56,28 @@ describe('loadConfig', () => {
     });
   });
 
+  it("defaults the upload limits to ECR's 4,200 parts and 1,000 / 10,000 uploads in progress", () => {
+    expect(loadConfig({})).toMatchObject({
+      maxLayerParts: 4200,
+      maxOpenUploadsPerRepository: 1000,
+      maxOpenUploadsPerAccount: 10_000,
+    });
+  });
+
+  it('reads the upload limits', () => {
+    expect(
+      loadConfig({
+        MAX_LAYER_PARTS: '3',
+        MAX_OPEN_UPLOADS_PER_REPOSITORY: '7',
+        MAX_OPEN_UPLOADS_PER_ACCOUNT: '70',
+      }),
+    ).toMatchObject({
+      maxLayerParts: 3,
+      maxOpenUploadsPerRepository: 7,
+      maxOpenUploadsPerAccount: 70,
+    });
+  });
+
   it('resolves a relative DATA_DIR against the working directory', () => {
     expect(loadConfig({ DATA_DIR: 'some/dir' }).dataDir).toBe(path.resolve('some/dir'));
   });
@@ -95,6 +117,13 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'not a url'],
     ['PUBLIC_URL', 'ftp://registry.example.com'],
     ['DATABASE_POOL_SIZE', '0'],
+    ['MAX_LAYER_PARTS', '0'],
+    ['MAX_LAYER_PARTS', '10001'],
+    ['MAX_LAYER_PARTS', '4.5'],
+    ['MAX_OPEN_UPLOADS_PER_REPOSITORY', '0'],
+    ['MAX_OPEN_UPLOADS_PER_REPOSITORY', 'many'],
+    ['MAX_OPEN_UPLOADS_PER_ACCOUNT', '-1'],
+    ['MAX_OPEN_UPLOADS_PER_ACCOUNT', '1000001'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const err = configError({ [name]: value });
     expect(err.name).toBe('ConfigError');

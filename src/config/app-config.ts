@@ -98,6 +98,29 @@ export class EnvironmentVariables {
   @Min(1)
   MAX_LAYER_SIZE: number = 52_000 * 1024 * 1024;
 
+  // ECR's "Layer parts" quota is 4,200 and not adjustable; a lower value suits tests. The
+  // ceiling bounds the parts array rewritten on every part.
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_LAYER_PARTS: number = 4200;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_OPEN_UPLOADS_PER_REPOSITORY: number = 1000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_OPEN_UPLOADS_PER_ACCOUNT: number = 10_000;
+
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 3600, 90s, 30m, 24h or 7d' })
   UPLOAD_TTL: string = '24h';
@@ -298,6 +321,12 @@ export interface AppConfig {
   /** Where the filesystem driver keeps bytes; shared by every instance of a deployment. */
   blobDir: string;
   maxLayerSize: number;
+  /** Most parts one upload may have (ECR's "Layer parts" quota by default). */
+  maxLayerParts: number;
+  /** Most uploads in progress (initiated, neither completed nor purged) per repository. */
+  maxOpenUploadsPerRepository: number;
+  /** Most uploads in progress per account, over all its repositories. */
+  maxOpenUploadsPerAccount: number;
   uploadTtlSeconds: number;
   uploadPurgeIntervalSeconds: number;
   /** Key of download URL and token signatures; unset: generated once into the database. */
@@ -383,6 +412,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     blobStore: vars.BLOB_STORE,
     blobDir: vars.BLOB_DIR ? path.resolve(vars.BLOB_DIR) : path.join(dataDir, 'blobs'),
     maxLayerSize: vars.MAX_LAYER_SIZE,
+    maxLayerParts: vars.MAX_LAYER_PARTS,
+    maxOpenUploadsPerRepository: vars.MAX_OPEN_UPLOADS_PER_REPOSITORY,
+    maxOpenUploadsPerAccount: vars.MAX_OPEN_UPLOADS_PER_ACCOUNT,
     uploadTtlSeconds: parseDurationSeconds(vars.UPLOAD_TTL),
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
     signingKey: vars.SIGNING_KEY,

@@ -36,7 +36,8 @@ function fromRow(row: RepositoryRow): RepositoryEntity {
  * under a writer adding to it; `update` is the deleter's, and waits for every `share` holder.
  *
  * Lock order, for every transaction that takes more than one lock: the repository row first
- * (here), then the upload row (`UploadsRepository.lock`), then image rows
+ * (here), then the account row an initiation holds (`UploadsRepository.serialiseInitiations`),
+ * then the upload row (`UploadsRepository.lock`), then image rows
  * (`ImagesRepository`), child manifests last. Taking a repository after an upload would
  * deadlock with a DeleteRepository, which holds the repository and waits for its uploads to
  * cascade.

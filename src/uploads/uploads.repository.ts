@@ -37,6 +37,46 @@ const UPLOAD_SELECT = `
 export class UploadsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Holds the account's row until the transaction ends, so that the initiations of its uploads
+   * (at any number of instances) count and insert one at a time: what `openUploads` answers
+   * then stays true until the insert commits. Two initiators holding the repository FOR SHARE
+   * would both see the same count; one at a time, the limits hold exactly.
+   *
+   * `FOR NO KEY UPDATE`, not `FOR UPDATE`: it does not conflict with the `FOR KEY SHARE` that
+   * inserting a repository or an access key takes on the account through its foreign key, so
+   * only initiators wait for each other.
+   *
+   * Lock order: the repository row (`FOR SHARE`, see `RepositoryLock`) first, then this one,
+   * then the upload rows. Nothing that holds an account row waits for a repository row in a mode
+   * `FOR SHARE` conflicts with (deleting an account checks its repositories `FOR KEY SHARE`), so
+   * this order cannot deadlock; and an initiator waiting for a repository being deleted holds no
+   * account lock meanwhile, so the account's other repositories are not held up by it.
+   */
+  async serialiseInitiations(manager: EntityManager, registryId: string): Promise<void> {
+    await manager.query('SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [registryId]);
+  }
+
+  /**
+   * The uploads in progress of the repository and of its whole account. Every row counts until it
+   * is completed, aborted or purged, expired or not: an upload past `UPLOAD_TTL` still takes
+   * parts until the purge removes it.
+   */
+  async openUploads(
+    manager: EntityManager,
+    registryId: string,
+    repositoryId: string,
+  ): Promise<{ repository: number; account: number }> {
+    const [row] = await manager.query<{ repository: number; account: number }[]>(
+      `SELECT count(*) FILTER (WHERE u.repository_id = $2)::int AS repository,
+              count(*)::int AS account
+         FROM uploads u JOIN repositories r ON r.id = u.repository_id
+        WHERE r.registry_id = $1`,
+      [registryId, repositoryId],
+    );
+    return row;
+  }
+
   /** A new upload of the repository, and the storage object its parts will be written to. */
   async insert(
     manager: EntityManager,

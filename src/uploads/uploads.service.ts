@@ -99,6 +99,22 @@ export class UploadsService {
     const uploadId = randomUUID();
     await this.dataSource.transaction(async (manager) => {
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
+      // Counted one initiation at a time per account (see `serialiseInitiations`), so that
+      // concurrent initiations at any number of instances never pass the limits together.
+      await this.uploads.serialiseInitiations(manager, registryId);
+      const open = await this.uploads.openUploads(manager, registryId, repo.id);
+      const { maxOpenUploadsPerRepository: perRepository, maxOpenUploadsPerAccount: perAccount } =
+        this.config;
+      if (open.repository >= perRepository) {
+        throw new LimitExceededException(
+          `The repository with name '${repositoryName}' in registry with id '${registryId}' already has ${open.repository} layer uploads in progress, the most a repository may have (${perRepository}); complete one, or wait until abandoned ones expire`,
+        );
+      }
+      if (open.account >= perAccount) {
+        throw new LimitExceededException(
+          `The registry with id '${registryId}' already has ${open.account} layer uploads in progress, the most an account may have (${perAccount}); complete one, or wait until abandoned ones expire`,
+        );
+      }
       await this.uploads.insert(manager, {
         id: uploadId,
         repositoryId: repo.id,
@@ -149,6 +165,19 @@ export class UploadsService {
       }
       if (part.partFirstByte !== received) {
         throw fail(`First byte of the layer part is ${part.partFirstByte} instead of ${received}`);
+      }
+      // A part under the minimum may only be the last: once one is stored, nothing may follow.
+      // Refused now rather than at completion, so that such an upload takes no further bytes.
+      const previous = upload.part_sizes.length > 0 ? Number(upload.part_sizes.at(-1)) : undefined;
+      if (previous !== undefined && previous < MIN_PART_BYTES) {
+        throw fail(
+          `All layer parts except the last part should be at least 5MB; the part ending at byte ${received - 1} holds ${previous} bytes, so no part may follow it`,
+        );
+      }
+      if (upload.part_sizes.length >= this.config.maxLayerParts) {
+        throw new LimitExceededException(
+          `The upload with id '${uploadId}' already has ${upload.part_sizes.length} layer parts, the most an upload may have (${this.config.maxLayerParts})`,
+        );
       }
       if (received + data.length > this.config.maxLayerSize) {
         throw new LimitExceededException(
