@@ -17,6 +17,7 @@ import {
 } from './images.errors';
 import { ImageDetailRow, ImageRow, ImagesRepository, TagStatus } from './images.repository';
 import { parseManifest } from './manifest';
+import { negotiateManifest } from './manifest-conversion';
 
 export type { TagStatus } from './images.repository';
 
@@ -52,7 +53,8 @@ export interface NewImage {
   digest?: string;
 }
 
-export interface StoredImage {
+/** A manifest as served: the stored one, or its conversion (with the converted bytes' digest). */
+export interface ServedImage {
   digest: string;
   tag?: string;
   manifest: string;
@@ -228,15 +230,18 @@ export class ImagesService {
     return { image, tag: imageTag };
   }
 
-  /** The manifests of the images named, each once; what is not served is a failure. */
+  /**
+   * The manifests of the images named, each once, in a format the caller accepts where ECR's
+   * conversions allow (see `negotiateManifest`); what is not served is a failure.
+   */
   async batchGet(
     registryId: string,
     repositoryName: string,
     ids: ImageId[],
     acceptedMediaTypes?: string[],
-  ): Promise<{ images: StoredImage[]; failures: ImageFailure[] }> {
+  ): Promise<{ images: ServedImage[]; failures: ImageFailure[] }> {
     const repo = await this.repositories.require(registryId, repositoryName);
-    const images: StoredImage[] = [];
+    const images: ServedImage[] = [];
     const failures: ImageFailure[] = [];
     const seen = new Set<string>();
     for (const id of ids) {
@@ -246,22 +251,26 @@ export class ImagesService {
         continue;
       }
       const { image, tag } = resolved;
-      if (acceptedMediaTypes && !acceptedMediaTypes.includes(image.media_type)) {
-        failures.push({
-          imageId: id,
-          failureCode: 'ImageNotFound',
-          failureReason: `The image's manifest media type ${image.media_type} is not among the accepted media types`,
-        });
+      // Converted only when named by tag alone: a digest names exactly the stored bytes.
+      const answer = negotiateManifest({
+        stored: image.manifest,
+        storedMediaType: image.media_type,
+        storedDigest: image.digest,
+        accepted: acceptedMediaTypes,
+        by: id.imageDigest === undefined ? 'tag' : 'digest',
+      });
+      if ('unavailable' in answer) {
+        failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: answer.reason });
         continue;
       }
-      const key = `${image.digest}\n${tag ?? ''}`;
+      const key = `${answer.digest}\n${tag ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       images.push({
-        digest: image.digest,
+        digest: answer.digest,
         ...(tag !== undefined ? { tag } : {}),
-        manifest: image.manifest.toString('utf8'),
-        mediaType: image.media_type,
+        manifest: answer.manifest.toString('utf8'),
+        mediaType: answer.mediaType,
       });
     }
     return { images, failures };

@@ -1,0 +1,158 @@
+import {
+  BatchGetImageCommand,
+  CreateRepositoryCommand,
+  ECRClient,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
+import { startTestApp, TestApp } from './support/app';
+import { BuiltImage, pushImageBlobs, putImage } from './support/images';
+import { sha256Digest } from './support/layers';
+
+const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const SCHEMA1 = 'application/vnd.docker.distribution.manifest.v1+json';
+
+type Descriptor = { mediaType: string; size: number; digest: string };
+interface ImageManifest {
+  schemaVersion: number;
+  mediaType: string;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+/** The image of `built` in the other format, written by hand from the two specifications. */
+function otherFormat(built: BuiltImage, target: string): string {
+  const manifest = JSON.parse(built.manifest) as ImageManifest;
+  const oci = target === OCI_MANIFEST;
+  const converted = {
+    schemaVersion: 2,
+    mediaType: target,
+    config: {
+      mediaType: oci
+        ? 'application/vnd.oci.image.config.v1+json'
+        : 'application/vnd.docker.container.image.v1+json',
+      size: manifest.config.size,
+      digest: manifest.config.digest,
+    },
+    layers: manifest.layers.map((l) => ({
+      mediaType: oci
+        ? 'application/vnd.oci.image.layer.v1.tar+gzip'
+        : 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      size: l.size,
+      digest: l.digest,
+    })),
+  };
+  return JSON.stringify(converted, null, 3);
+}
+
+describe('BatchGetImage converts manifests by tag as ECR does, never by digest', () => {
+  let t: TestApp;
+  let ecr: ECRClient;
+  let docker: BuiltImage;
+  let oci: BuiltImage;
+  const repo = 'contract/convert';
+  const get = (imageIds: { imageTag?: string; imageDigest?: string }[], accepted?: string[]) =>
+    ecr.send(
+      new BatchGetImageCommand({
+        repositoryName: repo,
+        imageIds,
+        ...(accepted ? { acceptedMediaTypes: accepted } : {}),
+      }),
+    );
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ecr = t.client();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    docker = await pushImageBlobs(ecr, repo, DOCKER_V2);
+    oci = await pushImageBlobs(ecr, repo, OCI_MANIFEST);
+    await putImage(ecr, repo, docker.manifest, 'docker');
+    await putImage(ecr, repo, oci.manifest, 'oci');
+  });
+  afterAll(() => t.close());
+
+  const image = (manifest: string, mediaType: string, imageTag?: string) => ({
+    registryId: t.config.registryId,
+    repositoryName: repo,
+    imageId: {
+      imageDigest: sha256Digest(Buffer.from(manifest)),
+      ...(imageTag ? { imageTag } : {}),
+    },
+    imageManifest: manifest,
+    imageManifestMediaType: mediaType,
+  });
+
+  it('by tag: Docker schema 2 asked as OCI answers the OCI manifest and its own digest', async () => {
+    const expected = otherFormat(docker, OCI_MANIFEST);
+    const out = await get([{ imageTag: 'docker' }], [OCI_MANIFEST]);
+    expect(out.failures).toEqual([]);
+    expect(out.images).toEqual([image(expected, OCI_MANIFEST, 'docker')]);
+    expect(out.images![0].imageId!.imageDigest).not.toBe(docker.digest);
+  });
+
+  it('by tag: OCI asked as Docker schema 2 answers the Docker manifest and its own digest', async () => {
+    const expected = otherFormat(oci, DOCKER_V2);
+    const out = await get([{ imageTag: 'oci' }], [DOCKER_V2]);
+    expect(out.failures).toEqual([]);
+    expect(out.images).toEqual([image(expected, DOCKER_V2, 'oci')]);
+  });
+
+  it('by tag: the stored format when it is accepted, or when nothing is named', async () => {
+    const both = await get(
+      [{ imageTag: 'docker' }, { imageTag: 'oci' }],
+      [OCI_MANIFEST, DOCKER_V2],
+    );
+    expect(both.images).toEqual([
+      image(docker.manifest, DOCKER_V2, 'docker'),
+      image(oci.manifest, OCI_MANIFEST, 'oci'),
+    ]);
+    const unnamed = await get([{ imageTag: 'oci' }]);
+    expect(unnamed.images).toEqual([image(oci.manifest, OCI_MANIFEST, 'oci')]);
+  });
+
+  it('by digest: the stored bytes, whatever is accepted (no translation)', async () => {
+    const out = await get([{ imageDigest: docker.digest }, { imageDigest: oci.digest }], [SCHEMA1]);
+    expect(out.failures).toEqual([]);
+    expect(out.images).toEqual([
+      image(docker.manifest, DOCKER_V2),
+      image(oci.manifest, OCI_MANIFEST),
+    ]);
+    const asOci = await get([{ imageDigest: docker.digest }], [OCI_MANIFEST]);
+    expect(asOci.images).toEqual([image(docker.manifest, DOCKER_V2)]);
+    const asDocker = await get([{ imageDigest: oci.digest }], [DOCKER_V2]);
+    expect(asDocker.images).toEqual([image(oci.manifest, OCI_MANIFEST)]);
+  });
+
+  it('by tag and digest together: the stored bytes (a digest names exactly them)', async () => {
+    const out = await get([{ imageTag: 'docker', imageDigest: docker.digest }], [OCI_MANIFEST]);
+    expect(out.images).toEqual([image(docker.manifest, DOCKER_V2, 'docker')]);
+  });
+
+  it('answers schema 1 by tag with an ImageNotFound failure saying Berth does not produce it', async () => {
+    const out = await get([{ imageTag: 'docker' }], [SCHEMA1]);
+    expect(out.images).toEqual([]);
+    expect(out.failures).toEqual([
+      {
+        imageId: { imageTag: 'docker' },
+        failureCode: 'ImageNotFound',
+        failureReason: `The image manifest cannot be converted to ${SCHEMA1}: Berth does not produce Docker Image Manifest V2 Schema 1; accept ${DOCKER_V2} or ${OCI_MANIFEST}`,
+      },
+    ]);
+  });
+
+  it('answers an OCI index asked as a manifest list as stored: ECR has no such conversion', async () => {
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [{ mediaType: OCI_MANIFEST, digest: oci.digest, size: oci.manifest.length }],
+    });
+    await ecr.send(
+      new PutImageCommand({ repositoryName: repo, imageManifest: index, imageTag: 'index' }),
+    );
+    const out = await get([{ imageTag: 'index' }], [DOCKER_LIST]);
+    expect(out.failures).toEqual([]);
+    expect(out.images).toEqual([image(index, OCI_INDEX, 'index')]);
+  });
+});
