@@ -1,9 +1,12 @@
 import {
   BatchGetImageCommand,
   CreateRepositoryCommand,
+  DescribeImagesCommand,
   ECRClient,
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
+import { Client } from 'pg';
+import { admin } from './support/accounts';
 import { startTestApp, TestApp } from './support/app';
 import { BuiltImage, pushImageBlobs, putImage } from './support/images';
 import { sha256Digest } from './support/layers';
@@ -154,5 +157,98 @@ describe('BatchGetImage converts manifests by tag as ECR does, never by digest',
     const out = await get([{ imageTag: 'index' }], [DOCKER_LIST]);
     expect(out.failures).toEqual([]);
     expect(out.images).toEqual([image(index, OCI_INDEX, 'index')]);
+  });
+});
+
+describe('imageSizeInBytes counts the config, and an index is its largest manifest', () => {
+  let t: TestApp;
+  let ecr: ECRClient;
+  const repo = 'contract/size';
+  let small: BuiltImage;
+  let large: BuiltImage;
+  let index: string;
+  const sizeOf = (b: BuiltImage): number =>
+    b.config.length + b.layers.reduce((sum, l) => sum + l.length, 0);
+  const describeSizes = async (app: TestApp): Promise<Record<string, number>> => {
+    const out = await app.client().send(new DescribeImagesCommand({ repositoryName: repo }));
+    return Object.fromEntries(out.imageDetails!.map((d) => [d.imageDigest!, d.imageSizeInBytes!]));
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ecr = t.client();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    // Two images of different sizes, the smaller listed first in the index.
+    const a = await pushImageBlobs(ecr, repo, OCI_MANIFEST);
+    let b = await pushImageBlobs(ecr, repo, DOCKER_V2);
+    while (sizeOf(b) === sizeOf(a)) b = await pushImageBlobs(ecr, repo, DOCKER_V2);
+    [small, large] = sizeOf(a) < sizeOf(b) ? [a, b] : [b, a];
+    await putImage(ecr, repo, small.manifest);
+    await putImage(ecr, repo, large.manifest);
+    index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [small, large].map((b) => ({
+        mediaType: (JSON.parse(b.manifest) as ImageManifest).mediaType,
+        digest: b.digest,
+        size: b.manifest.length,
+      })),
+    });
+    await putImage(ecr, repo, index, 'multi');
+  });
+  afterAll(() => t.close());
+
+  it('answers layers + config for an image, the max of its manifests for an index', async () => {
+    expect(await describeSizes(t)).toEqual({
+      [small.digest]: sizeOf(small),
+      [large.digest]: sizeOf(large),
+      [sha256Digest(Buffer.from(index))]: sizeOf(large),
+    });
+  });
+
+  it('gives the admin API the same sizeBytes', async () => {
+    const repos = await admin<{ items: { repositoryId: string }[] }>(
+      t.url,
+      'GET',
+      `/admin/v1/repositories?accountId=${t.config.registryId}&name=${encodeURIComponent(repo)}`,
+    );
+    const images = await admin<{ items: { digest: string; sizeBytes: number }[] }>(
+      t.url,
+      'GET',
+      `/admin/v1/repositories/${repos.json.items[0].repositoryId}/images`,
+    );
+    expect(Object.fromEntries(images.json.items.map((i) => [i.digest, i.sizeBytes]))).toEqual(
+      await describeSizes(t),
+    );
+  });
+
+  it('recomputes the sizes stored before (layers only; sum of manifest sizes) on migration', async () => {
+    const expected = await describeSizes(t);
+    const db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    try {
+      // What the previous code stored, and the migration not yet applied.
+      const layersOnly = (b: BuiltImage): number => b.layers.reduce((s, l) => s + l.length, 0);
+      for (const b of [small, large]) {
+        await db.query('UPDATE images SET size = $1 WHERE digest = $2', [layersOnly(b), b.digest]);
+      }
+      await db.query('UPDATE images SET size = $1 WHERE digest = $2', [
+        small.manifest.length + large.manifest.length,
+        sha256Digest(Buffer.from(index)),
+      ]);
+      await db.query(
+        "DELETE FROM berth_migrations WHERE name = 'ImageSizeWithConfig1764900000000'",
+      );
+    } finally {
+      await db.end();
+    }
+    expect(await describeSizes(t)).not.toEqual(expected);
+    // A new instance on the same database applies the migration at start-up.
+    const next = await startTestApp({}, t.db);
+    try {
+      expect(await describeSizes(next)).toEqual(expected);
+    } finally {
+      await next.app.close();
+    }
   });
 });

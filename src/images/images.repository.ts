@@ -126,16 +126,20 @@ export class ImagesRepository {
   }
 
   /**
-   * Those of `digests` that are images of the repository, held FOR KEY SHARE until the
-   * transaction ends: a concurrent BatchDeleteImage of one waits, then sees the index that
-   * references it.
+   * Those of `digests` that are images of the repository, with their sizes, held FOR KEY SHARE
+   * until the transaction ends: a concurrent BatchDeleteImage of one waits, then sees the index
+   * that references it.
    */
-  async holdExisting(m: EntityManager, repositoryId: string, digests: string[]): Promise<string[]> {
-    const rows = await m.query<{ digest: string }[]>(
-      'SELECT digest FROM images WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
+  async holdExisting(
+    m: EntityManager,
+    repositoryId: string,
+    digests: string[],
+  ): Promise<{ digest: string; size: number }[]> {
+    const rows = await m.query<{ digest: string; size: string }[]>(
+      'SELECT digest, size FROM images WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
       [repositoryId, digests],
     );
-    return rows.map((r) => r.digest);
+    return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
   }
 
   async findByTag(

@@ -127,14 +127,23 @@ export class ImagesService {
     }
     await this.dataSource.transaction(async (m) => {
       const repo = await this.repositories.require(registryId, input.repositoryName, m, 'share');
-      await this.checkReferences(m, repo, registryId, manifest.blobs, manifest.children);
+      const childSizes = await this.checkReferences(
+        m,
+        repo,
+        registryId,
+        manifest.blobs,
+        manifest.children,
+      );
+      // As the model says of a manifest list: "the max size of all manifests in the list".
+      const size =
+        manifest.kind === 'index' ? childSizes.reduce((a, b) => Math.max(a, b), 0) : manifest.size;
       const image = await this.images.insertOrLock(m, {
         repositoryId: repo.id,
         digest,
         manifest: bytes,
         mediaType: manifest.mediaType,
         artifactMediaType: manifest.artifactMediaType,
-        size: manifest.size,
+        size,
       });
       if (image.created) {
         await this.images.insertReferences(m, image.id, manifest.blobs, manifest.children);
@@ -167,24 +176,25 @@ export class ImagesService {
     registryId: string,
     blobs: string[],
     children: string[],
-  ): Promise<void> {
+  ): Promise<number[]> {
     const missingLayers = await this.layers.missing(m, repo.id, blobs);
     if (missingLayers.length > 0) {
       throw new LayersNotFoundException(
         `Layers with digests '[${missingLayers.join(', ')}]' required for pushing image into repository with name '${repo.name}' in the registry with id '${registryId}' do not exist`,
       );
     }
-    if (children.length > 0) {
-      // Held until the index is committed, so that a concurrent BatchDeleteImage of a child
-      // waits and then sees the index reference it; a child it deleted first is missing here.
-      const have = new Set(await this.images.holdExisting(m, repo.id, children));
-      const missing = children.filter((d) => !have.has(d));
-      if (missing.length > 0) {
-        throw new ReferencedImagesNotFoundException(
-          `Manifests with digests '[${missing.join(', ')}]' referenced by the image index do not exist in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
-        );
-      }
+    if (children.length === 0) return [];
+    // Held until the index is committed, so that a concurrent BatchDeleteImage of a child
+    // waits and then sees the index reference it; a child it deleted first is missing here.
+    const have = await this.images.holdExisting(m, repo.id, children);
+    const found = new Set(have.map((c) => c.digest));
+    const missing = children.filter((d) => !found.has(d));
+    if (missing.length > 0) {
+      throw new ReferencedImagesNotFoundException(
+        `Manifests with digests '[${missing.join(', ')}]' referenced by the image index do not exist in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
+      );
     }
+    return have.map((c) => c.size);
   }
 
   /** Finds one image id's image, or the ECR failure for it. */

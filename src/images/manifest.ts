@@ -28,7 +28,11 @@ export interface ParsedManifest {
   /** Manifests that must exist as images of the repository (indexes only). */
   children: string[];
   artifactMediaType?: string;
-  /** Compressed size of what the image references. */
+  /**
+   * An image's size: its config and layers as the manifest gives them (what ECR's
+   * `imageSizeInBytes` counts). 0 for an index, whose size is that of its largest manifest,
+   * which only the repository knows.
+   */
   size: number;
 }
 
@@ -132,11 +136,14 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
         artifactType !== undefined
           ? artifactMediaType(artifactType, 'artifactType')
           : artifactMediaType(config.mediaType, 'config.mediaType'),
-      size: totalSize(layers, 'layers'),
+      size: totalSize([config, ...layers], 'the config and layers'),
     };
   }
   if (!Array.isArray(doc.manifests)) throw invalid('manifests must be a list');
   const manifests = doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`));
+  // Not the index's size (that is its largest manifest's), but sizes that cannot even be added
+  // up exactly stay refused, as before.
+  totalSize(manifests, 'manifests');
   return {
     mediaType,
     kind: 'index',
@@ -146,6 +153,6 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
       typeof doc.artifactType === 'string'
         ? artifactMediaType(doc.artifactType, 'artifactType')
         : undefined,
-    size: totalSize(manifests, 'manifests'),
+    size: 0,
   };
 }
