@@ -3,6 +3,7 @@ import {
   CreateRepositoryCommand,
   DescribeImagesCommand,
   ECRClient,
+  GetDownloadUrlForLayerCommand,
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
 import { Client } from 'pg';
@@ -250,5 +251,107 @@ describe('imageSizeInBytes counts the config, and an index is its largest manife
     } finally {
       await next.app.close();
     }
+  });
+});
+
+describe('lastRecordedPullTime: recorded by BatchGetImage and by a download, once a day', () => {
+  let t: TestApp;
+  let ecr: ECRClient;
+  let db: Client;
+  let built: BuiltImage;
+  const repo = 'contract/pulls';
+  const detail = async () =>
+    (
+      await ecr.send(
+        new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageTag: 'v1' }] }),
+      )
+    ).imageDetails![0];
+  /** The row's version: any UPDATE of it, even one writing the same values, changes xmin. */
+  const row = async (): Promise<{ xmin: string; last_pulled_at: Date | null }> =>
+    (
+      await db.query<{ xmin: string; last_pulled_at: Date | null }>(
+        'SELECT xmin::text AS xmin, last_pulled_at FROM images WHERE digest = $1',
+        [built.digest],
+      )
+    ).rows[0];
+  const age = (days: number) =>
+    db.query(
+      `UPDATE images SET last_pulled_at = now() - make_interval(days => $1) WHERE digest = $2`,
+      [days, built.digest],
+    );
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ecr = t.client();
+    db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    built = await pushImageBlobs(ecr, repo);
+    await putImage(ecr, repo, built.manifest, 'v1');
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  it('is absent until the image is pulled', async () => {
+    expect((await detail()).lastRecordedPullTime).toBeUndefined();
+  });
+
+  it('is set by a BatchGetImage, and a second pull within the day writes nothing', async () => {
+    const before = Date.now();
+    await ecr.send(
+      new BatchGetImageCommand({ repositoryName: repo, imageIds: [{ imageTag: 'v1' }] }),
+    );
+    const first = (await detail()).lastRecordedPullTime!;
+    expect(first).toBeInstanceOf(Date);
+    expect(first.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(first.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    const version = await row();
+    await ecr.send(
+      new BatchGetImageCommand({ repositoryName: repo, imageIds: [{ imageDigest: built.digest }] }),
+    );
+    expect(await row()).toEqual(version);
+    expect((await detail()).lastRecordedPullTime).toEqual(first);
+  });
+
+  it('is refreshed by a BatchGetImage once the record is a day old', async () => {
+    await age(2);
+    const stale = (await row()).last_pulled_at!;
+    await ecr.send(
+      new BatchGetImageCommand({ repositoryName: repo, imageIds: [{ imageTag: 'v1' }] }),
+    );
+    const refreshed = (await detail()).lastRecordedPullTime!;
+    expect(refreshed.getTime()).toBeGreaterThan(stale.getTime() + 24 * 3600 * 1000);
+    expect(refreshed.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
+  it('is refreshed by a layer download once a day, and a fresh record makes a download write nothing', async () => {
+    await age(3);
+    const stale = (await row()).last_pulled_at!;
+    const download = async (): Promise<void> => {
+      const url = await ecr.send(
+        new GetDownloadUrlForLayerCommand({
+          repositoryName: repo,
+          layerDigest: sha256Digest(built.layers[0]),
+        }),
+      );
+      const res = await fetch(url.downloadUrl!);
+      expect(Buffer.from(await res.arrayBuffer()).equals(built.layers[0])).toBe(true);
+    };
+    // Asking for the URL is not a pull; fetching the bytes is.
+    await ecr.send(
+      new GetDownloadUrlForLayerCommand({
+        repositoryName: repo,
+        layerDigest: sha256Digest(built.layers[0]),
+      }),
+    );
+    expect((await row()).last_pulled_at).toEqual(stale);
+    await download();
+    const refreshed = (await detail()).lastRecordedPullTime!;
+    expect(refreshed.getTime()).toBeGreaterThan(stale.getTime() + 24 * 3600 * 1000);
+    const version = await row();
+    await download();
+    expect(await row()).toEqual(version);
   });
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { DownloadExceptionFilter } from './download-exception.filter';
@@ -7,7 +8,7 @@ import { DownloadsService } from './downloads.service';
 
 /** Signed layer download URLs, and the endpoint they point at. */
 @Module({
-  imports: [RepositoriesModule, LayersModule],
+  imports: [RepositoriesModule, LayersModule, ImagesModule],
   controllers: [DownloadsController],
   providers: [DownloadsService, DownloadExceptionFilter],
   exports: [DownloadsService],

@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseDigest } from '../crypto/digest';
 import { SigningKeyService } from '../crypto/signing-key.service';
 import { LayerInaccessibleException, LayersNotFoundException } from '../layers/layers.errors';
+import { ImagesService } from '../images/images.service';
 import { LayersService } from '../layers/layers.service';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { BLOB_STORES, BlobStores } from '../storage/blob-store';
@@ -35,6 +36,7 @@ export interface LayerContent {
 export class DownloadsService {
   constructor(
     private readonly layers: LayersService,
+    private readonly images: ImagesService,
     private readonly repositories: RepositoriesService,
     private readonly signer: SigningKeyService,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
@@ -109,6 +111,9 @@ export class DownloadsService {
     const layer = await this.layers.findWithBlob(repo.id, digest);
     if (!layer)
       throw new LayersNotFoundException(`The layer '${digest}' no longer exists in the repository`);
+    // A download is a pull of the images that reference the blob: recorded at most once a day,
+    // so the row read above decides whether anything is written.
+    if (layer.pull_due) await this.images.recordBlobPull(repo.id, layer.digest);
     const partSizes = layer.part_sizes.map(Number);
     const store = this.stores[layer.driver];
     return {

@@ -10,6 +10,7 @@ export interface ImageRow {
   artifact_media_type: string | null;
   size: string;
   pushed_at: Date;
+  last_pulled_at: Date | null;
 }
 
 export type ImageDetailRow = Omit<ImageRow, 'manifest'> & { tags: string[] };
@@ -17,9 +18,13 @@ export type ImageDetailRow = Omit<ImageRow, 'manifest'> & { tags: string[] };
 export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
 
 const IMAGE_COLUMNS =
-  'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at';
+  'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at, i.last_pulled_at';
+
+/** How stale a recorded pull may get: ECR refreshes `lastRecordedPullTime` once a day. */
+const PULL_RECORD_INTERVAL = "interval '1 day'";
 
 const DETAIL_SELECT = `SELECT i.id, i.digest, i.media_type, i.artifact_media_type, i.size, i.pushed_at,
+    i.last_pulled_at,
     COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tags
     FROM images i LEFT JOIN image_tags t ON t.image_id = i.id`;
 
@@ -167,6 +172,31 @@ export class ImagesRepository {
     return rows[0];
   }
 
+  /**
+   * Records a pull of the images now, for those whose recorded pull is a day old or more. The
+   * condition makes concurrent pulls on several instances write once; callers skip the
+   * statement altogether when the row they read says the record is fresh.
+   */
+  async recordPulls(imageIds: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE images SET last_pulled_at = now()
+        WHERE id = ANY($1::bigint[])
+          AND (last_pulled_at IS NULL OR last_pulled_at < now() - ${PULL_RECORD_INTERVAL})`,
+      [imageIds],
+    );
+  }
+
+  /** Records a pull of every image of the repository that references the blob (as above). */
+  async recordBlobPull(repositoryId: string, digest: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE images i SET last_pulled_at = now()
+         FROM image_layers il
+        WHERE il.image_id = i.id AND il.digest = $2 AND i.repository_id = $1
+          AND (i.last_pulled_at IS NULL OR i.last_pulled_at < now() - ${PULL_RECORD_INTERVAL})`,
+      [repositoryId, digest],
+    );
+  }
+
   async detail(imageId: string): Promise<ImageDetailRow> {
     const rows = await this.dataSource.query<ImageDetailRow[]>(
       `${DETAIL_SELECT} WHERE i.id = $1 GROUP BY i.id`,
@@ -281,7 +311,9 @@ export class ImagesRepository {
     repositoryId: string,
     limit: number,
     after?: string,
-  ): Promise<(Omit<ImageRow, 'manifest' | 'artifact_media_type'> & { tags: string[] })[]> {
+  ): Promise<
+    (Omit<ImageRow, 'manifest' | 'artifact_media_type' | 'last_pulled_at'> & { tags: string[] })[]
+  > {
     return this.dataSource.query(
       `SELECT i.id, i.digest, i.media_type, i.size, i.pushed_at,
               array(SELECT t.tag FROM image_tags t WHERE t.image_id = i.id ORDER BY t.tag) AS tags

@@ -68,6 +68,8 @@ export interface ImageDetail {
   pushedAt: Date;
   mediaType: string;
   artifactMediaType?: string;
+  /** When a pull was last recorded (at most a day behind the last pull). */
+  lastPulledAt?: Date;
 }
 
 export interface ImageListing {
@@ -100,8 +102,15 @@ function detailOf(row: ImageDetailRow): ImageDetail {
     pushedAt: row.pushed_at,
     mediaType: row.media_type,
     ...(row.artifact_media_type ? { artifactMediaType: row.artifact_media_type } : {}),
+    ...(row.last_pulled_at ? { lastPulledAt: row.last_pulled_at } : {}),
   };
 }
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Whether a pull must be recorded: none is, or the one recorded is a day old. */
+const pullRecordDue = (lastPulledAt: Date | null): boolean =>
+  lastPulledAt === null || lastPulledAt.getTime() <= Date.now() - DAY_MS;
 
 /** Owns images: manifests, their tags, and what they reference. */
 @Injectable()
@@ -254,6 +263,7 @@ export class ImagesService {
     const images: ServedImage[] = [];
     const failures: ImageFailure[] = [];
     const seen = new Set<string>();
+    const pulled = new Set<string>();
     for (const id of ids) {
       const resolved = await this.resolve(this.images.manager, repo.id, id);
       if ('failure' in resolved) {
@@ -273,6 +283,8 @@ export class ImagesService {
         failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: answer.reason });
         continue;
       }
+      // Read with the row: a pull writes only when the recorded one is a day old.
+      if (pullRecordDue(image.last_pulled_at)) pulled.add(image.id);
       const key = `${answer.digest}\n${tag ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -283,6 +295,8 @@ export class ImagesService {
         mediaType: answer.mediaType,
       });
     }
+    // As in ECR, a BatchGetImage is a pull (aws/containers-roadmap#2390).
+    if (pulled.size > 0) await this.images.recordPulls([...pulled]);
     return { images, failures };
   }
 
@@ -400,6 +414,14 @@ export class ImagesService {
       }
       return { deleted, failures };
     });
+  }
+
+  /**
+   * Records a download of a blob of the repository as a pull of the images that reference it.
+   * The caller asks only when one of them is due (`LayerBlobRow.pull_due`).
+   */
+  recordBlobPull(repositoryId: string, digest: string): Promise<void> {
+    return this.images.recordBlobPull(repositoryId, digest);
   }
 
   /** A page of the repository's images in the order they were pushed (for operators). */

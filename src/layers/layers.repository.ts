@@ -20,6 +20,8 @@ export interface LayerBlobRow {
   driver: BlobStoreDriver;
   /** Whether an image of the repository references the layer. */
   referenced: boolean;
+  /** Whether one of those images has no pull recorded in the last day. */
+  pull_due: boolean;
 }
 
 /** The SQL of the layers module: layers per repository, and the blobs behind them. */
@@ -96,9 +98,14 @@ export class LayersRepository {
   async findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
     const rows = await this.dataSource.query<LayerBlobRow[]>(
       `SELECT l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
-              EXISTS (SELECT 1 FROM image_layers il JOIN images i ON i.id = il.image_id
-                       WHERE i.repository_id = l.repository_id AND il.digest = l.digest) AS referenced
+              r.referenced, r.pull_due
          FROM layers l JOIN blobs b ON b.digest = l.digest JOIN storage_objects s ON s.key = b.storage_key
+         CROSS JOIN LATERAL (
+           SELECT count(*) > 0 AS referenced,
+                  COALESCE(bool_or(i.last_pulled_at IS NULL
+                                   OR i.last_pulled_at < now() - interval '1 day'), false) AS pull_due
+             FROM image_layers il JOIN images i ON i.id = il.image_id
+            WHERE i.repository_id = l.repository_id AND il.digest = l.digest) r
         WHERE l.repository_id = $1 AND l.digest = $2`,
       [repositoryId, digest],
     );

@@ -91,6 +91,7 @@ export class ImagesOperations {
       imagePushedAt: d.pushedAt,
       imageManifestMediaType: d.mediaType,
       ...(d.artifactMediaType ? { artifactMediaType: d.artifactMediaType } : {}),
+      ...(d.lastPulledAt ? { lastRecordedPullTime: d.lastPulledAt } : {}),
       imageStatus: 'ACTIVE',
     });
     if (input.imageIds) {
