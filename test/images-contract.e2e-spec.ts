@@ -1,4 +1,5 @@
 import {
+  BatchCheckLayerAvailabilityCommand,
   BatchGetImageCommand,
   CreateRepositoryCommand,
   DescribeImagesCommand,
@@ -10,7 +11,7 @@ import { Client } from 'pg';
 import { admin } from './support/accounts';
 import { startTestApp, TestApp } from './support/app';
 import { BuiltImage, pushImageBlobs, putImage } from './support/images';
-import { sha256Digest } from './support/layers';
+import { layerBytes, pushLayer, sha256Digest } from './support/layers';
 
 const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
@@ -353,5 +354,79 @@ describe('lastRecordedPullTime: recorded by BatchGetImage and by a download, onc
     const version = await row();
     await download();
     expect(await row()).toEqual(version);
+  });
+});
+
+describe('BatchCheckLayerAvailability answers the media type a manifest gives the blob', () => {
+  let t: TestApp;
+  let ecr: ECRClient;
+  let docker: BuiltImage;
+  let oci: BuiltImage;
+  let loose: Buffer;
+  const repo = 'contract/media-types';
+  const check = async (app: TestApp) => {
+    const blobs = [docker.config, docker.layers[0], oci.config, oci.layers[0], loose];
+    return app.client().send(
+      new BatchCheckLayerAvailabilityCommand({
+        repositoryName: repo,
+        layerDigests: blobs.map((b) => sha256Digest(b)),
+      }),
+    );
+  };
+  const layer = (blob: Buffer, mediaType: string) => ({
+    layerDigest: sha256Digest(blob),
+    layerAvailability: 'AVAILABLE',
+    layerSize: blob.length,
+    mediaType,
+  });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ecr = t.client();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    docker = await pushImageBlobs(ecr, repo, DOCKER_V2);
+    oci = await pushImageBlobs(ecr, repo, OCI_MANIFEST);
+    await putImage(ecr, repo, docker.manifest, 'docker');
+    await putImage(ecr, repo, oci.manifest, 'oci');
+    loose = layerBytes(64);
+    await pushLayer(ecr, repo, loose);
+  });
+  afterAll(() => t.close());
+
+  const expected = () => ({
+    failures: [],
+    layers: [
+      layer(docker.config, 'application/vnd.docker.container.image.v1+json'),
+      layer(docker.layers[0], 'application/vnd.docker.image.rootfs.diff.tar.gzip'),
+      layer(oci.config, 'application/vnd.oci.image.config.v1+json'),
+      layer(oci.layers[0], 'application/vnd.oci.image.layer.v1.tar+gzip'),
+      // No manifest references it: the default.
+      layer(loose, 'application/vnd.docker.image.rootfs.diff.tar.gzip'),
+    ],
+  });
+
+  it('answers config and layer types from the manifests, the default for an unreferenced blob', async () => {
+    const out = await check(t);
+    expect({ failures: out.failures, layers: out.layers }).toEqual(expected());
+  });
+
+  it('fills the types in for images pushed before, on migration', async () => {
+    const db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    try {
+      await db.query('ALTER TABLE image_layers DROP COLUMN media_type');
+      await db.query(
+        "DELETE FROM berth_migrations WHERE name = 'ImageLayerMediaTypes1764907200000'",
+      );
+    } finally {
+      await db.end();
+    }
+    const next = await startTestApp({}, t.db);
+    try {
+      const out = await check(next);
+      expect({ failures: out.failures, layers: out.layers }).toEqual(expected());
+    } finally {
+      await next.app.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { IMAGES_REPOSITORY_DIGEST_KEY } from '../database/constraints';
+import type { ReferencedBlob } from './manifest';
 
 export interface ImageRow {
   id: string;
@@ -85,12 +86,13 @@ export class ImagesRepository {
   async insertReferences(
     m: EntityManager,
     imageId: string,
-    blobs: string[],
+    blobs: ReferencedBlob[],
     children: string[],
   ): Promise<void> {
     await m.query(
-      'INSERT INTO image_layers (image_id, digest) SELECT $1::bigint, unnest($2::varchar[])',
-      [imageId, blobs],
+      `INSERT INTO image_layers (image_id, digest, media_type)
+       SELECT $1::bigint, unnest($2::varchar[]), unnest($3::varchar[])`,
+      [imageId, blobs.map((b) => b.digest), blobs.map((b) => b.mediaType ?? null)],
     );
     await m.query(
       'INSERT INTO image_children (image_id, child_digest) SELECT $1::bigint, unnest($2::varchar[])',

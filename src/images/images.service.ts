@@ -16,7 +16,7 @@ import {
   ReferencedImagesNotFoundException,
 } from './images.errors';
 import { ImageDetailRow, ImageRow, ImagesRepository, TagStatus } from './images.repository';
-import { parseManifest } from './manifest';
+import { parseManifest, ReferencedBlob } from './manifest';
 import { negotiateManifest } from './manifest-conversion';
 
 export type { TagStatus } from './images.repository';
@@ -183,10 +183,14 @@ export class ImagesService {
     m: EntityManager,
     repo: RepositoryEntity,
     registryId: string,
-    blobs: string[],
+    blobs: ReferencedBlob[],
     children: string[],
   ): Promise<number[]> {
-    const missingLayers = await this.layers.missing(m, repo.id, blobs);
+    const missingLayers = await this.layers.missing(
+      m,
+      repo.id,
+      blobs.map((b) => b.digest),
+    );
     if (missingLayers.length > 0) {
       throw new LayersNotFoundException(
         `Layers with digests '[${missingLayers.join(', ')}]' required for pushing image into repository with name '${repo.name}' in the registry with id '${registryId}' do not exist`,

@@ -20,11 +20,18 @@ const FOREIGN_LAYER_TYPES = new Set([
   'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
 ]);
 
+/** A blob an image manifest references, with the media type the manifest gives it. */
+export interface ReferencedBlob {
+  digest: string;
+  /** Absent when the descriptor has none, or one no column can hold (over 255, U+0000). */
+  mediaType?: string;
+}
+
 export interface ParsedManifest {
   mediaType: string;
   kind: 'image' | 'index';
-  /** Config and layers that must exist as layers of the repository (images only). */
-  blobs: string[];
+  /** Config and layers that must exist as layers of the repository (images only), each once. */
+  blobs: ReferencedBlob[];
   /** Manifests that must exist as images of the repository (indexes only). */
   children: string[];
   artifactMediaType?: string;
@@ -86,6 +93,20 @@ function descriptor(
   return { digest: parsed.digest, size: d.size, mediaType, foreign };
 }
 
+/** Each digest once, with the media type its first descriptor gives it (the config comes first). */
+function referencedBlobs(descriptors: { digest: string; mediaType?: string }[]): ReferencedBlob[] {
+  const blobs = new Map<string, ReferencedBlob>();
+  for (const { digest, mediaType } of descriptors) {
+    if (blobs.has(digest)) continue;
+    const storable =
+      mediaType !== undefined &&
+      mediaType.length <= MAX_MEDIA_TYPE &&
+      !mediaType.includes('\u0000');
+    blobs.set(digest, { digest, ...(storable ? { mediaType } : {}) });
+  }
+  return [...blobs.values()];
+}
+
 /**
  * Reads an image manifest or index as sent. The media type comes from `imageManifestMediaType` or
  * the manifest's own `mediaType`; when both are given they must agree.
@@ -128,9 +149,7 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
     return {
       mediaType,
       kind: 'image',
-      blobs: [
-        ...new Set([config.digest, ...layers.filter((l) => !l.foreign).map((l) => l.digest)]),
-      ],
+      blobs: referencedBlobs([config, ...layers.filter((l) => !l.foreign)]),
       children: [],
       artifactMediaType:
         artifactType !== undefined

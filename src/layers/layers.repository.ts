@@ -73,10 +73,16 @@ export class LayersRepository {
     repositoryName: string,
     digests: string[],
   ): Promise<(Omit<LayerRow, 'id' | 'created_at'> & { repository_id: string })[]> {
+    // The media type is the one a manifest of the repository gives the blob (the most recently
+    // pushed image's), else the layer's own (the default a layer is uploaded with).
     return this.dataSource.query(
-      `SELECT r.id AS repository_id, l.digest, l.size, l.media_type
+      `SELECT r.id AS repository_id, l.digest, l.size, COALESCE(t.media_type, l.media_type) AS media_type
          FROM repositories r
          LEFT JOIN layers l ON l.repository_id = r.id AND l.digest = ANY($3)
+         LEFT JOIN LATERAL (
+           SELECT il.media_type FROM image_layers il JOIN images i ON i.id = il.image_id
+            WHERE il.digest = l.digest AND i.repository_id = r.id AND il.media_type IS NOT NULL
+            ORDER BY i.id DESC LIMIT 1) t ON true
         WHERE r.registry_id = $1 AND r.name = $2`,
       [registryId, repositoryName, digests],
     );
