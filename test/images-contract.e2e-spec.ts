@@ -1,5 +1,6 @@
 import {
   BatchCheckLayerAvailabilityCommand,
+  BatchDeleteImageCommand,
   BatchGetImageCommand,
   CreateRepositoryCommand,
   DescribeImagesCommand,
@@ -11,7 +12,7 @@ import { Client } from 'pg';
 import { admin } from './support/accounts';
 import { startTestApp, TestApp } from './support/app';
 import { BuiltImage, pushImageBlobs, putImage } from './support/images';
-import { layerBytes, pushLayer, sha256Digest } from './support/layers';
+import { errorOf, layerBytes, pushLayer, sha256Digest } from './support/layers';
 
 const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
@@ -428,5 +429,118 @@ describe('BatchCheckLayerAvailability answers the media type a manifest gives th
     } finally {
       await next.app.close();
     }
+  });
+});
+
+describe('errors and failures in the words real ECR answers were seen with', () => {
+  let t: TestApp;
+  let ecr: ECRClient;
+  let built: BuiltImage;
+  const repo = 'contract/wording';
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ecr = t.client();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    built = await pushImageBlobs(ecr, repo);
+    await putImage(ecr, repo, built.manifest, 'v1');
+  });
+  afterAll(() => t.close());
+
+  it('PutImage of a taken tag in an IMMUTABLE repository: "…because the tag is immutable."', async () => {
+    const immutable = 'contract/wording-immutable';
+    await ecr.send(
+      new CreateRepositoryCommand({ repositoryName: immutable, imageTagMutability: 'IMMUTABLE' }),
+    );
+    const first = await pushImageBlobs(ecr, immutable);
+    const second = await pushImageBlobs(ecr, immutable);
+    await putImage(ecr, immutable, first.manifest, 'release');
+    const err = await errorOf(putImage(ecr, immutable, second.manifest, 'release'));
+    expect(err.name).toBe('ImageTagAlreadyExistsException');
+    expect(err.message).toBe(
+      `The image tag 'release' already exists in the '${immutable}' repository and cannot be overwritten because the tag is immutable.`,
+    );
+  });
+
+  it.each([
+    [
+      'BatchDeleteImage',
+      () =>
+        ecr.send(
+          new BatchDeleteImageCommand({
+            repositoryName: repo,
+            imageIds: Array.from({ length: 101 }, (_, i) => ({ imageTag: `t${i}` })),
+          }),
+        ),
+      "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100'",
+    ],
+    [
+      'BatchGetImage',
+      () => ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: [] })),
+      "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length greater than or equal to 1'",
+    ],
+  ])('%s with a list out of bounds: "Member must have length …"', async (_op, call, message) => {
+    const err = await errorOf(call());
+    expect(err.name).toBe('InvalidParameterException');
+    expect(err.message).toBe(message);
+  });
+
+  it.each([
+    [{ imageTag: 'latest' }, "{imageDigest:'null', imageTag:'latest'}"],
+    [
+      { imageDigest: `sha256:${'7'.repeat(64)}` },
+      `{imageDigest:'sha256:${'7'.repeat(64)}', imageTag:'null'}`,
+    ],
+  ])('DescribeImages of a missing image %j names both members', async (imageId, shown) => {
+    const err = await errorOf(
+      ecr.send(new DescribeImagesCommand({ repositoryName: repo, imageIds: [imageId] })),
+    );
+    expect(err.name).toBe('ImageNotFoundException');
+    expect(err.message).toBe(
+      `The image with imageId ${shown} does not exist within the repository with name '${repo}' in the registry with id '${t.config.registryId}'`,
+    );
+  });
+
+  it('BatchDeleteImage of a manifest an index lists: "Requested image referenced by manifest list: [<index>]"', async () => {
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [{ mediaType: DOCKER_V2, digest: built.digest, size: built.manifest.length }],
+    });
+    const indexDigest = await putImage(ecr, repo, index, 'multi');
+    const out = await ecr.send(
+      new BatchDeleteImageCommand({
+        repositoryName: repo,
+        imageIds: [{ imageDigest: built.digest }],
+      }),
+    );
+    expect(out.imageIds).toEqual([]);
+    expect(out.failures).toEqual([
+      {
+        imageId: { imageDigest: built.digest },
+        failureCode: 'ImageReferencedByManifestList',
+        failureReason: `Requested image referenced by manifest list: [${indexDigest}]`,
+      },
+    ]);
+  });
+
+  it('PutImage of a manifest without mediaType and without imageManifestMediaType: "Invalid JSON syntax"', async () => {
+    const manifest = JSON.parse(built.manifest) as Record<string, unknown>;
+    delete manifest.mediaType;
+    const err = await errorOf(putImage(ecr, repo, JSON.stringify(manifest), 'no-type'));
+    expect(err.name).toBe('InvalidParameterException');
+    expect(err.message).toBe(
+      "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'",
+    );
+    // With imageManifestMediaType the same manifest is accepted, as in ECR.
+    const put = await ecr.send(
+      new PutImageCommand({
+        repositoryName: repo,
+        imageManifest: JSON.stringify(manifest),
+        imageManifestMediaType: DOCKER_V2,
+        imageTag: 'typed',
+      }),
+    );
+    expect(put.image!.imageManifestMediaType).toBe(DOCKER_V2);
   });
 });

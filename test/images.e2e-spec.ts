@@ -185,7 +185,8 @@ describe.each(['filesystem', 'postgres'])('images, %s driver', (driver) => {
       'no media type at all',
       JSON.stringify({ schemaVersion: 2, config: {}, layers: [] }),
       undefined,
-      /media type is missing/,
+      // As ECR words it (aws/aws-cli#8620, aws/aws-sdk#193).
+      "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'",
     ],
     [
       'a media type conflicting with the manifest',

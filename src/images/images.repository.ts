@@ -308,6 +308,20 @@ export class ImagesRepository {
     return rows.length > 0;
   }
 
+  /** The digests of the repository's indexes that reference `digest`, oldest first. */
+  async indexesReferencing(
+    m: EntityManager,
+    repositoryId: string,
+    digest: string,
+  ): Promise<string[]> {
+    const rows = await m.query<{ digest: string }[]>(
+      `SELECT i.digest FROM image_children c JOIN images i ON i.id = c.image_id
+        WHERE i.repository_id = $1 AND c.child_digest = $2 ORDER BY i.id`,
+      [repositoryId, digest],
+    );
+    return rows.map((r) => r.digest);
+  }
+
   /** Up to `limit` images of the repository by id after `after`, with their tags (for operators). */
   async page(
     repositoryId: string,

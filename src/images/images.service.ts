@@ -173,7 +173,7 @@ export class ImagesService {
         return;
       }
       throw new ImageTagAlreadyExistsException(
-        `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`,
+        `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
       );
     });
     return { digest, mediaType: manifest.mediaType };
@@ -317,7 +317,8 @@ export class ImagesService {
       if ('failure' in resolved) {
         if (resolved.failure.failureCode === 'ImageNotFound') {
           throw new ImageNotFoundException(
-            `The image with imageId {${id.imageDigest ? `imageDigest:'${id.imageDigest}'` : ''}${id.imageDigest && id.imageTag ? ', ' : ''}${id.imageTag ? `imageTag:'${id.imageTag}'` : ''}} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
+            // ECR names both members, an absent one as 'null'.
+            `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
           );
         }
         throw new InvalidParameterException(resolved.failure.failureReason);
@@ -403,11 +404,12 @@ export class ImagesService {
           }
           continue;
         }
-        if (await this.images.referencedByIndex(m, repo.id, image.digest)) {
+        const indexes = await this.images.indexesReferencing(m, repo.id, image.digest);
+        if (indexes.length > 0) {
           failures.push({
             imageId: id,
             failureCode: 'ImageReferencedByManifestList',
-            failureReason: 'Requested image is referenced by an image index in the repository',
+            failureReason: `Requested image referenced by manifest list: [${indexes.join(', ')}]`,
           });
           continue;
         }

@@ -129,11 +129,10 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
     );
   }
   const mediaType = declaredMediaType ?? own;
-  if (!mediaType) {
-    throw new InvalidParameterException(
-      "Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'the media type is missing from the request and from the manifest'",
-    );
-  }
+  // ECR answers a manifest without a media type, sent without imageManifestMediaType, as
+  // invalid JSON (aws/aws-cli#8620, aws/aws-sdk#193, containers/image#584).
+  if (!mediaType)
+    throw InvalidParameterException.constraint('ImageManifest', 'Invalid JSON syntax');
   if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) {
     throw new InvalidParameterException(
       `Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'unsupported media type ${mediaType}; supported: ${MANIFEST_MEDIA_TYPES.join(', ')}'`,
