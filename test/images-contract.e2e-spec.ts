@@ -4,6 +4,7 @@ import {
   BatchGetImageCommand,
   CreateRepositoryCommand,
   DescribeImagesCommand,
+  DescribeRepositoriesCommand,
   ECRClient,
   GetDownloadUrlForLayerCommand,
   PutImageCommand,
@@ -542,5 +543,57 @@ describe('errors and failures in the words real ECR answers were seen with', () 
       }),
     );
     expect(put.image!.imageManifestMediaType).toBe(DOCKER_V2);
+  });
+});
+
+describe('DescribeImages refuses imageIds with maxResults or nextToken, as DescribeRepositories does', () => {
+  let t: TestApp;
+  let ecr: ECRClient;
+  const repo = 'contract/describe';
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ecr = t.client();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const built = await pushImageBlobs(ecr, repo);
+    await putImage(ecr, repo, built.manifest, 'v1');
+    await putImage(ecr, repo, (await pushImageBlobs(ecr, repo)).manifest, 'v2');
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['maxResults', { maxResults: 1 }],
+    ['nextToken', { nextToken: 'whatever' }],
+  ])('answers InvalidParameterException for imageIds with %s', async (member, extra) => {
+    const err = await errorOf(
+      ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: repo,
+          imageIds: [{ imageTag: 'v1' }],
+          ...extra,
+        }),
+      ),
+    );
+    expect(err.name).toBe('InvalidParameterException');
+    expect(err.message).toBe(
+      `Invalid parameter at '${member}' failed to satisfy constraint: 'cannot be used together with imageIds'`,
+    );
+    const repoErr = await errorOf(
+      ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repo], ...extra })),
+    );
+    expect(repoErr.name).toBe('InvalidParameterException');
+    expect(repoErr.message).toBe(
+      `Invalid parameter at '${member}' failed to satisfy constraint: 'cannot be used together with repositoryNames'`,
+    );
+  });
+
+  it('still pages without imageIds, and answers imageIds alone', async () => {
+    const page = await ecr.send(new DescribeImagesCommand({ repositoryName: repo, maxResults: 1 }));
+    expect(page.imageDetails).toHaveLength(1);
+    expect(page.nextToken).toBeDefined();
+    const named = await ecr.send(
+      new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageTag: 'v2' }] }),
+    );
+    expect(named.imageDetails!.map((d) => d.imageTags)).toEqual([['v2']]);
   });
 });
