@@ -215,7 +215,8 @@ describe('inputs found by fuzzing', () => {
           ...m,
           layers: Array.from({ length: 2000 }, () => ({ ...layer(), size: 2 ** 53 - 1 })),
         }),
-        'the sizes of layers must add up to at most 9007199254740991',
+        // The config counts too (imageSizeInBytes is config + layers).
+        'the sizes of the config and layers must add up to at most 9007199254740991',
       ],
     ])('refuses %s', async (_what, patch, constraint) => {
       const out = await call('PutImage', {

@@ -240,6 +240,11 @@ describe('Repositories API through @aws-sdk/client-ecr', () => {
       `Invalid parameter at '${member}' failed to satisfy constraint: 'must have length greater than or equal to ${n}'`;
     const maxLength = (member: string, n: number): string =>
       `Invalid parameter at '${member}' failed to satisfy constraint: 'must have length less than or equal to ${n}'`;
+    // A list's size: ECR words it with "Member" (trek10inc/ecr-cleaner#8).
+    const minSize = (member: string, n: number): string =>
+      `Invalid parameter at '${member}' failed to satisfy constraint: 'Member must have length greater than or equal to ${n}'`;
+    const maxSize = (member: string, n: number): string =>
+      `Invalid parameter at '${member}' failed to satisfy constraint: 'Member must have length less than or equal to ${n}'`;
     const required = (member: string): string =>
       `Invalid parameter at '${member}' failed to satisfy constraint: 'Member must not be null'`;
 
@@ -331,12 +336,12 @@ describe('Repositories API through @aws-sdk/client-ecr', () => {
       [
         'DescribeRepositories repositoryNames min size',
         describeR({ repositoryNames: [] }),
-        minLength('repositoryNames', 1),
+        minSize('repositoryNames', 1),
       ],
       [
         'DescribeRepositories repositoryNames max size',
         describeR({ repositoryNames: Array.from({ length: 101 }, (_, i) => `r${i}`) }),
-        maxLength('repositoryNames', 100),
+        maxSize('repositoryNames', 100),
       ],
       [
         'DescribeRepositories repositoryNames member min length',

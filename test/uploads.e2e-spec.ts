@@ -720,12 +720,12 @@ describe.each(['filesystem', 'postgres'])('the layer upload flow, %s driver', (d
       [
         'Complete layerDigests min size',
         completeWith({ layerDigests: [] }),
-        constraint('layerDigests', 'must have length greater than or equal to 1'),
+        constraint('layerDigests', 'Member must have length greater than or equal to 1'),
       ],
       [
         'Complete layerDigests max size',
         completeWith({ layerDigests: Array(101).fill(`sha256:${'a'.repeat(64)}`) as string[] }),
-        constraint('layerDigests', 'must have length less than or equal to 100'),
+        constraint('layerDigests', 'Member must have length less than or equal to 100'),
       ],
       [
         'Complete layerDigests member pattern',

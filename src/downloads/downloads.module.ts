@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { DownloadExceptionFilter } from './download-exception.filter';
@@ -8,7 +9,7 @@ import { DownloadsService } from './downloads.service';
 
 /** Signed layer download URLs, and the endpoint they point at. */
 @Module({
-  imports: [AuthModule, RepositoriesModule, LayersModule],
+  imports: [AuthModule, RepositoriesModule, LayersModule, ImagesModule],
   controllers: [DownloadsController],
   providers: [DownloadsService, DownloadExceptionFilter],
   exports: [DownloadsService],

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseDigest } from '../crypto/digest';
 import { SigningKeyService } from '../crypto/signing-key.service';
 import { LayerInaccessibleException, LayersNotFoundException } from '../layers/layers.errors';
+import { ImagesService } from '../images/images.service';
 import { LayersService } from '../layers/layers.service';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { BLOB_STORES, BlobStores } from '../storage/blob-store';
@@ -43,6 +44,7 @@ export interface LayerContent {
 export class DownloadsService {
   constructor(
     private readonly layers: LayersService,
+    private readonly images: ImagesService,
     private readonly repositories: RepositoriesService,
     private readonly signer: SigningKeyService,
     private readonly keys: AccessKeysService,
@@ -145,6 +147,9 @@ export class DownloadsService {
         'The layer of this download URL is no longer referenced by any image in its repository',
       );
     }
+    // A download is a pull of the images that reference the blob: recorded at most once a day,
+    // so the row read above decides whether anything is written.
+    if (layer.pull_due) await this.images.recordBlobPull(repositoryId, layer.digest);
     const partSizes = layer.part_sizes.map(Number);
     const store = this.stores[layer.driver];
     return {

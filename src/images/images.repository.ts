@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { IMAGES_REPOSITORY_DIGEST_KEY } from '../database/constraints';
+import type { ReferencedBlob } from './manifest';
 
 export interface ImageRow {
   id: string;
@@ -10,6 +11,7 @@ export interface ImageRow {
   artifact_media_type: string | null;
   size: string;
   pushed_at: Date;
+  last_pulled_at: Date | null;
 }
 
 export type ImageDetailRow = Omit<ImageRow, 'manifest'> & { tags: string[] };
@@ -17,9 +19,13 @@ export type ImageDetailRow = Omit<ImageRow, 'manifest'> & { tags: string[] };
 export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
 
 const IMAGE_COLUMNS =
-  'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at';
+  'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at, i.last_pulled_at';
+
+/** How stale a recorded pull may get: ECR refreshes `lastRecordedPullTime` once a day. */
+const PULL_RECORD_INTERVAL = "interval '1 day'";
 
 const DETAIL_SELECT = `SELECT i.id, i.digest, i.media_type, i.artifact_media_type, i.size, i.pushed_at,
+    i.last_pulled_at,
     COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tags
     FROM images i LEFT JOIN image_tags t ON t.image_id = i.id`;
 
@@ -80,12 +86,13 @@ export class ImagesRepository {
   async insertReferences(
     m: EntityManager,
     imageId: string,
-    blobs: string[],
+    blobs: ReferencedBlob[],
     children: string[],
   ): Promise<void> {
     await m.query(
-      'INSERT INTO image_layers (image_id, digest) SELECT $1::bigint, unnest($2::varchar[])',
-      [imageId, blobs],
+      `INSERT INTO image_layers (image_id, digest, media_type)
+       SELECT $1::bigint, unnest($2::varchar[]), unnest($3::varchar[])`,
+      [imageId, blobs.map((b) => b.digest), blobs.map((b) => b.mediaType ?? null)],
     );
     await m.query(
       'INSERT INTO image_children (image_id, child_digest) SELECT $1::bigint, unnest($2::varchar[])',
@@ -126,16 +133,20 @@ export class ImagesRepository {
   }
 
   /**
-   * Those of `digests` that are images of the repository, held FOR KEY SHARE until the
-   * transaction ends: a concurrent BatchDeleteImage of one waits, then sees the index that
-   * references it.
+   * Those of `digests` that are images of the repository, with their sizes, held FOR KEY SHARE
+   * until the transaction ends: a concurrent BatchDeleteImage of one waits, then sees the index
+   * that references it.
    */
-  async holdExisting(m: EntityManager, repositoryId: string, digests: string[]): Promise<string[]> {
-    const rows = await m.query<{ digest: string }[]>(
-      'SELECT digest FROM images WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
+  async holdExisting(
+    m: EntityManager,
+    repositoryId: string,
+    digests: string[],
+  ): Promise<{ digest: string; size: number }[]> {
+    const rows = await m.query<{ digest: string; size: string }[]>(
+      'SELECT digest, size FROM images WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
       [repositoryId, digests],
     );
-    return rows.map((r) => r.digest);
+    return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
   }
 
   async findByTag(
@@ -161,6 +172,31 @@ export class ImagesRepository {
       [repositoryId, digest],
     );
     return rows[0];
+  }
+
+  /**
+   * Records a pull of the images now, for those whose recorded pull is a day old or more. The
+   * condition makes concurrent pulls on several instances write once; callers skip the
+   * statement altogether when the row they read says the record is fresh.
+   */
+  async recordPulls(imageIds: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE images SET last_pulled_at = now()
+        WHERE id = ANY($1::bigint[])
+          AND (last_pulled_at IS NULL OR last_pulled_at < now() - ${PULL_RECORD_INTERVAL})`,
+      [imageIds],
+    );
+  }
+
+  /** Records a pull of every image of the repository that references the blob (as above). */
+  async recordBlobPull(repositoryId: string, digest: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE images i SET last_pulled_at = now()
+         FROM image_layers il
+        WHERE il.image_id = i.id AND il.digest = $2 AND i.repository_id = $1
+          AND (i.last_pulled_at IS NULL OR i.last_pulled_at < now() - ${PULL_RECORD_INTERVAL})`,
+      [repositoryId, digest],
+    );
   }
 
   async detail(imageId: string): Promise<ImageDetailRow> {
@@ -272,12 +308,28 @@ export class ImagesRepository {
     return rows.length > 0;
   }
 
+  /** The digests of the repository's indexes that reference `digest`, oldest first. */
+  async indexesReferencing(
+    m: EntityManager,
+    repositoryId: string,
+    digest: string,
+  ): Promise<string[]> {
+    const rows = await m.query<{ digest: string }[]>(
+      `SELECT i.digest FROM image_children c JOIN images i ON i.id = c.image_id
+        WHERE i.repository_id = $1 AND c.child_digest = $2 ORDER BY i.id`,
+      [repositoryId, digest],
+    );
+    return rows.map((r) => r.digest);
+  }
+
   /** Up to `limit` images of the repository by id after `after`, with their tags (for operators). */
   async page(
     repositoryId: string,
     limit: number,
     after?: string,
-  ): Promise<(Omit<ImageRow, 'manifest' | 'artifact_media_type'> & { tags: string[] })[]> {
+  ): Promise<
+    (Omit<ImageRow, 'manifest' | 'artifact_media_type' | 'last_pulled_at'> & { tags: string[] })[]
+  > {
     return this.dataSource.query(
       `SELECT i.id, i.digest, i.media_type, i.size, i.pushed_at,
               array(SELECT t.tag FROM image_tags t WHERE t.image_id = i.id ORDER BY t.tag) AS tags

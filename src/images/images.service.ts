@@ -16,7 +16,8 @@ import {
   ReferencedImagesNotFoundException,
 } from './images.errors';
 import { ImageDetailRow, ImageRow, ImagesRepository, TagStatus } from './images.repository';
-import { parseManifest } from './manifest';
+import { parseManifest, ReferencedBlob } from './manifest';
+import { negotiateManifest } from './manifest-conversion';
 
 export type { TagStatus } from './images.repository';
 
@@ -52,7 +53,8 @@ export interface NewImage {
   digest?: string;
 }
 
-export interface StoredImage {
+/** A manifest as served: the stored one, or its conversion (with the converted bytes' digest). */
+export interface ServedImage {
   digest: string;
   tag?: string;
   manifest: string;
@@ -66,6 +68,8 @@ export interface ImageDetail {
   pushedAt: Date;
   mediaType: string;
   artifactMediaType?: string;
+  /** When a pull was last recorded (at most a day behind the last pull). */
+  lastPulledAt?: Date;
 }
 
 export interface ImageListing {
@@ -98,8 +102,15 @@ function detailOf(row: ImageDetailRow): ImageDetail {
     pushedAt: row.pushed_at,
     mediaType: row.media_type,
     ...(row.artifact_media_type ? { artifactMediaType: row.artifact_media_type } : {}),
+    ...(row.last_pulled_at ? { lastPulledAt: row.last_pulled_at } : {}),
   };
 }
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Whether a pull must be recorded: none is, or the one recorded is a day old. */
+const pullRecordDue = (lastPulledAt: Date | null): boolean =>
+  lastPulledAt === null || lastPulledAt.getTime() <= Date.now() - DAY_MS;
 
 /** Owns images: manifests, their tags, and what they reference. */
 @Injectable()
@@ -125,14 +136,23 @@ export class ImagesService {
     }
     await this.dataSource.transaction(async (m) => {
       const repo = await this.repositories.require(registryId, input.repositoryName, m, 'share');
-      await this.checkReferences(m, repo, registryId, manifest.blobs, manifest.children);
+      const childSizes = await this.checkReferences(
+        m,
+        repo,
+        registryId,
+        manifest.blobs,
+        manifest.children,
+      );
+      // As the model says of a manifest list: "the max size of all manifests in the list".
+      const size =
+        manifest.kind === 'index' ? childSizes.reduce((a, b) => Math.max(a, b), 0) : manifest.size;
       const image = await this.images.insertOrLock(m, {
         repositoryId: repo.id,
         digest,
         manifest: bytes,
         mediaType: manifest.mediaType,
         artifactMediaType: manifest.artifactMediaType,
-        size: manifest.size,
+        size,
       });
       if (image.created) {
         await this.images.insertReferences(m, image.id, manifest.blobs, manifest.children);
@@ -153,7 +173,7 @@ export class ImagesService {
         return;
       }
       throw new ImageTagAlreadyExistsException(
-        `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`,
+        `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
       );
     });
     return { digest, mediaType: manifest.mediaType };
@@ -163,26 +183,31 @@ export class ImagesService {
     m: EntityManager,
     repo: RepositoryEntity,
     registryId: string,
-    blobs: string[],
+    blobs: ReferencedBlob[],
     children: string[],
-  ): Promise<void> {
-    const missingLayers = await this.layers.missing(m, repo.id, blobs);
+  ): Promise<number[]> {
+    const missingLayers = await this.layers.missing(
+      m,
+      repo.id,
+      blobs.map((b) => b.digest),
+    );
     if (missingLayers.length > 0) {
       throw new LayersNotFoundException(
         `Layers with digests '[${missingLayers.join(', ')}]' required for pushing image into repository with name '${repo.name}' in the registry with id '${registryId}' do not exist`,
       );
     }
-    if (children.length > 0) {
-      // Held until the index is committed, so that a concurrent BatchDeleteImage of a child
-      // waits and then sees the index reference it; a child it deleted first is missing here.
-      const have = new Set(await this.images.holdExisting(m, repo.id, children));
-      const missing = children.filter((d) => !have.has(d));
-      if (missing.length > 0) {
-        throw new ReferencedImagesNotFoundException(
-          `Manifests with digests '[${missing.join(', ')}]' referenced by the image index do not exist in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
-        );
-      }
+    if (children.length === 0) return [];
+    // Held until the index is committed, so that a concurrent BatchDeleteImage of a child
+    // waits and then sees the index reference it; a child it deleted first is missing here.
+    const have = await this.images.holdExisting(m, repo.id, children);
+    const found = new Set(have.map((c) => c.digest));
+    const missing = children.filter((d) => !found.has(d));
+    if (missing.length > 0) {
+      throw new ReferencedImagesNotFoundException(
+        `Manifests with digests '[${missing.join(', ')}]' referenced by the image index do not exist in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
+      );
     }
+    return have.map((c) => c.size);
   }
 
   /** Finds one image id's image, or the ECR failure for it. */
@@ -228,17 +253,21 @@ export class ImagesService {
     return { image, tag: imageTag };
   }
 
-  /** The manifests of the images named, each once; what is not served is a failure. */
+  /**
+   * The manifests of the images named, each once, in a format the caller accepts where ECR's
+   * conversions allow (see `negotiateManifest`); what is not served is a failure.
+   */
   async batchGet(
     registryId: string,
     repositoryName: string,
     ids: ImageId[],
     acceptedMediaTypes?: string[],
-  ): Promise<{ images: StoredImage[]; failures: ImageFailure[] }> {
+  ): Promise<{ images: ServedImage[]; failures: ImageFailure[] }> {
     const repo = await this.repositories.require(registryId, repositoryName);
-    const images: StoredImage[] = [];
+    const images: ServedImage[] = [];
     const failures: ImageFailure[] = [];
     const seen = new Set<string>();
+    const pulled = new Set<string>();
     for (const id of ids) {
       const resolved = await this.resolve(this.images.manager, repo.id, id);
       if ('failure' in resolved) {
@@ -246,24 +275,32 @@ export class ImagesService {
         continue;
       }
       const { image, tag } = resolved;
-      if (acceptedMediaTypes && !acceptedMediaTypes.includes(image.media_type)) {
-        failures.push({
-          imageId: id,
-          failureCode: 'ImageNotFound',
-          failureReason: `The image's manifest media type ${image.media_type} is not among the accepted media types`,
-        });
+      // Converted only when named by tag alone: a digest names exactly the stored bytes.
+      const answer = negotiateManifest({
+        stored: image.manifest,
+        storedMediaType: image.media_type,
+        storedDigest: image.digest,
+        accepted: acceptedMediaTypes,
+        by: id.imageDigest === undefined ? 'tag' : 'digest',
+      });
+      if ('unavailable' in answer) {
+        failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: answer.reason });
         continue;
       }
-      const key = `${image.digest}\n${tag ?? ''}`;
+      // Read with the row: a pull writes only when the recorded one is a day old.
+      if (pullRecordDue(image.last_pulled_at)) pulled.add(image.id);
+      const key = `${answer.digest}\n${tag ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       images.push({
-        digest: image.digest,
+        digest: answer.digest,
         ...(tag !== undefined ? { tag } : {}),
-        manifest: image.manifest.toString('utf8'),
-        mediaType: image.media_type,
+        manifest: answer.manifest.toString('utf8'),
+        mediaType: answer.mediaType,
       });
     }
+    // As in ECR, a BatchGetImage is a pull (aws/containers-roadmap#2390).
+    if (pulled.size > 0) await this.images.recordPulls([...pulled]);
     return { images, failures };
   }
 
@@ -280,7 +317,8 @@ export class ImagesService {
       if ('failure' in resolved) {
         if (resolved.failure.failureCode === 'ImageNotFound') {
           throw new ImageNotFoundException(
-            `The image with imageId {${id.imageDigest ? `imageDigest:'${id.imageDigest}'` : ''}${id.imageDigest && id.imageTag ? ', ' : ''}${id.imageTag ? `imageTag:'${id.imageTag}'` : ''}} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
+            // ECR names both members, an absent one as 'null'.
+            `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
           );
         }
         throw new InvalidParameterException(resolved.failure.failureReason);
@@ -366,11 +404,12 @@ export class ImagesService {
           }
           continue;
         }
-        if (await this.images.referencedByIndex(m, repo.id, image.digest)) {
+        const indexes = await this.images.indexesReferencing(m, repo.id, image.digest);
+        if (indexes.length > 0) {
           failures.push({
             imageId: id,
             failureCode: 'ImageReferencedByManifestList',
-            failureReason: 'Requested image is referenced by an image index in the repository',
+            failureReason: `Requested image referenced by manifest list: [${indexes.join(', ')}]`,
           });
           continue;
         }
@@ -381,6 +420,14 @@ export class ImagesService {
       }
       return { deleted, failures };
     });
+  }
+
+  /**
+   * Records a download of a blob of the repository as a pull of the images that reference it.
+   * The caller asks only when one of them is due (`LayerBlobRow.pull_due`).
+   */
+  recordBlobPull(repositoryId: string, digest: string): Promise<void> {
+    return this.images.recordBlobPull(repositoryId, digest);
   }
 
   /** A page of the repository's images in the order they were pushed (for operators). */

@@ -20,15 +20,26 @@ const FOREIGN_LAYER_TYPES = new Set([
   'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
 ]);
 
+/** A blob an image manifest references, with the media type the manifest gives it. */
+export interface ReferencedBlob {
+  digest: string;
+  /** Absent when the descriptor has none, or one no column can hold (over 255, U+0000). */
+  mediaType?: string;
+}
+
 export interface ParsedManifest {
   mediaType: string;
   kind: 'image' | 'index';
-  /** Config and layers that must exist as layers of the repository (images only). */
-  blobs: string[];
+  /** Config and layers that must exist as layers of the repository (images only), each once. */
+  blobs: ReferencedBlob[];
   /** Manifests that must exist as images of the repository (indexes only). */
   children: string[];
   artifactMediaType?: string;
-  /** Compressed size of what the image references. */
+  /**
+   * An image's size: its config and layers as the manifest gives them (what ECR's
+   * `imageSizeInBytes` counts). 0 for an index, whose size is that of its largest manifest,
+   * which only the repository knows.
+   */
   size: number;
 }
 
@@ -82,6 +93,20 @@ function descriptor(
   return { digest: parsed.digest, size: d.size, mediaType, foreign };
 }
 
+/** Each digest once, with the media type its first descriptor gives it (the config comes first). */
+function referencedBlobs(descriptors: { digest: string; mediaType?: string }[]): ReferencedBlob[] {
+  const blobs = new Map<string, ReferencedBlob>();
+  for (const { digest, mediaType } of descriptors) {
+    if (blobs.has(digest)) continue;
+    const storable =
+      mediaType !== undefined &&
+      mediaType.length <= MAX_MEDIA_TYPE &&
+      !mediaType.includes('\u0000');
+    blobs.set(digest, { digest, ...(storable ? { mediaType } : {}) });
+  }
+  return [...blobs.values()];
+}
+
 /**
  * Reads an image manifest or index as sent. The media type comes from `imageManifestMediaType` or
  * the manifest's own `mediaType`; when both are given they must agree.
@@ -104,11 +129,10 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
     );
   }
   const mediaType = declaredMediaType ?? own;
-  if (!mediaType) {
-    throw new InvalidParameterException(
-      "Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'the media type is missing from the request and from the manifest'",
-    );
-  }
+  // ECR answers a manifest without a media type, sent without imageManifestMediaType, as
+  // invalid JSON (aws/aws-cli#8620, aws/aws-sdk#193, containers/image#584).
+  if (!mediaType)
+    throw InvalidParameterException.constraint('ImageManifest', 'Invalid JSON syntax');
   if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) {
     throw new InvalidParameterException(
       `Invalid parameter at 'imageManifestMediaType' failed to satisfy constraint: 'unsupported media type ${mediaType}; supported: ${MANIFEST_MEDIA_TYPES.join(', ')}'`,
@@ -124,19 +148,20 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
     return {
       mediaType,
       kind: 'image',
-      blobs: [
-        ...new Set([config.digest, ...layers.filter((l) => !l.foreign).map((l) => l.digest)]),
-      ],
+      blobs: referencedBlobs([config, ...layers.filter((l) => !l.foreign)]),
       children: [],
       artifactMediaType:
         artifactType !== undefined
           ? artifactMediaType(artifactType, 'artifactType')
           : artifactMediaType(config.mediaType, 'config.mediaType'),
-      size: totalSize(layers, 'layers'),
+      size: totalSize([config, ...layers], 'the config and layers'),
     };
   }
   if (!Array.isArray(doc.manifests)) throw invalid('manifests must be a list');
   const manifests = doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`));
+  // Not the index's size (that is its largest manifest's), but sizes that cannot even be added
+  // up exactly stay refused, as before.
+  totalSize(manifests, 'manifests');
   return {
     mediaType,
     kind: 'index',
@@ -146,6 +171,6 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
       typeof doc.artifactType === 'string'
         ? artifactMediaType(doc.artifactType, 'artifactType')
         : undefined,
-    size: totalSize(manifests, 'manifests'),
+    size: 0,
   };
 }

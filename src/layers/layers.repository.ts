@@ -22,6 +22,8 @@ export interface LayerBlobRow {
   driver: BlobStoreDriver;
   /** Whether an image of the repository references the layer. */
   referenced: boolean;
+  /** Whether one of those images has no pull recorded in the last day. */
+  pull_due: boolean;
 }
 
 /** The SQL of the layers module: layers per repository, and the blobs behind them. */
@@ -73,10 +75,16 @@ export class LayersRepository {
     repositoryName: string,
     digests: string[],
   ): Promise<(Omit<LayerRow, 'id' | 'created_at'> & { repository_id: string })[]> {
+    // The media type is the one a manifest of the repository gives the blob (the most recently
+    // pushed image's), else the layer's own (the default a layer is uploaded with).
     return this.dataSource.query(
-      `SELECT r.id AS repository_id, l.digest, l.size, l.media_type
+      `SELECT r.id AS repository_id, l.digest, l.size, COALESCE(t.media_type, l.media_type) AS media_type
          FROM repositories r
          LEFT JOIN layers l ON l.repository_id = r.id AND l.digest = ANY($3)
+         LEFT JOIN LATERAL (
+           SELECT il.media_type FROM image_layers il JOIN images i ON i.id = il.image_id
+            WHERE il.digest = l.digest AND i.repository_id = r.id AND il.media_type IS NOT NULL
+            ORDER BY i.id DESC LIMIT 1) t ON true
         WHERE r.registry_id = $1 AND r.name = $2`,
       [registryId, repositoryName, digests],
     );
@@ -97,11 +105,16 @@ export class LayersRepository {
 
   async findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
     const rows = await this.dataSource.query<LayerBlobRow[]>(
-      `SELECT r.registry_id, l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
-              EXISTS (SELECT 1 FROM image_layers il JOIN images i ON i.id = il.image_id
-                       WHERE i.repository_id = l.repository_id AND il.digest = l.digest) AS referenced
-         FROM layers l JOIN repositories r ON r.id = l.repository_id
+      `SELECT rp.registry_id, l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
+              r.referenced, r.pull_due
+         FROM layers l JOIN repositories rp ON rp.id = l.repository_id
          JOIN blobs b ON b.digest = l.digest JOIN storage_objects s ON s.key = b.storage_key
+         CROSS JOIN LATERAL (
+           SELECT count(*) > 0 AS referenced,
+                  COALESCE(bool_or(i.last_pulled_at IS NULL
+                                   OR i.last_pulled_at < now() - interval '1 day'), false) AS pull_due
+             FROM image_layers il JOIN images i ON i.id = il.image_id
+            WHERE i.repository_id = l.repository_id AND il.digest = l.digest) r
         WHERE l.repository_id = $1 AND l.digest = $2`,
       [repositoryId, digest],
     );

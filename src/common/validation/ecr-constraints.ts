@@ -113,7 +113,11 @@ export const OneOf = (values: readonly string[]): PropertyDecorator =>
     ...ctx('enum'),
   });
 
-/** A list member with the model's size limits; `item` states each element's type. */
+/**
+ * A list member with the model's size limits; `item` states each element's type. ECR words a
+ * list's size with "Member must have length …" (seen for `imageIds`: trek10inc/ecr-cleaner#8,
+ * 99designs/aws-ecr-gc#3), a string's length without "Member".
+ */
 export const ListMember = (
   min: number | undefined,
   max: number | undefined,
@@ -127,7 +131,7 @@ export const ListMember = (
     ...(min !== undefined
       ? [
           ArrayMinSize(min, {
-            message: `must have length greater than or equal to ${min}`,
+            message: `Member must have length greater than or equal to ${min}`,
             ...ctx('length'),
           }),
         ]
@@ -135,7 +139,7 @@ export const ListMember = (
     ...(max !== undefined
       ? [
           ArrayMaxSize(max, {
-            message: `must have length less than or equal to ${max}`,
+            message: `Member must have length less than or equal to ${max}`,
             ...ctx('length'),
           }),
         ]

@@ -8,6 +8,7 @@ import type {
   PutImageResponse,
 } from '@aws-sdk/client-ecr';
 import { Injectable } from '@nestjs/common';
+import { InvalidParameterException } from '../../common/errors/registry-exception';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
 import { ImageDetail, ImageFailure, ImagesService } from '../../images/images.service';
 import {
@@ -91,9 +92,24 @@ export class ImagesOperations {
       imagePushedAt: d.pushedAt,
       imageManifestMediaType: d.mediaType,
       ...(d.artifactMediaType ? { artifactMediaType: d.artifactMediaType } : {}),
+      ...(d.lastPulledAt ? { lastRecordedPullTime: d.lastPulledAt } : {}),
       imageStatus: 'ACTIVE',
     });
     if (input.imageIds) {
+      // As DescribeRepositories with repositoryNames: the model says neither maxResults nor
+      // nextToken "can be used when you specify images with imageIds".
+      if (input.maxResults !== undefined) {
+        throw InvalidParameterException.constraint(
+          'maxResults',
+          'cannot be used together with imageIds',
+        );
+      }
+      if (input.nextToken !== undefined) {
+        throw InvalidParameterException.constraint(
+          'nextToken',
+          'cannot be used together with imageIds',
+        );
+      }
       const details = await this.images.describeNamed(
         ctx.registryId,
         input.repositoryName,

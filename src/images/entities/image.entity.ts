@@ -33,4 +33,7 @@ export class ImageEntity {
 
   @Column({ name: 'pushed_at', type: 'timestamptz', default: () => 'now()' })
   pushedAt!: Date;
+
+  @Column({ name: 'last_pulled_at', type: 'timestamptz', nullable: true })
+  lastPulledAt!: Date | null;
 }
