@@ -138,11 +138,12 @@ describe('validateEcrInput: which violation ECR reports first', () => {
   });
 
   it('reports a list size before the length of its elements', () => {
+    // A list's size is worded 'Member must have length …', as ECR words it (trek10inc/ecr-cleaner#8).
     expect(refusal({ repositoryName: 'ok', layerDigests: [] })).toEqual(
-      invalid('layerDigests', 'must have length greater than or equal to 1'),
+      invalid('layerDigests', 'Member must have length greater than or equal to 1'),
     );
     expect(refusal({ repositoryName: 'ok', layerDigests: ['a', 'b', 'c', 'd'] })).toEqual(
-      invalid('layerDigests', 'must have length less than or equal to 3'),
+      invalid('layerDigests', 'Member must have length less than or equal to 3'),
     );
     expect(refusal({ repositoryName: 'ok', layerDigests: ['abcde'] })).toEqual(
       invalid('layerDigests', 'must have length less than or equal to 4'),

@@ -1,4 +1,4 @@
-import { Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { IMAGE_LAYERS_IMAGE_ID_FKEY } from '../../database/constraints';
 import { ImageEntity } from './image.entity';
 
@@ -12,4 +12,8 @@ export class ImageLayerEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 })
   @Index('image_layers_digest_idx')
   digest!: string;
+
+  /** The media type the manifest gives the blob (null when it gave none Berth could keep). */
+  @Column({ name: 'media_type', type: 'varchar', length: 255, nullable: true })
+  mediaType!: string | null;
 }
