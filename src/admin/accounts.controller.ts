@@ -11,6 +11,7 @@ import {
 import { AccessKeysService } from '../auth/access-keys.service';
 import { AccountsService } from '../auth/accounts.service';
 import { AccountEntity } from '../auth/entities/account.entity';
+import { StorageAccountingService } from '../gc/storage-accounting.service';
 import { AdminApi, problemContent } from './admin-api.decorators';
 import { accessKeyView } from './access-keys.controller';
 import { decodeCursor, Page, pageOf } from './cursor';
@@ -29,11 +30,12 @@ import { AccountIdParam } from './dto/common.dto';
 
 const DEFAULT_LIMIT = 100;
 
-function accountView(account: AccountEntity): Account {
+function accountView(account: AccountEntity, storedBytes: number): Account {
   return {
     accountId: account.id,
     name: account.name,
     createdAt: account.createdAt.toISOString(),
+    storedBytes,
   };
 }
 
@@ -44,6 +46,7 @@ export class AccountsController {
   constructor(
     private readonly accounts: AccountsService,
     private readonly keys: AccessKeysService,
+    private readonly accounting: StorageAccountingService,
   ) {}
 
   @Get()
@@ -52,7 +55,13 @@ export class AccountsController {
   async list(@Query() query: AccountPageQuery): Promise<Page<Account>> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const rows = await this.accounts.list(limit + 1, decodeCursor(query.cursor));
-    return pageOf(rows, limit, accountView, (a) => a.id);
+    const bytes = await this.accounting.accountBytes(rows.slice(0, limit).map((a) => a.id));
+    return pageOf(
+      rows,
+      limit,
+      (a) => accountView(a, bytes.get(a.id) ?? 0),
+      (a) => a.id,
+    );
   }
 
   @Post()
@@ -60,7 +69,7 @@ export class AccountsController {
   @ApiCreatedResponse({ type: Account })
   @ApiConflictResponse({ description: 'The account exists', content: problemContent })
   async create(@Body() body: CreateAccountRequest): Promise<Account> {
-    return accountView(await this.accounts.create(body));
+    return accountView(await this.accounts.create(body), 0);
   }
 
   @Get(':accountId')
@@ -68,7 +77,9 @@ export class AccountsController {
   @ApiOkResponse({ type: Account })
   @ApiNotFoundResponse({ content: problemContent })
   async get(@Param() { accountId }: AccountIdParam): Promise<Account> {
-    return accountView(await this.accounts.get(accountId));
+    const account = await this.accounts.get(accountId);
+    const bytes = await this.accounting.accountBytes([account.id]);
+    return accountView(account, bytes.get(account.id) ?? 0);
   }
 
   @Delete(':accountId')

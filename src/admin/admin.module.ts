@@ -1,5 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { GcModule } from '../gc/gc.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
@@ -30,7 +31,7 @@ const CONTROLLERS = [
  * JSON, behind a bearer token, errors as application/problem+json, documented at /admin/docs.
  */
 @Module({
-  imports: [AuthModule, RepositoriesModule, LayersModule, ImagesModule, UploadsModule],
+  imports: [AuthModule, GcModule, RepositoriesModule, LayersModule, ImagesModule, UploadsModule],
   controllers: CONTROLLERS,
   providers: [AdminTokenService, AdminTokenGuard, AdminExceptionFilter, AdminRegistryService],
 })

@@ -9,8 +9,11 @@ import {
 } from '@nestjs/swagger';
 import { AdminApi, problemContent } from './admin-api.decorators';
 import { AdminRegistryService } from './admin-registry.service';
+import { GarbageCollectorService } from '../gc/garbage-collector.service';
 import { Page } from './cursor';
 import {
+  CollectGarbageRequest,
+  CollectionReport,
   DeleteRepositoryQuery,
   Image,
   ImagePage,
@@ -129,7 +132,23 @@ export class UploadsAdminController {
 @AdminApi()
 @Controller('admin/v1/maintenance')
 export class MaintenanceController {
-  constructor(private readonly registry: AdminRegistryService) {}
+  constructor(
+    private readonly registry: AdminRegistryService,
+    private readonly collector: GarbageCollectorService,
+  ) {}
+
+  @Post('collect-garbage')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Collect garbage now: unreferenced layers past LAYER_GRACE, blobs, their bytes',
+    description:
+      'Runs the collection every instance runs every GC_INTERVAL, and answers what it removed. ' +
+      'With dryRun, answers what it would remove and removes nothing.',
+  })
+  @ApiOkResponse({ type: CollectionReport })
+  collectGarbage(@Body() body: CollectGarbageRequest): Promise<CollectionReport> {
+    return this.collector.collect({ dryRun: body.dryRun ?? false });
+  }
 
   @Post('purge-expired-uploads')
   @HttpCode(200)

@@ -205,6 +205,35 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('garbage collection', () => {
+    it('keeps unreferenced layers 24h and collects every hour by default', () => {
+      expect(loadConfig({})).toMatchObject({
+        layerGraceSeconds: 86_400,
+        gcIntervalSeconds: 3600,
+        killPoint: undefined,
+      });
+    });
+
+    it('reads LAYER_GRACE (0 allowed), GC_INTERVAL and BERTH_KILL_POINT', () => {
+      expect(
+        loadConfig({ LAYER_GRACE: '0', GC_INTERVAL: '30s', BERTH_KILL_POINT: 'gc.blobs.deleted' }),
+      ).toMatchObject({
+        layerGraceSeconds: 0,
+        gcIntervalSeconds: 30,
+        killPoint: 'gc.blobs.deleted',
+      });
+    });
+
+    it.each([
+      [{ LAYER_GRACE: '1w' }, 'LAYER_GRACE'],
+      [{ GC_INTERVAL: 'often' }, 'GC_INTERVAL'],
+      [{ GC_INTERVAL: '0' }, 'GC_INTERVAL'],
+      [{ BERTH_KILL_POINT: 'somewhere' }, 'BERTH_KILL_POINT'],
+    ])('refuses %j, naming %s', (env, name) => {
+      expect(configError(env).message).toContain(name);
+    });
+  });
+
   it('reports every bad variable at once', () => {
     const err = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REGISTRY_ID: '1' });
     expect(err.problems.map((p) => p.split('=')[0]).sort()).toEqual([

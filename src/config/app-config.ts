@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import * as path from 'node:path';
 import { parseRateLimits, RATE_LIMITS_PATTERN } from '../ecr/rate-limits';
+import { KILL_POINTS, type KillPoint } from '../common/kill-point';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
 export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
@@ -128,6 +129,18 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 3600, 90s, 30m, 24h or 7d' })
   UPLOAD_PURGE_INTERVAL: string = '5m';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 0, 3600, 30m, 24h or 7d' })
+  LAYER_GRACE: string = '24h';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 90s, 30m, 1h or 1d' })
+  GC_INTERVAL: string = '1h';
+
+  @IsOptional()
+  @IsIn(KILL_POINTS)
+  BERTH_KILL_POINT?: KillPoint;
 
   @IsOptional()
   @IsString()
@@ -329,6 +342,12 @@ export interface AppConfig {
   maxOpenUploadsPerAccount: number;
   uploadTtlSeconds: number;
   uploadPurgeIntervalSeconds: number;
+  /** A layer no image references is kept this long after its upload completed. */
+  layerGraceSeconds: number;
+  /** How often each instance collects garbage (randomised around this value). */
+  gcIntervalSeconds: number;
+  /** Tests only: the process kills itself with SIGKILL when it reaches this point. */
+  killPoint?: KillPoint;
   /** Key of download URL and token signatures; unset: generated once into the database. */
   signingKey?: string;
   /** Bearer token of the admin API; unset: generated once into `<dataDir>/admin.token`. */
@@ -375,7 +394,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  for (const key of ['DATABASE_URL', 'PUBLIC_URL', 'BLOB_DIR', 'SIGNING_KEY', ...AUTH_VARIABLES]) {
+  for (const key of [
+    'DATABASE_URL',
+    'PUBLIC_URL',
+    'BLOB_DIR',
+    'SIGNING_KEY',
+    'BERTH_KILL_POINT',
+    ...AUTH_VARIABLES,
+  ]) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -395,6 +421,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError([
       'BOOTSTRAP_ACCESS_KEY_ID and BOOTSTRAP_SECRET_ACCESS_KEY must be set together, or neither',
     ]);
+  }
+  if (parseDurationSeconds(vars.GC_INTERVAL) < 1) {
+    throw new ConfigError([`GC_INTERVAL=${JSON.stringify(raw.GC_INTERVAL)}: must be at least 1s`]);
   }
   const dataDir = path.resolve(vars.DATA_DIR);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
@@ -417,6 +446,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxOpenUploadsPerAccount: vars.MAX_OPEN_UPLOADS_PER_ACCOUNT,
     uploadTtlSeconds: parseDurationSeconds(vars.UPLOAD_TTL),
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
+    layerGraceSeconds: parseDurationSeconds(vars.LAYER_GRACE),
+    gcIntervalSeconds: parseDurationSeconds(vars.GC_INTERVAL),
+    killPoint: vars.BERTH_KILL_POINT,
     signingKey: vars.SIGNING_KEY,
     adminToken: vars.ADMIN_TOKEN,
     masterKey: vars.MASTER_KEY ? parseMasterKey(vars.MASTER_KEY) : undefined,

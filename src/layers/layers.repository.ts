@@ -90,14 +90,18 @@ export class LayersRepository {
     );
   }
 
-  /** Those of `digests` that are layers of the repository. */
+  /**
+   * Those of `digests` that are layers of the repository, held FOR KEY SHARE until the
+   * transaction ends, so that garbage collection (which locks a layer FOR UPDATE SKIP LOCKED)
+   * cannot delete a layer an image is being stored with; see GcRepository.lockGarbageLayers.
+   */
   async existing(
     manager: EntityManager,
     repositoryId: string,
     digests: string[],
   ): Promise<string[]> {
     const rows = await manager.query<{ digest: string }[]>(
-      'SELECT digest FROM layers WHERE repository_id = $1 AND digest = ANY($2)',
+      'SELECT digest FROM layers WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
       [repositoryId, digests],
     );
     return rows.map((r) => r.digest);

@@ -19,4 +19,13 @@ export class MetricsRepository {
     );
     return Number(row.bytes);
   }
+
+  /** Every blob once, whatever the number of repositories holding it, plus the manifests. */
+  async storedBytes(): Promise<number> {
+    const [row] = await this.dataSource.query<{ bytes: string }[]>(
+      `SELECT (SELECT coalesce(sum(size), 0) FROM blobs)
+              + (SELECT coalesce(sum(octet_length(manifest)), 0) FROM images) AS bytes`,
+    );
+    return Number(row.bytes);
+  }
 }

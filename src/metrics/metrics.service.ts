@@ -53,6 +53,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly gcReclaimedBytes = new Counter({
+    name: 'berth_gc_reclaimed_bytes_total',
+    help: 'Bytes of the blobs removed by garbage collection on this instance',
+    registers: [this.registry],
+  });
+
+  readonly gcRemoved = new Counter({
+    name: 'berth_gc_removed_total',
+    help: 'Rows removed by garbage collection on this instance, by kind (images, layers, blobs)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     repository: MetricsRepository,
@@ -73,6 +86,14 @@ export class MetricsService {
       registers: [this.registry],
       collect: async function (this: Gauge) {
         this.set(await repository.uploadBytesInProgress());
+      },
+    });
+    new Gauge({
+      name: 'berth_stored_bytes',
+      help: 'Unique bytes stored (every blob once, plus image manifests; all instances: read from the database)',
+      registers: [this.registry],
+      collect: async function (this: Gauge) {
+        this.set(await repository.storedBytes());
       },
     });
     const pool = (): Pool | undefined =>

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidParameterException } from '../common/errors/registry-exception';
-import { StorageGcService } from '../storage/storage-gc.service';
+import { GarbageCollectorService } from '../gc/garbage-collector.service';
 import { RepositoryEntity, RepositoryTag } from './entities/repository.entity';
 import {
   RepositoryAlreadyExistsException,
@@ -62,7 +62,7 @@ export class RepositoriesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repositories: RepositoriesRepository,
-    private readonly gc: StorageGcService,
+    private readonly gc: GarbageCollectorService,
   ) {}
 
   /**
@@ -153,8 +153,9 @@ export class RepositoriesService {
       await this.repositories.delete(manager, repo.id);
       return repo;
     });
-    // The bytes of its uploads in progress are no longer referenced.
-    this.gc.collectSoon();
+    // Its layers went with it: the blobs no other repository holds, and the bytes of its uploads
+    // in progress, are garbage now, whatever LAYER_GRACE says.
+    this.gc.collectSoon({ blobsOnly: true });
     return deleted;
   }
 }

@@ -41,6 +41,12 @@ export class Account {
 
   @ApiProperty({ type: String, format: 'date-time' })
   createdAt!: string;
+
+  @ApiProperty({
+    description:
+      'Unique bytes the account stores: each blob its repositories hold counted once, however many of them hold it, plus its image manifests',
+  })
+  storedBytes!: number;
 }
 
 export class AccountPage {

@@ -84,7 +84,7 @@ export class Repository {
 
   @ApiProperty({
     description:
-      'Bytes of its layers and image manifests (a layer shared with other repositories is stored once, but counted in each)',
+      'Unique bytes the repository holds: each of its layers once (a layer is one blob, stored once however many repositories hold it, and counted in each of them), plus its image manifests. Layers awaiting garbage collection count until collected.',
   })
   storedBytes!: number;
 
@@ -245,4 +245,31 @@ export class PurgeReport {
 
   @ApiProperty({ type: [Upload], description: 'Dry run: the uploads that would be purged' })
   items!: Upload[];
+}
+
+export class CollectGarbageRequest {
+  @ApiPropertyOptional({ description: 'Report what would be removed, and remove nothing' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class CollectionReport {
+  @ApiProperty()
+  dryRun!: boolean;
+
+  @ApiProperty({ description: 'LAYER_GRACE in seconds: unreferenced layers younger are kept' })
+  layerGraceSeconds!: number;
+
+  @ApiProperty({ description: 'Images removed (deleted images are gone at once: 0 here)' })
+  images!: number;
+
+  @ApiProperty({ description: 'Layers no image of their repository references, removed' })
+  layers!: number;
+
+  @ApiProperty({ description: 'Blobs no layer and no upload references, removed with their bytes' })
+  blobs!: number;
+
+  @ApiProperty({ description: 'The bytes of those blobs' })
+  bytes!: number;
 }

@@ -1,0 +1,23 @@
+/**
+ * Named points of the garbage collection where a test can make the process die with SIGKILL
+ * (`BERTH_KILL_POINT`), to prove that a crash there loses no referenced byte and leaves only what
+ * the next run removes. Unset in production: `reach` is then a comparison and nothing more.
+ */
+export const KILL_POINTS = [
+  /** Candidate layers are locked; nothing is deleted yet. */
+  'gc.layers.locked',
+  /** Layer rows are deleted, not committed. */
+  'gc.layers.deleted',
+  /** Layer deletions are committed; their blobs are not examined yet. */
+  'gc.layers.committed',
+  /** Blob rows are deleted, not committed. */
+  'gc.blobs.deleted',
+  /** Blob deletions are committed; their storage objects and bytes are still there. */
+  'gc.blobs.committed',
+] as const;
+export type KillPoint = (typeof KILL_POINTS)[number];
+
+/** Dies at once, as a crash would, when `point` is the armed one. */
+export function reachKillPoint(armed: KillPoint | undefined, point: KillPoint): void {
+  if (armed === point) process.kill(process.pid, 'SIGKILL');
+}

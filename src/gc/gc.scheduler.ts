@@ -1,0 +1,45 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ROOT_LOGGER } from '../logging/logger';
+import { GarbageCollectorService } from './garbage-collector.service';
+
+/**
+ * Runs the garbage collection on every instance, every GC_INTERVAL or so; instances running at
+ * once share the work through `SKIP LOCKED` rather than wait for each other.
+ */
+@Injectable()
+export class GcScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly collector: GarbageCollectorService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const base = this.config.gcIntervalSeconds * 1000;
+    // Jitter spreads the instances of one deployment over the interval.
+    const schedule = (): void => {
+      this.timer = setTimeout(tick, base / 2 + Math.random() * base);
+      this.timer.unref();
+    };
+    const tick = (): void => {
+      this.running = this.collector
+        .collect()
+        .then(() => undefined)
+        .catch((err: unknown) =>
+          this.logger.warn({ err }, 'garbage collection failed; retried later'),
+        )
+        .finally(schedule);
+    };
+    schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
