@@ -31,7 +31,7 @@ const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_251_129);
 const ONLY = process.env.FUZZ_ONLY === undefined ? undefined : Number(process.env.FUZZ_ONLY);
 const CONCURRENCY = 8;
-/** The largest request body, UploadLayerPart's (MAX_PART_BODY_BYTES of src/uploads/uploads.service.ts). */
+/** The largest request body, UploadLayerPart's (MAX_PART_BODY_BYTES of src/ecr/operations/uploads.operations.ts). */
 const BODY_LIMIT = Math.ceil((20 * 1024 * 1024) / 3) * 4 + 4096;
 const MiB = 1024 * 1024;
 const RSS_LIMIT = 400 * MiB;

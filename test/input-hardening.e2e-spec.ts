@@ -1,6 +1,6 @@
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { validateEcrInput } from '../src/ecr/ecr-input';
-import { UploadLayerPartRequest } from '../src/uploads/dto/upload-requests';
+import { UploadLayerPartRequest } from '../src/ecr/dto/upload-requests';
 import { rawCall, startTestApp, target, TestApp } from './support/app';
 import { shapeProblems } from './support/ecr-calls';
 import { BuiltImage, pushImageBlobs } from './support/images';

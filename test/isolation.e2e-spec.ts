@@ -24,7 +24,8 @@ import { errorOf, initiate, layerBytes, sha256Digest, uploadPart } from './suppo
 
 // Two accounts, A and B. For every ECR operation that exists, B can neither see nor change
 // anything of A's: naming A's registry is AccessDeniedException (403), and B's own registry holds
-// none of A's repositories, uploads, layers or images, even under the same names and ids.
+// none of A's repositories, uploads, layers or images, even under the same names and ids. (A
+// registry token asked for A's id is no naming: as in ECR, it acts as B.)
 
 const A_ID = '111111111111';
 const B_ID = '222222222222';
@@ -49,6 +50,19 @@ describe('two accounts on one Berth', () => {
     });
     expect(err.message).toContain(`arn:aws:ecr:us-east-1:${A_ID}:repository/`);
     covered.add(operation);
+  }
+
+  /** The claims a registry token's password carries: `r`, the registry it acts as. */
+  function claimsOf(authorizationToken: string): { r: string; e: number } {
+    const password = Buffer.from(authorizationToken, 'base64')
+      .toString('utf8')
+      .replace(/^AWS:/, '');
+    expect(t.app.get(TokensService).verify(password)).toBeDefined();
+    const payload = password.split('.')[0];
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      r: string;
+      e: number;
+    };
   }
 
   /** What A still has, unchanged by anything B did. */
@@ -190,10 +204,14 @@ describe('two accounts on one Berth', () => {
         }),
       ),
     );
-    await deniedToB(
-      'GetAuthorizationToken',
-      b.send(new GetAuthorizationTokenCommand({ registryIds: [B_ID, A_ID] })),
-    );
+    // Not a naming of A's registry: ECR answers one entry per id, each token acting as its
+    // caller. B's tokens for [B, A] both act as B.
+    const tokens = await b.send(new GetAuthorizationTokenCommand({ registryIds: [B_ID, A_ID] }));
+    expect(tokens.authorizationData!.map((d) => claimsOf(d.authorizationToken!).r)).toEqual([
+      B_ID,
+      B_ID,
+    ]);
+    covered.add('GetAuthorizationToken');
     await expectAUntouched();
   });
 
@@ -330,6 +348,29 @@ describe('two accounts on one Berth', () => {
       expect(t.app.get(TokensService).verify(password)?.registryId).toBe(B_ID);
       const named = await b.send(new GetAuthorizationTokenCommand({ registryIds: [B_ID] }));
       expect(named.authorizationData).toHaveLength(1);
+    });
+
+    it('answers registryIds [own, other] with one entry per id, each token acting as the caller', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const out = await b.send(new GetAuthorizationTokenCommand({ registryIds: [B_ID, A_ID] }));
+      const entry = {
+        authorizationToken: expect.any(String) as string,
+        expiresAt: expect.any(Date) as Date,
+        // Berth has one endpoint, which serves every account (docs/ecr-compatibility.md).
+        proxyEndpoint: t.url,
+      };
+      expect(out.authorizationData).toEqual([entry, entry]);
+      for (const data of out.authorizationData!) {
+        const claims = claimsOf(data.authorizationToken!);
+        expect(claims.r).toBe(B_ID);
+        expect(claims.e).toBe(Math.floor(data.expiresAt!.getTime() / 1000));
+        expect(claims.e - before).toBeGreaterThanOrEqual(12 * 3600 - 1);
+        expect(claims.e - before).toBeLessThanOrEqual(12 * 3600 + 5);
+      }
+      // Only another account's id: the same, one entry acting as B.
+      const other = await b.send(new GetAuthorizationTokenCommand({ registryIds: [A_ID] }));
+      expect(other.authorizationData).toEqual([entry]);
+      expect(claimsOf(other.authorizationData![0].authorizationToken!).r).toBe(B_ID);
     });
 
     it("deletes B's repository of that name, never A's", async () => {

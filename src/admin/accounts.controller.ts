@@ -15,15 +15,17 @@ import { AdminApi, problemContent } from './admin-api.decorators';
 import { accessKeyView } from './access-keys.controller';
 import { decodeCursor, Page, pageOf } from './cursor';
 import {
+  AccessKeyPageQuery,
   AccessKeyPage,
   Account,
   AccountPage,
+  AccountPageQuery,
   CreateAccessKeyRequest,
   CreateAccountRequest,
   CreatedAccessKey,
   AccessKey,
 } from './dto/accounts.dto';
-import { AccountIdParam, PageQuery } from './dto/common.dto';
+import { AccountIdParam } from './dto/common.dto';
 
 const DEFAULT_LIMIT = 100;
 
@@ -47,7 +49,7 @@ export class AccountsController {
   @Get()
   @ApiOperation({ summary: 'List accounts, by id' })
   @ApiOkResponse({ type: AccountPage })
-  async list(@Query() query: PageQuery): Promise<Page<Account>> {
+  async list(@Query() query: AccountPageQuery): Promise<Page<Account>> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const rows = await this.accounts.list(limit + 1, decodeCursor(query.cursor));
     return pageOf(rows, limit, accountView, (a) => a.id);
@@ -88,7 +90,7 @@ export class AccountsController {
   @ApiNotFoundResponse({ content: problemContent })
   async listKeys(
     @Param() { accountId }: AccountIdParam,
-    @Query() query: PageQuery,
+    @Query() query: AccessKeyPageQuery,
   ): Promise<Page<AccessKey>> {
     await this.accounts.get(accountId);
     const limit = query.limit ?? DEFAULT_LIMIT;

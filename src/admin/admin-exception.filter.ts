@@ -3,31 +3,26 @@ import {
   BadRequestException,
   Catch,
   ConflictException,
+  ForbiddenException,
   HttpException,
+  InternalServerErrorException,
   NotFoundException,
 } from '@nestjs/common';
 import { RegistryException } from '../common/errors/registry-exception';
 import { ProblemJsonFilter } from '../common/problem-json.filter';
+import { ADMIN_ERROR_STATUS } from './admin-error-map';
 
-const NOT_FOUND = new Set([
-  'NoSuchEntityException',
-  'RepositoryNotFoundException',
-  'UploadNotFoundException',
-  'LayersNotFoundException',
-  'ImageNotFoundException',
-]);
-const CONFLICT = new Set([
-  'EntityAlreadyExistsException',
-  'DeleteConflictException',
-  'RepositoryAlreadyExistsException',
-  'RepositoryNotEmptyException',
-]);
+const HTTP_ERRORS = {
+  400: BadRequestException,
+  403: ForbiddenException,
+  404: NotFoundException,
+  409: ConflictException,
+  500: InternalServerErrorException,
+} as const;
 
 /** The HTTP meaning of a domain error, for the admin API. */
 export function adminHttpError(error: RegistryException): HttpException {
-  if (NOT_FOUND.has(error.name)) return new NotFoundException(error.message);
-  if (CONFLICT.has(error.name)) return new ConflictException(error.message);
-  return new BadRequestException(error.message);
+  return new HTTP_ERRORS[ADMIN_ERROR_STATUS[error.name]](error.message);
 }
 
 /**

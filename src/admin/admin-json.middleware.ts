@@ -9,6 +9,27 @@ import { json, NextFunction, Request, Response } from 'express';
 const parse = json({ limit: '64kb' });
 
 /**
+ * Deeper than any admin body (they are flat objects). The DTO transformation and validation
+ * recurse over what they are given, and a body nested thousands of levels deep (64 KiB holds
+ * 32,000 levels) overflowed the stack there, a 500.
+ */
+export const MAX_ADMIN_JSON_DEPTH = 8;
+
+/** How deep `value` nests, counted without recursion, stopping once past `limit`. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > limit) return true;
+    for (const member of Object.values(item)) {
+      if (member !== null && typeof member === 'object') stack.push([member, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
  * JSON bodies for the admin API only: the application parses no body globally, because the ECR
  * front door reads its raw bytes itself. A request without a body gets `{}`.
  */
@@ -27,6 +48,14 @@ export class AdminJsonMiddleware implements NestMiddleware {
       }
       const body: unknown = req.body;
       if (body === undefined || body === null) req.body = {};
+      else if (nestsDeeperThan(body, MAX_ADMIN_JSON_DEPTH)) {
+        next(
+          new BadRequestException(
+            `The request body nests deeper than ${MAX_ADMIN_JSON_DEPTH} levels`,
+          ),
+        );
+        return;
+      }
       next();
     });
   }

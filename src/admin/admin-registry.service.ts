@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { NoSuchEntityException } from '../auth/auth.errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { RepositoriesService } from '../repositories/repositories.service';
-import { StorageGcService } from '../storage/storage-gc.service';
-import { UploadsService } from '../uploads/uploads.service';
+import { ImagesService } from '../images/images.service';
+import { LayersService } from '../layers/layers.service';
+import { RepositoriesService, RepositoryStats } from '../repositories/repositories.service';
+import { UploadListing, UploadsService } from '../uploads/uploads.service';
 import { UploadNotFoundException } from '../uploads/uploads.errors';
 import { decodeCursor, Page, pageOf } from './cursor';
 import {
@@ -19,142 +19,88 @@ import {
 
 const DEFAULT_LIMIT = 100;
 
-interface RepositoryRow {
-  id: string;
-  registry_id: string;
-  name: string;
-  created_at: Date;
-  image_count: number;
-  layer_count: number;
-  stored_bytes: string;
-  uploads: number;
+function uploadView(u: UploadListing): Upload {
+  return {
+    uploadId: u.uploadId,
+    accountId: u.registryId,
+    repositoryId: u.repositoryId,
+    repositoryName: u.repositoryName,
+    bytesReceived: u.bytesReceived,
+    parts: u.parts,
+    createdAt: u.createdAt.toISOString(),
+    updatedAt: u.updatedAt.toISOString(),
+    ageSeconds: u.ageSeconds,
+    idleSeconds: u.idleSeconds,
+  };
 }
-
-interface UploadRow {
-  id: string;
-  registry_id: string;
-  repository_id: string;
-  name: string;
-  bytes_received: string;
-  parts: number;
-  created_at: Date;
-  updated_at: Date;
-  age: number;
-  idle: number;
-}
-
-const REPOSITORY_SELECT = `
-  SELECT r.id, r.registry_id, r.name, r.created_at,
-         (SELECT count(*)::int FROM images i WHERE i.repository_id = r.id) AS image_count,
-         (SELECT count(*)::int FROM layers l WHERE l.repository_id = r.id) AS layer_count,
-         (SELECT coalesce(sum(l.size), 0) FROM layers l WHERE l.repository_id = r.id)
-           + (SELECT coalesce(sum(octet_length(i.manifest)), 0) FROM images i WHERE i.repository_id = r.id)
-           AS stored_bytes,
-         (SELECT count(*)::int FROM uploads u WHERE u.repository_id = r.id) AS uploads
-    FROM repositories r`;
-
-const UPLOAD_SELECT = `
-  SELECT u.id, r.registry_id, u.repository_id, r.name, u.bytes_received,
-         cardinality(u.part_sizes) AS parts, u.created_at, u.updated_at,
-         extract(epoch FROM now() - u.created_at)::float8 AS age,
-         extract(epoch FROM now() - u.updated_at)::float8 AS idle
-    FROM uploads u JOIN repositories r ON r.id = u.repository_id`;
 
 /**
  * What operators see of the registry's contents, across accounts: repositories with their
- * counts, layers, images and uploads in progress, and the upload purge on demand. Changes go
- * through the owning modules, so the rules of the ECR API hold here too.
+ * counts, layers, images and uploads in progress, and the upload purge on demand. Everything
+ * goes through the owning modules, so the rules of the ECR API hold here too; this class only
+ * shapes their answers for the admin API.
  */
 @Injectable()
 export class AdminRegistryService {
   private readonly publicHost: string;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly repositories: RepositoriesService,
+    private readonly layers: LayersService,
+    private readonly images: ImagesService,
     private readonly uploads: UploadsService,
-    private readonly gc: StorageGcService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.publicHost = new URL(config.publicUrl).host;
   }
 
-  private repositoryView(row: RepositoryRow): Repository {
+  private repositoryView(r: RepositoryStats): Repository {
     return {
-      repositoryId: String(row.id),
-      accountId: row.registry_id,
-      name: row.name,
-      arn: `arn:aws:ecr:${this.config.region}:${row.registry_id}:repository/${row.name}`,
-      uri: `${this.publicHost}/${row.name}`,
-      createdAt: row.created_at.toISOString(),
-      imageCount: row.image_count,
-      layerCount: row.layer_count,
-      storedBytes: Number(row.stored_bytes),
-      uploadsInProgress: row.uploads,
+      repositoryId: r.id,
+      accountId: r.registryId,
+      name: r.name,
+      arn: `arn:aws:ecr:${this.config.region}:${r.registryId}:repository/${r.name}`,
+      uri: `${this.publicHost}/${r.name}`,
+      createdAt: r.createdAt.toISOString(),
+      imageCount: r.imageCount,
+      layerCount: r.layerCount,
+      storedBytes: r.storedBytes,
+      uploadsInProgress: r.uploadsInProgress,
     };
   }
 
   async listRepositories(query: RepositoryListQuery): Promise<Page<Repository>> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const after = decodeCursor(query.cursor);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown): void => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.accountId !== undefined) add('r.registry_id = ?', query.accountId);
-    if (query.name !== undefined) add('r.name = ?', query.name);
-    if (after !== undefined) add('r.id > ?::bigint', after);
-    params.push(limit + 1);
-    const rows = await this.dataSource.query<RepositoryRow[]>(
-      `${REPOSITORY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY r.id LIMIT $${params.length}`,
-      params,
+    const rows = await this.repositories.listWithStats(
+      { registryId: query.accountId, name: query.name },
+      limit + 1,
+      decodeCursor(query.cursor),
     );
     return pageOf(
       rows,
       limit,
       (r) => this.repositoryView(r),
-      (r) => String(r.id),
+      (r) => r.id,
     );
-  }
-
-  private async repositoryRow(repositoryId: string): Promise<RepositoryRow> {
-    const rows = await this.dataSource.query<RepositoryRow[]>(
-      `${REPOSITORY_SELECT} WHERE r.id = $1`,
-      [repositoryId],
-    );
-    if (!rows[0]) throw new NoSuchEntityException(`The repository ${repositoryId} does not exist`);
-    return rows[0];
   }
 
   async getRepository(repositoryId: string): Promise<Repository> {
-    return this.repositoryView(await this.repositoryRow(repositoryId));
+    const repo = await this.repositories.findWithStats(repositoryId);
+    if (!repo) throw new NoSuchEntityException(`The repository ${repositoryId} does not exist`);
+    return this.repositoryView(repo);
   }
 
-  /**
-   * Who owns the repository and its name, or NoSuchEntityException: what the listings and the
-   * deletion need, without the counts and sums of `repositoryRow` over its images and layers.
-   */
-  private async repositoryRef(
-    repositoryId: string,
-  ): Promise<{ registry_id: string; name: string }> {
-    const rows = await this.dataSource.query<{ registry_id: string; name: string }[]>(
-      'SELECT registry_id, name FROM repositories WHERE id = $1',
-      [repositoryId],
-    );
-    if (!rows[0]) throw new NoSuchEntityException(`The repository ${repositoryId} does not exist`);
-    return rows[0];
+  /** Who owns the repository and its name, or NoSuchEntityException. */
+  private async repositoryRef(repositoryId: string): Promise<{ registryId: string; name: string }> {
+    const repo = await this.repositories.findById(repositoryId);
+    if (!repo) throw new NoSuchEntityException(`The repository ${repositoryId} does not exist`);
+    return repo;
   }
 
   /** As DeleteRepository of its owner: refused while it holds images, unless `force`. */
-  async deleteRepository(repositoryId: string, force: boolean, requestId: string): Promise<void> {
-    const row = await this.repositoryRef(repositoryId);
-    await this.repositories.delete(
-      { repositoryName: row.name, force },
-      { requestId, registryId: row.registry_id },
-    );
+  async deleteRepository(repositoryId: string, force: boolean): Promise<void> {
+    const repo = await this.repositoryRef(repositoryId);
+    await this.repositories.delete(repo.registryId, repo.name, force);
   }
 
   async listLayers(
@@ -163,25 +109,17 @@ export class AdminRegistryService {
     cursor?: string,
   ): Promise<Page<Layer>> {
     await this.repositoryRef(repositoryId);
-    const after = decodeCursor(cursor);
-    const rows = await this.dataSource.query<
-      { id: string; digest: string; size: string; media_type: string; created_at: Date }[]
-    >(
-      `SELECT id, digest, size, media_type, created_at FROM layers
-        WHERE repository_id = $1 AND ($2::bigint IS NULL OR id > $2::bigint)
-        ORDER BY id LIMIT $3`,
-      [repositoryId, after ?? null, limit + 1],
-    );
+    const rows = await this.layers.list(repositoryId, limit + 1, decodeCursor(cursor));
     return pageOf(
       rows,
       limit,
       (r) => ({
         digest: r.digest,
-        size: Number(r.size),
-        mediaType: r.media_type,
-        createdAt: r.created_at.toISOString(),
+        size: r.size,
+        mediaType: r.mediaType,
+        createdAt: r.createdAt.toISOString(),
       }),
-      (r) => String(r.id),
+      (r) => r.id,
     );
   }
 
@@ -191,23 +129,10 @@ export class AdminRegistryService {
     cursor?: string,
   ): Promise<Page<Image>> {
     await this.repositoryRef(repositoryId);
-    const after = decodeCursor(cursor);
-    const rows = await this.dataSource.query<
-      {
-        id: string;
-        digest: string;
-        media_type: string;
-        size: string;
-        pushed_at: Date;
-        tags: string[];
-      }[]
-    >(
-      `SELECT i.id, i.digest, i.media_type, i.size, i.pushed_at,
-              array(SELECT t.tag FROM image_tags t WHERE t.image_id = i.id ORDER BY t.tag) AS tags
-         FROM images i
-        WHERE i.repository_id = $1 AND ($2::bigint IS NULL OR i.id > $2::bigint)
-        ORDER BY i.id LIMIT $3`,
-      [repositoryId, after ?? null, limit + 1],
+    const rows = await this.images.listByRepositoryId(
+      repositoryId,
+      limit + 1,
+      decodeCursor(cursor),
     );
     return pageOf(
       rows,
@@ -215,89 +140,48 @@ export class AdminRegistryService {
       (r) => ({
         digest: r.digest,
         tags: r.tags,
-        mediaType: r.media_type,
-        sizeBytes: Number(r.size),
-        pushedAt: r.pushed_at.toISOString(),
+        mediaType: r.mediaType,
+        sizeBytes: r.size,
+        pushedAt: r.pushedAt.toISOString(),
       }),
-      (r) => String(r.id),
+      (r) => r.id,
     );
-  }
-
-  private uploadView(row: UploadRow): Upload {
-    return {
-      uploadId: row.id,
-      accountId: row.registry_id,
-      repositoryId: String(row.repository_id),
-      repositoryName: row.name,
-      bytesReceived: Number(row.bytes_received),
-      parts: Number(row.parts),
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
-      ageSeconds: Math.floor(row.age),
-      idleSeconds: Math.floor(row.idle),
-    };
   }
 
   /** Oldest first: the cursor is the position (created_at, id) of the last one. */
   async listUploads(query: UploadListQuery): Promise<Page<Upload>> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const [at, id] = decodeCursor(query.cursor)?.split('|') ?? [];
-    const rows = await this.dataSource.query<UploadRow[]>(
-      `${UPLOAD_SELECT}
-        WHERE ($1::char(12) IS NULL OR r.registry_id = $1)
-          AND ($2::bigint IS NULL OR u.repository_id = $2::bigint)
-          AND ($3::timestamptz IS NULL OR (u.created_at, u.id) > ($3::timestamptz, $4::uuid))
-        ORDER BY u.created_at, u.id LIMIT $5`,
-      [query.accountId ?? null, query.repositoryId ?? null, at ?? null, id ?? null, limit + 1],
+    const [createdAt, id] = decodeCursor(query.cursor)?.split('|') ?? [];
+    const rows = await this.uploads.list(
+      { registryId: query.accountId, repositoryId: query.repositoryId },
+      limit + 1,
+      createdAt === undefined ? undefined : { createdAt, id },
     );
-    return pageOf(
-      rows,
-      limit,
-      (r) => this.uploadView(r),
-      (r) => `${r.created_at.toISOString()}|${r.id}`,
-    );
+    return pageOf(rows, limit, uploadView, (r) => `${r.createdAt.toISOString()}|${r.uploadId}`);
   }
 
   async getUpload(uploadId: string): Promise<Upload> {
-    const rows = await this.dataSource.query<UploadRow[]>(`${UPLOAD_SELECT} WHERE u.id = $1`, [
-      uploadId.toLowerCase(),
-    ]);
-    if (!rows[0]) throw new UploadNotFoundException(`The upload ${uploadId} does not exist`);
-    return this.uploadView(rows[0]);
+    const upload = await this.uploads.find(uploadId);
+    if (!upload) throw new UploadNotFoundException(`The upload ${uploadId} does not exist`);
+    return uploadView(upload);
   }
 
-  /**
-   * Aborts an upload: its row goes at once (waiting for a part being written to it), so the ECR
-   * API answers UploadNotFoundException for it from then on; its bytes are collected after.
-   */
+  /** Aborts an upload: the ECR API answers UploadNotFoundException for it from then on. */
   async abortUpload(uploadId: string): Promise<void> {
-    const rows = await this.dataSource.query<[{ id: string }[], number]>(
-      'DELETE FROM uploads WHERE id = $1 RETURNING id',
-      [uploadId.toLowerCase()],
-    );
-    if (rows[0].length === 0)
+    if (!(await this.uploads.abort(uploadId))) {
       throw new UploadNotFoundException(`The upload ${uploadId} does not exist`);
-    this.gc.collectSoon();
+    }
   }
 
   async purgeExpiredUploads(dryRun: boolean, olderThanSeconds?: number): Promise<PurgeReport> {
     const ttl = olderThanSeconds ?? this.config.uploadTtlSeconds;
-    if (!dryRun) {
-      const { uploads, bytes } = await this.uploads.purgeExpired(ttl);
-      return { dryRun, olderThanSeconds: ttl, uploads, bytes, items: [] };
-    }
-    const rows = await this.dataSource.query<UploadRow[]>(
-      `${UPLOAD_SELECT} WHERE u.updated_at < now() - make_interval(secs => $1)
-        ORDER BY u.updated_at, u.id`,
-      [ttl],
-    );
-    const items = rows.map((r) => this.uploadView(r));
+    const { uploads, bytes } = await this.uploads.purge(ttl, dryRun);
     return {
       dryRun,
       olderThanSeconds: ttl,
-      uploads: items.length,
-      bytes: items.reduce((sum, u) => sum + u.bytesReceived, 0),
-      items,
+      uploads: uploads.length,
+      bytes,
+      items: dryRun ? uploads.map(uploadView) : [],
     };
   }
 }

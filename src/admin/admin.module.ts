@@ -1,5 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ImagesModule } from '../images/images.module';
+import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { UploadsModule } from '../uploads/uploads.module';
 import { AccessKeysController } from './access-keys.controller';
@@ -28,7 +30,7 @@ const CONTROLLERS = [
  * JSON, behind a bearer token, errors as application/problem+json, documented at /admin/docs.
  */
 @Module({
-  imports: [AuthModule, RepositoriesModule, UploadsModule],
+  imports: [AuthModule, RepositoriesModule, LayersModule, ImagesModule, UploadsModule],
   controllers: CONTROLLERS,
   providers: [AdminTokenService, AdminTokenGuard, AdminExceptionFilter, AdminRegistryService],
 })

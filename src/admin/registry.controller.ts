@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiNoContentResponse,
@@ -7,12 +7,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { RequestLogLocals } from '../logging/request-log.middleware';
 import { AdminApi, problemContent } from './admin-api.decorators';
 import { AdminRegistryService } from './admin-registry.service';
 import { Page } from './cursor';
-import { PageQuery } from './dto/common.dto';
 import {
   DeleteRepositoryQuery,
   Image,
@@ -25,6 +22,7 @@ import {
   RepositoryIdParam,
   RepositoryListQuery,
   RepositoryPage,
+  RowPageQuery,
   Upload,
   UploadIdParam,
   UploadListQuery,
@@ -66,10 +64,8 @@ export class RepositoriesAdminController {
   async delete(
     @Param() { repositoryId }: RepositoryIdParam,
     @Query() query: DeleteRepositoryQuery,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    const { requestId } = res.locals as RequestLogLocals;
-    await this.registry.deleteRepository(repositoryId, query.force ?? false, requestId);
+    await this.registry.deleteRepository(repositoryId, query.force ?? false);
   }
 
   @Get(':repositoryId/layers')
@@ -78,7 +74,7 @@ export class RepositoriesAdminController {
   @ApiNotFoundResponse({ content: problemContent })
   layers(
     @Param() { repositoryId }: RepositoryIdParam,
-    @Query() query: PageQuery,
+    @Query() query: RowPageQuery,
   ): Promise<Page<Layer>> {
     return this.registry.listLayers(repositoryId, query.limit, query.cursor);
   }
@@ -89,7 +85,7 @@ export class RepositoriesAdminController {
   @ApiNotFoundResponse({ content: problemContent })
   images(
     @Param() { repositoryId }: RepositoryIdParam,
-    @Query() query: PageQuery,
+    @Query() query: RowPageQuery,
   ): Promise<Page<Image>> {
     return this.registry.listImages(repositoryId, query.limit, query.cursor);
   }

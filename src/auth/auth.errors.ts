@@ -1,5 +1,17 @@
 import { AccessDeniedException, RegistryException } from '../common/errors/registry-exception';
 
+/** Codes of this module's errors: each API surface maps every one of them. */
+export const AUTH_ERROR_CODES = [
+  'MissingAuthenticationTokenException',
+  'IncompleteSignatureException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'NoSuchEntityException',
+  'EntityAlreadyExistsException',
+  'DeleteConflictException',
+] as const;
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
 // The SigV4 failures, named and worded as AWS JSON services answer them.
 
 /** The request carries no signature at all. */

@@ -3,8 +3,14 @@ import { Caller } from './ecr-authenticator.service';
 
 /**
  * The registry a call acts on: the caller's own account, whether or not the input names it. An
- * input naming any other registry (`registryId`, or each of `registryIds`) is refused with
- * AccessDeniedException, the same whether that registry exists or not.
+ * input naming any other registry (`registryId`) is refused with AccessDeniedException, the same
+ * whether that registry exists or not.
+ *
+ * GetAuthorizationToken's `registryIds` is no such naming: ECR has deprecated the member, and
+ * "specifying a registry ID doesn't change the permissions scope of the authorization token"
+ * (the SDKs' model documentation). ECR answers one authorizationData per id, each token acting
+ * as the caller; so does Berth, whose tokens always claim the caller's account. What a token
+ * then reaches stays governed by the checks of every call, as for any of the caller's requests.
  */
 export function authorizeRegistry(
   caller: Caller,
@@ -12,23 +18,17 @@ export function authorizeRegistry(
   input: object,
   region: string,
 ): string {
-  const { registryId, registryIds, repositoryName } = input as {
+  const { registryId, repositoryName } = input as {
     registryId?: unknown;
-    registryIds?: unknown;
     repositoryName?: unknown;
   };
-  const named = [
-    ...(typeof registryId === 'string' ? [registryId] : []),
-    ...(Array.isArray(registryIds) ? registryIds.filter((r) => typeof r === 'string') : []),
-  ] as string[];
-  const foreign = named.find((id) => id !== caller.accountId);
-  if (foreign !== undefined) {
+  if (typeof registryId === 'string' && registryId !== caller.accountId) {
     const resource = typeof repositoryName === 'string' ? repositoryName : '*';
     throw accessDenied(
       caller.accountId,
       caller.accessKeyId,
       operation,
-      `arn:aws:ecr:${region}:${foreign}:repository/${resource}`,
+      `arn:aws:ecr:${region}:${registryId}:repository/${resource}`,
     );
   }
   return caller.accountId;

@@ -1,8 +1,10 @@
+import type { Logger } from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ALL_MIGRATIONS } from '../../migrations';
 import { ALL_ENTITIES } from './entities';
+import { ParameterFreeTypeOrmLogger } from './typeorm-logger';
 
-export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 20, logger?: Logger): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -13,6 +15,7 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     synchronize: false,
     migrationsRun: false,
     logging: false,
+    logger: new ParameterFreeTypeOrmLogger(logger),
     extra: {
       max: poolSize,
       // A request never waits forever for a connection or a lock: it fails as ServerException.
@@ -22,6 +25,6 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
   };
 }
 
-export function createDataSource(url: string, poolSize?: number): DataSource {
-  return new DataSource(dataSourceOptions(url, poolSize));
+export function createDataSource(url: string, poolSize?: number, logger?: Logger): DataSource {
+  return new DataSource(dataSourceOptions(url, poolSize, logger));
 }

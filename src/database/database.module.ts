@@ -1,6 +1,8 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ROOT_LOGGER } from '../logging/logger';
 import { createDataSource } from './data-source';
 import { runMigrationsLocked } from './migrate';
 
@@ -13,10 +15,10 @@ import { runMigrationsLocked } from './migrate';
   providers: [
     {
       provide: DataSource,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig): Promise<DataSource> => {
+      inject: [APP_CONFIG, ROOT_LOGGER],
+      useFactory: async (config: AppConfig, logger: PinoLogger): Promise<DataSource> => {
         if (!config.databaseUrl) throw new Error('the database URL must be resolved before boot');
-        const dataSource = createDataSource(config.databaseUrl, config.databasePoolSize);
+        const dataSource = createDataSource(config.databaseUrl, config.databasePoolSize, logger);
         await dataSource.initialize();
         const applied = await runMigrationsLocked(dataSource);
         if (applied.length > 0) {

@@ -1,10 +1,10 @@
-import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { RegistryException } from '../common/errors/registry-exception';
 import { ROOT_LOGGER } from '../logging/logger';
 import { RequestLogLocals } from '../logging/request-log.middleware';
+import { DownloadExceptionFilter } from './download-exception.filter';
 import { DownloadsService } from './downloads.service';
 
 /**
@@ -12,6 +12,7 @@ import { DownloadsService } from './downloads.service';
  * `ETag`, and single `Range` requests (206 / 416). A refused URL is a 403 with a clear message.
  */
 @Controller('layers')
+@UseFilters(DownloadExceptionFilter)
 export class DownloadsController {
   constructor(
     private readonly downloads: DownloadsService,
@@ -26,18 +27,7 @@ export class DownloadsController {
   ): Promise<void> {
     const locals = res.locals as RequestLogLocals;
     locals.operation = 'LayerDownload';
-    let content;
-    try {
-      content = await this.downloads.open(query);
-    } catch (err) {
-      if (err instanceof RegistryException) {
-        locals.errorName = err.name;
-        const status = err.name === 'AccessDeniedException' ? 403 : 404;
-        res.status(status).json({ __type: err.name, message: err.message });
-        return;
-      }
-      throw err;
-    }
+    const content = await this.downloads.open(query);
     const etag = `"${content.digest}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Accept-Ranges', 'bytes');

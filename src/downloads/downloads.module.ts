@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
+import { DownloadExceptionFilter } from './download-exception.filter';
 import { DownloadsController } from './downloads.controller';
 import { DownloadsService } from './downloads.service';
 
-/** GetDownloadUrlForLayer and the endpoint its signed URLs point at. */
+/** Signed layer download URLs, and the endpoint they point at. */
 @Module({
-  imports: [RepositoriesModule],
+  imports: [RepositoriesModule, LayersModule],
   controllers: [DownloadsController],
-  providers: [DownloadsService],
+  providers: [DownloadsService, DownloadExceptionFilter],
+  exports: [DownloadsService],
 })
 export class DownloadsModule {}

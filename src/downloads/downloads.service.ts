@@ -1,14 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
-import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import { AccessDeniedException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseDigest } from '../crypto/digest';
 import { SigningKeyService } from '../crypto/signing-key.service';
-import { EcrOperation } from '../ecr/ecr-operation.decorator';
-import { GetDownloadUrlForLayerRequest } from '../images/dto/image-requests';
 import { LayerInaccessibleException, LayersNotFoundException } from '../layers/layers.errors';
+import { LayersService } from '../layers/layers.service';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { BLOB_STORES, BlobStores } from '../storage/blob-store';
 
@@ -29,15 +26,6 @@ export interface LayerContent {
   open(start: number, end: number): Readable;
 }
 
-interface LayerBlobRow {
-  digest: string;
-  size: string;
-  storage_key: string;
-  part_sizes: string[];
-  driver: 'filesystem' | 'postgres';
-  referenced: boolean;
-}
-
 /**
  * Hands out signed, expiring URLs to Berth's own download endpoint, and resolves them back to a
  * layer's bytes. The signature binds registry, repository, digest and expiry, so a URL reaches
@@ -46,51 +34,35 @@ interface LayerBlobRow {
 @Injectable()
 export class DownloadsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly layers: LayersService,
     private readonly repositories: RepositoriesService,
     private readonly signer: SigningKeyService,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private async findLayer(repoId: string, digest: string): Promise<LayerBlobRow | undefined> {
-    const rows = await this.dataSource.query<LayerBlobRow[]>(
-      `SELECT l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
-              EXISTS (SELECT 1 FROM image_layers il JOIN images i ON i.id = il.image_id
-                       WHERE i.repository_id = l.repository_id AND il.digest = l.digest) AS referenced
-         FROM layers l JOIN blobs b ON b.digest = l.digest JOIN storage_objects s ON s.key = b.storage_key
-        WHERE l.repository_id = $1 AND l.digest = $2`,
-      [repoId, digest],
-    );
-    return rows[0];
-  }
-
-  @EcrOperation('GetDownloadUrlForLayer', GetDownloadUrlForLayerRequest)
-  async getDownloadUrl(
-    input: GetDownloadUrlForLayerRequest,
-    ctx: EcrCallContext,
-  ): Promise<EcrResult> {
-    const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
-    const digest = parseDigest(input.layerDigest)?.digest ?? input.layerDigest.toLowerCase();
-    const layer = await this.findLayer(repo.id, digest);
+  /** A signed URL to one layer of the repository, which an image of it must reference. */
+  async downloadUrl(
+    registryId: string,
+    repositoryName: string,
+    layerDigest: string,
+  ): Promise<{ downloadUrl: string; layerDigest: string }> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    const digest = parseDigest(layerDigest)?.digest ?? layerDigest.toLowerCase();
+    const layer = await this.layers.findWithBlob(repo.id, digest);
     if (!layer) {
       throw new LayersNotFoundException(
-        `The layer with digest '${input.layerDigest}' does not exist in the repository with name '${repo.name}' in the registry with id '${ctx.registryId}'`,
+        `The layer with digest '${layerDigest}' does not exist in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
       );
     }
     if (!layer.referenced) {
       throw new LayerInaccessibleException(
-        `The layer with digest '${input.layerDigest}' is not referenced by any image in the repository with name '${repo.name}' in the registry with id '${ctx.registryId}'`,
+        `The layer with digest '${layerDigest}' is not referenced by any image in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
       );
     }
     const expires = Math.floor(Date.now() / 1000) + DOWNLOAD_URL_TTL_SECONDS;
     return {
-      downloadUrl: this.urlFor({
-        registryId: ctx.registryId,
-        repositoryName: repo.name,
-        digest,
-        expires,
-      }),
+      downloadUrl: this.urlFor({ registryId, repositoryName: repo.name, digest, expires }),
       layerDigest: digest,
     };
   }
@@ -134,7 +106,7 @@ export class DownloadsService {
       );
     }
     const repo = await this.repositories.require(registryId, repositoryName);
-    const layer = await this.findLayer(repo.id, digest);
+    const layer = await this.layers.findWithBlob(repo.id, digest);
     if (!layer)
       throw new LayersNotFoundException(`The layer '${digest}' no longer exists in the repository`);
     const partSizes = layer.part_sizes.map(Number);

@@ -4,10 +4,12 @@ import type { Logger } from 'pino';
 import { RegistryException, ServerException } from '../common/errors/registry-exception';
 import { ROOT_LOGGER } from '../logging/logger';
 import { RequestLogLocals } from '../logging/request-log.middleware';
-import { sendEcrError } from './ecr-wire';
+import { EcrProtocolException } from './ecr.errors';
+import { EcrError, sendEcrError } from './ecr-wire';
 
 /**
- * The one mapping from errors to the ECR error JSON. A `RegistryException` is sent as it is;
+ * The one mapping from errors to the ECR error JSON (statuses in `ECR_ERROR_STATUS`). A domain
+ * error or the door's own is sent as it is;
  * anything else becomes a `ServerException` with a generic message, its cause logged under the
  * request id and never sent.
  */
@@ -18,8 +20,8 @@ export class EcrExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const locals = res.locals as RequestLogLocals;
-    let error: RegistryException;
-    if (exception instanceof RegistryException) {
+    let error: EcrError;
+    if (exception instanceof RegistryException || exception instanceof EcrProtocolException) {
       error = exception;
     } else {
       const context = { requestId: locals.requestId, operation: locals.operation, err: exception };

@@ -32,7 +32,7 @@ export interface EcrOperationMetadata extends EcrOperationOptions {
 }
 
 /**
- * Marks a provider method as the handler of one ECR operation. The method receives the validated
+ * Marks a method of an ECR operations class as the handler of one ECR operation. The method receives the validated
  * input and an `EcrCallContext` and returns the response members; the front door does the rest.
  * An operation with a large input states its body limit (and blob member) here, next to the DTO
  * that needs it, so the front door keeps no table of operations.

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { BlobSink } from '../common/blob-sink';
-import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
+import type { EcrCallContext } from './ecr-call-context';
 import {
   DEFAULT_MAX_BODY_BYTES,
   ECR_OPERATION,
@@ -17,10 +17,14 @@ export interface EcrOperationHandler {
   currentKey: boolean;
   /** Opens a sink for the blob member, when the operation takes it while it arrives. */
   openBlobSink?: () => BlobSink;
-  invoke(input: object, context: EcrCallContext): Promise<EcrResult>;
+  /** The response members (Dates are sent as epoch seconds). */
+  invoke(input: object, context: EcrCallContext): Promise<object>;
 }
 
-/** Finds every `@EcrOperation` method of the application's providers, once at start-up. */
+/**
+ * Finds every `@EcrOperation` method of the ECR door's operation classes
+ * (`src/ecr/operations`), once at start-up.
+ */
 @Injectable()
 export class EcrOperationsRegistry implements OnModuleInit {
   private readonly handlers = new Map<string, EcrOperationHandler>();
@@ -47,7 +51,7 @@ export class EcrOperationsRegistry implements OnModuleInit {
         if (this.handlers.has(meta.name)) {
           throw new Error(`ECR operation ${meta.name} has two handlers`);
         }
-        const fn = method as (input: object, context: EcrCallContext) => Promise<EcrResult>;
+        const fn = method as (input: object, context: EcrCallContext) => Promise<object>;
         let openBlobSink: (() => BlobSink) | undefined;
         if (meta.blobSink !== undefined) {
           const open = (prototype as Record<string, unknown>)[meta.blobSink];

@@ -1,5 +1,10 @@
 import type { Response } from 'express';
-import { RegistryException } from '../common/errors/registry-exception';
+import type { RegistryException } from '../common/errors/registry-exception';
+import { ECR_ERROR_STATUS } from './ecr-error-map';
+import type { EcrProtocolException } from './ecr.errors';
+
+/** Whatever the ECR JSON door answers as an error: a domain error, or one of its own. */
+export type EcrError = RegistryException | EcrProtocolException;
 
 export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 export const AMZ_JSON = 'application/x-amz-json-1.1';
@@ -15,12 +20,6 @@ export function encodeResult(result: object): string {
   return JSON.stringify(result, replacer);
 }
 
-export function statusOf(error: RegistryException): number {
-  if (error.name === 'AccessDeniedException') return 403;
-  if (error.name === 'ServerException') return 500;
-  return 400;
-}
-
 export function sendJson(res: Response, status: number, body: string): void {
   res.status(status);
   res.setHeader('Content-Type', AMZ_JSON);
@@ -32,12 +31,12 @@ export function sendJson(res: Response, status: number, body: string): void {
  * The ECR error format: the bare shape name in both the `x-amzn-ErrorType` header (read first by
  * the JS SDK) and the body's `__type` (the only place botocore reads), never a `code` member.
  */
-export function sendEcrError(res: Response, error: RegistryException): void {
+export function sendEcrError(res: Response, error: EcrError): void {
   const body: Record<string, unknown> = { __type: error.name, message: error.message };
   for (const [key, value] of Object.entries(error.details)) {
     if (value !== undefined && key !== '__type' && key !== 'code' && key !== 'message')
       body[key] = value;
   }
   res.setHeader('x-amzn-ErrorType', error.name);
-  sendJson(res, statusOf(error), JSON.stringify(body));
+  sendJson(res, ECR_ERROR_STATUS[error.name], JSON.stringify(body));
 }

@@ -1,18 +1,46 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
+import { DownloadsModule } from '../downloads/downloads.module';
+import { ImagesModule } from '../images/images.module';
+import { LayersModule } from '../layers/layers.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { UploadsModule } from '../uploads/uploads.module';
 import { EcrController } from './ecr.controller';
 import { EcrExceptionFilter } from './ecr-exception.filter';
 import { EcrOperationsRegistry } from './ecr-operations.registry';
+import { ImagesOperations } from './operations/images.operations';
+import { LayersOperations } from './operations/layers.operations';
+import { RepositoriesOperations } from './operations/repositories.operations';
+import { TokensOperations } from './operations/tokens.operations';
+import { UploadsOperations } from './operations/uploads.operations';
 
 /**
- * The protocol front door: SigV4 authentication, then dispatch. Feature modules only mark their
- * handlers with `@EcrOperation`.
+ * The ECR JSON front door: SigV4 authentication, the body, then dispatch to one thin handler per
+ * operation (`operations/`), each calling the domain modules.
  */
 @Module({
-  imports: [DiscoveryModule, AuthModule],
+  imports: [
+    DiscoveryModule,
+    AuthModule,
+    RepositoriesModule,
+    UploadsModule,
+    LayersModule,
+    ImagesModule,
+    DownloadsModule,
+    TokensModule,
+  ],
   controllers: [EcrController],
-  providers: [EcrOperationsRegistry, EcrExceptionFilter],
+  providers: [
+    EcrOperationsRegistry,
+    EcrExceptionFilter,
+    RepositoriesOperations,
+    UploadsOperations,
+    LayersOperations,
+    ImagesOperations,
+    TokensOperations,
+  ],
   exports: [EcrOperationsRegistry],
 })
 export class EcrModule {}

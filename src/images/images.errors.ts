@@ -1,5 +1,15 @@
 import { RegistryException } from '../common/errors/registry-exception';
 
+/** Codes of this module's errors: each API surface maps every one of them. */
+export const IMAGES_ERROR_CODES = [
+  'ImageAlreadyExistsException',
+  'ImageTagAlreadyExistsException',
+  'ImageDigestDoesNotMatchException',
+  'ReferencedImagesNotFoundException',
+  'ImageNotFoundException',
+] as const;
+export type ImagesErrorCode = (typeof IMAGES_ERROR_CODES)[number];
+
 export class ImageAlreadyExistsException extends RegistryException {
   override readonly name = 'ImageAlreadyExistsException';
 }

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
+import { ImagesRepository } from './images.repository';
 import { ImagesService } from './images.service';
 
-/** Images: PutImage, BatchGetImage, DescribeImages, ListImages, BatchDeleteImage. */
+/** Images: manifests, their tags, and what they reference. */
 @Module({
-  imports: [RepositoriesModule],
-  providers: [ImagesService],
+  imports: [RepositoriesModule, LayersModule],
+  providers: [ImagesService, ImagesRepository],
   exports: [ImagesService],
 })
 export class ImagesModule {}

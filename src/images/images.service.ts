@@ -1,24 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import { InvalidParameterException } from '../common/errors/registry-exception';
-import { decodePageToken, encodePageToken } from '../common/page-token';
+import { IMAGE_TAG_PATTERN, LAYER_DIGEST_PATTERN } from '../common/patterns';
 import { formatSha256Digest, parseDigest } from '../crypto/digest';
-import { EcrOperation } from '../ecr/ecr-operation.decorator';
 import { LayersNotFoundException } from '../layers/layers.errors';
+import { LayersService } from '../layers/layers.service';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { RepositoriesService } from '../repositories/repositories.service';
-import { LAYER_DIGEST_PATTERN } from '../uploads/dto/upload-requests';
-import {
-  BatchDeleteImageRequest,
-  BatchGetImageRequest,
-  DescribeImagesRequest,
-  IMAGE_TAG_PATTERN,
-  ImageIdentifierInput,
-  ListImagesRequest,
-  PutImageRequest,
-} from './dto/image-requests';
 import {
   ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
@@ -26,145 +15,148 @@ import {
   ImageTagAlreadyExistsException,
   ReferencedImagesNotFoundException,
 } from './images.errors';
+import { ImageDetailRow, ImageRow, ImagesRepository, TagStatus } from './images.repository';
 import { parseManifest } from './manifest';
 
-const DEFAULT_PAGE_SIZE = 100;
+export type { TagStatus } from './images.repository';
+
 const TAG = new RegExp(`^(?:${IMAGE_TAG_PATTERN})$`);
 
-interface ImageRow {
-  id: string;
-  digest: string;
-  manifest: Buffer;
-  media_type: string;
-  artifact_media_type: string | null;
-  size: string;
-  pushed_at: Date;
+/** An image as a caller names it: by digest, by tag, or both. */
+export interface ImageId {
+  imageDigest?: string;
+  imageTag?: string;
 }
 
-interface ImageFailure {
-  imageId: ImageIdentifierInput;
-  failureCode: string;
+/** Why one image id of a batch was not served, in ECR's failure codes. */
+export interface ImageFailure {
+  imageId: ImageId;
+  failureCode:
+    | 'MissingDigestAndTag'
+    | 'InvalidImageDigest'
+    | 'InvalidImageTag'
+    | 'ImageNotFound'
+    | 'ImageTagDoesNotMatchDigest'
+    | 'ImageReferencedByManifestList';
   failureReason: string;
+}
+
+export interface NewImage {
+  registryId: string;
+  repositoryName: string;
+  /** The manifest exactly as sent: its digest is of these bytes. */
+  manifest: string;
+  mediaType?: string;
+  tag?: string;
+  /** The digest the client computed, if it sent one. */
+  digest?: string;
+}
+
+export interface StoredImage {
+  digest: string;
+  tag?: string;
+  manifest: string;
+  mediaType: string;
+}
+
+export interface ImageDetail {
+  digest: string;
+  tags: string[];
+  size: number;
+  pushedAt: Date;
+  mediaType: string;
+  artifactMediaType?: string;
+}
+
+export interface ImageListing {
+  id: string;
+  digest: string;
+  tags: string[];
+  mediaType: string;
+  size: number;
+  pushedAt: Date;
 }
 
 type Resolution = { image: ImageRow; tag?: string } | { failure: ImageFailure };
 
 const failure = (
-  imageId: ImageIdentifierInput,
-  code: string,
+  imageId: ImageId,
+  code: ImageFailure['failureCode'],
   reason: string,
 ): { failure: ImageFailure } => ({
   failure: { imageId, failureCode: code, failureReason: reason },
 });
+
+const notFound = (imageId: ImageId): { failure: ImageFailure } =>
+  failure(imageId, 'ImageNotFound', 'Requested image not found');
+
+function detailOf(row: ImageDetailRow): ImageDetail {
+  return {
+    digest: row.digest,
+    tags: row.tags,
+    size: Number(row.size),
+    pushedAt: row.pushed_at,
+    mediaType: row.media_type,
+    ...(row.artifact_media_type ? { artifactMediaType: row.artifact_media_type } : {}),
+  };
+}
 
 /** Owns images: manifests, their tags, and what they reference. */
 @Injectable()
 export class ImagesService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly images: ImagesRepository,
     private readonly repositories: RepositoriesService,
+    private readonly layers: LayersService,
   ) {}
 
-  // A 4 MiB manifest, even JSON-escaped or in multi-byte UTF-8, with room to spare.
-  @EcrOperation('PutImage', PutImageRequest, { maxBodyBytes: 4 * 4 * 1024 * 1024 + 65536 })
-  async put(input: PutImageRequest, ctx: EcrCallContext): Promise<EcrResult> {
-    const manifest = parseManifest(input.imageManifest, input.imageManifestMediaType);
+  /** Stores a manifest (and moves or sets its tag); answers its digest and media type. */
+  async put(input: NewImage): Promise<{ digest: string; mediaType: string }> {
+    const { registryId, tag } = input;
+    const manifest = parseManifest(input.manifest, input.mediaType);
     // The digest of the bytes exactly as sent: clients verify pulls against it.
-    const bytes = Buffer.from(input.imageManifest, 'utf8');
+    const bytes = Buffer.from(input.manifest, 'utf8');
     const digest = formatSha256Digest(createHash('sha256').update(bytes).digest());
-    if (input.imageDigest !== undefined && parseDigest(input.imageDigest)?.digest !== digest) {
+    if (input.digest !== undefined && parseDigest(input.digest)?.digest !== digest) {
       throw new ImageDigestDoesNotMatchException(
-        `The provided image digest '${input.imageDigest}' does not match the digest '${digest}' calculated for the manifest`,
+        `The provided image digest '${input.digest}' does not match the digest '${digest}' calculated for the manifest`,
       );
     }
-    const tag = input.imageTag;
     await this.dataSource.transaction(async (m) => {
-      const repo = await this.repositories.require(ctx.registryId, input.repositoryName, m, true);
-      await this.checkReferences(m, repo, ctx.registryId, manifest.blobs, manifest.children);
-
-      // One statement inserts the image or locks the existing one until this transaction ends
-      // (ON CONFLICT DO UPDATE locks the conflicting row even when its WHERE updates nothing), so
-      // a concurrent BatchDeleteImage waits for this one; should a delete commit first, PostgreSQL
-      // retries the insert itself. No tag written below can name a missing image.
-      const inserted = await m.query<{ id: string }[]>(
-        `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT ON CONSTRAINT images_repository_digest_key
-           DO UPDATE SET size = images.size WHERE false
-         RETURNING id`,
-        [
-          repo.id,
-          digest,
-          bytes,
-          manifest.mediaType,
-          manifest.artifactMediaType ?? null,
-          manifest.size,
-        ],
-      );
-      const created = inserted.length === 1;
-      const imageId = created
-        ? inserted[0].id
-        : // Present: this transaction holds its row lock.
-          (
-            await m.query<{ id: string }[]>(
-              'SELECT id FROM images WHERE repository_id = $1 AND digest = $2',
-              [repo.id, digest],
-            )
-          )[0].id;
-      if (created) {
-        // One statement each, however many blobs or manifests the image references.
-        await m.query(
-          'INSERT INTO image_layers (image_id, digest) SELECT $1::bigint, unnest($2::varchar[])',
-          [imageId, manifest.blobs],
-        );
-        await m.query(
-          'INSERT INTO image_children (image_id, child_digest) SELECT $1::bigint, unnest($2::varchar[])',
-          [imageId, manifest.children],
-        );
+      const repo = await this.repositories.require(registryId, input.repositoryName, m, 'share');
+      await this.checkReferences(m, repo, registryId, manifest.blobs, manifest.children);
+      const image = await this.images.insertOrLock(m, {
+        repositoryId: repo.id,
+        digest,
+        manifest: bytes,
+        mediaType: manifest.mediaType,
+        artifactMediaType: manifest.artifactMediaType,
+        size: manifest.size,
+      });
+      if (image.created) {
+        await this.images.insertReferences(m, image.id, manifest.blobs, manifest.children);
       }
-
       const alreadyExists = (): ImageAlreadyExistsException =>
         new ImageAlreadyExistsException(
-          `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ''} already exists in the repository with name '${repo.name}' in registry with id '${ctx.registryId}'`,
+          `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ''} already exists in the repository with name '${repo.name}' in registry with id '${registryId}'`,
         );
       if (!tag) {
-        if (!created) throw alreadyExists();
+        if (!image.created) throw alreadyExists();
         return;
       }
-      // The (repository, tag) primary key keeps one row per tag. One statement creates the tag,
-      // or moves it (MUTABLE, another image), or else leaves it as it is, in every case holding
-      // its row lock, which orders concurrent writers of the tag.
-      const written = await m.query<unknown[]>(
-        `INSERT INTO image_tags (repository_id, tag, image_id) VALUES ($1, $2, $3)
-         ON CONFLICT (repository_id, tag) DO UPDATE
-           SET image_id = EXCLUDED.image_id, tagged_at = now()
-           WHERE image_tags.image_id <> EXCLUDED.image_id AND $4::boolean
-         RETURNING 1`,
-        [repo.id, tag, imageId, repo.imageTagMutability !== 'IMMUTABLE'],
-      );
-      if (written.length === 1) return;
+      const mutable = repo.imageTagMutability !== 'IMMUTABLE';
+      if (await this.images.writeTag(m, repo.id, tag, image.id, mutable)) return;
       // Left as it was, and locked: it names this image already, or another in an IMMUTABLE one.
-      const [{ image_id: pointsAt }] = await m.query<{ image_id: string }[]>(
-        'SELECT image_id FROM image_tags WHERE repository_id = $1 AND tag = $2',
-        [repo.id, tag],
-      );
-      if (pointsAt === imageId) {
-        if (!created) throw alreadyExists();
+      if ((await this.images.tagTarget(m, repo.id, tag)) === image.id) {
+        if (!image.created) throw alreadyExists();
         return;
       }
       throw new ImageTagAlreadyExistsException(
         `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`,
       );
     });
-    return {
-      image: {
-        registryId: ctx.registryId,
-        repositoryName: input.repositoryName,
-        imageId: { imageDigest: digest, ...(tag ? { imageTag: tag } : {}) },
-        imageManifest: input.imageManifest,
-        imageManifestMediaType: manifest.mediaType,
-      },
-    };
+    return { digest, mediaType: manifest.mediaType };
   }
 
   private async checkReferences(
@@ -174,28 +166,16 @@ export class ImagesService {
     blobs: string[],
     children: string[],
   ): Promise<void> {
-    if (blobs.length > 0) {
-      const found = await m.query<{ digest: string }[]>(
-        'SELECT digest FROM layers WHERE repository_id = $1 AND digest = ANY($2)',
-        [repo.id, blobs],
+    const missingLayers = await this.layers.missing(m, repo.id, blobs);
+    if (missingLayers.length > 0) {
+      throw new LayersNotFoundException(
+        `Layers with digests '[${missingLayers.join(', ')}]' required for pushing image into repository with name '${repo.name}' in the registry with id '${registryId}' do not exist`,
       );
-      const have = new Set(found.map((r) => r.digest));
-      const missing = blobs.filter((d) => !have.has(d));
-      if (missing.length > 0) {
-        throw new LayersNotFoundException(
-          `Layers with digests '[${missing.join(', ')}]' required for pushing image into repository with name '${repo.name}' in the registry with id '${registryId}' do not exist`,
-        );
-      }
     }
     if (children.length > 0) {
-      // Held (FOR KEY SHARE) until the index is committed, so that a concurrent BatchDeleteImage
-      // of a child waits and then sees the index reference it; a child it deleted first is
-      // missing here.
-      const found = await m.query<{ digest: string }[]>(
-        'SELECT digest FROM images WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
-        [repo.id, children],
-      );
-      const have = new Set(found.map((r) => r.digest));
+      // Held until the index is committed, so that a concurrent BatchDeleteImage of a child
+      // waits and then sees the index reference it; a child it deleted first is missing here.
+      const have = new Set(await this.images.holdExisting(m, repo.id, children));
       const missing = children.filter((d) => !have.has(d));
       if (missing.length > 0) {
         throw new ReferencedImagesNotFoundException(
@@ -206,11 +186,7 @@ export class ImagesService {
   }
 
   /** Finds one image id's image, or the ECR failure for it. */
-  private async resolve(
-    m: EntityManager,
-    repoId: string,
-    id: ImageIdentifierInput,
-  ): Promise<Resolution> {
+  private async resolve(m: EntityManager, repoId: string, id: ImageId): Promise<Resolution> {
     const { imageDigest, imageTag } = id;
     if (imageDigest === undefined && imageTag === undefined) {
       return failure(
@@ -237,21 +213,11 @@ export class ImagesService {
         `Invalid request parameters: image tag should satisfy the regex '${IMAGE_TAG_PATTERN}'`,
       );
     }
-    const columns =
-      'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at';
-    const rows =
+    const image =
       imageTag !== undefined
-        ? await m.query<ImageRow[]>(
-            `SELECT ${columns} FROM image_tags t JOIN images i ON i.id = t.image_id
-              WHERE t.repository_id = $1 AND t.tag = $2`,
-            [repoId, imageTag],
-          )
-        : await m.query<ImageRow[]>(
-            `SELECT ${columns} FROM images i WHERE i.repository_id = $1 AND i.digest = $2`,
-            [repoId, digest],
-          );
-    const image = rows[0];
-    if (!image) return failure(id, 'ImageNotFound', 'Requested image not found');
+        ? await this.images.findByTag(m, repoId, imageTag)
+        : await this.images.findByDigest(m, repoId, digest!);
+    if (!image) return notFound(id);
     if (digest !== undefined && image.digest !== digest) {
       return failure(
         id,
@@ -262,20 +228,25 @@ export class ImagesService {
     return { image, tag: imageTag };
   }
 
-  @EcrOperation('BatchGetImage', BatchGetImageRequest)
-  async batchGet(input: BatchGetImageRequest, ctx: EcrCallContext): Promise<EcrResult> {
-    const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
-    const images: EcrResult[] = [];
+  /** The manifests of the images named, each once; what is not served is a failure. */
+  async batchGet(
+    registryId: string,
+    repositoryName: string,
+    ids: ImageId[],
+    acceptedMediaTypes?: string[],
+  ): Promise<{ images: StoredImage[]; failures: ImageFailure[] }> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    const images: StoredImage[] = [];
     const failures: ImageFailure[] = [];
     const seen = new Set<string>();
-    for (const id of input.imageIds) {
-      const resolved = await this.resolve(this.dataSource.manager, repo.id, id);
+    for (const id of ids) {
+      const resolved = await this.resolve(this.images.manager, repo.id, id);
       if ('failure' in resolved) {
         failures.push(resolved.failure);
         continue;
       }
       const { image, tag } = resolved;
-      if (input.acceptedMediaTypes && !input.acceptedMediaTypes.includes(image.media_type)) {
+      if (acceptedMediaTypes && !acceptedMediaTypes.includes(image.media_type)) {
         failures.push({
           imageId: id,
           failureCode: 'ImageNotFound',
@@ -287,167 +258,115 @@ export class ImagesService {
       if (seen.has(key)) continue;
       seen.add(key);
       images.push({
-        registryId: ctx.registryId,
-        repositoryName: repo.name,
-        imageId: { imageDigest: image.digest, ...(tag !== undefined ? { imageTag: tag } : {}) },
-        imageManifest: image.manifest.toString('utf8'),
-        imageManifestMediaType: image.media_type,
+        digest: image.digest,
+        ...(tag !== undefined ? { tag } : {}),
+        manifest: image.manifest.toString('utf8'),
+        mediaType: image.media_type,
       });
     }
     return { images, failures };
   }
 
-  @EcrOperation('DescribeImages', DescribeImagesRequest)
-  async describe(input: DescribeImagesRequest, ctx: EcrCallContext): Promise<EcrResult> {
-    const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
-    const tagStatus = input.filter?.tagStatus ?? 'ANY';
-    const detail = (row: ImageRow & { tags: string[] }): EcrResult => ({
-      registryId: ctx.registryId,
-      repositoryName: repo.name,
-      imageDigest: row.digest,
-      ...(row.tags.length > 0 ? { imageTags: row.tags } : {}),
-      imageSizeInBytes: Number(row.size),
-      imagePushedAt: row.pushed_at,
-      imageManifestMediaType: row.media_type,
-      ...(row.artifact_media_type ? { artifactMediaType: row.artifact_media_type } : {}),
-      imageStatus: 'ACTIVE',
-    });
-    const select = `SELECT i.id, i.digest, i.media_type, i.artifact_media_type, i.size, i.pushed_at,
-        COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tags
-        FROM images i LEFT JOIN image_tags t ON t.image_id = i.id`;
-
-    if (input.imageIds) {
-      const details: EcrResult[] = [];
-      for (const id of input.imageIds) {
-        const resolved = await this.resolve(this.dataSource.manager, repo.id, id);
-        if ('failure' in resolved) {
-          if (resolved.failure.failureCode === 'ImageNotFound') {
-            throw new ImageNotFoundException(
-              `The image with imageId {${id.imageDigest ? `imageDigest:'${id.imageDigest}'` : ''}${id.imageDigest && id.imageTag ? ', ' : ''}${id.imageTag ? `imageTag:'${id.imageTag}'` : ''}} does not exist within the repository with name '${repo.name}' in the registry with id '${ctx.registryId}'`,
-            );
-          }
-          throw new InvalidParameterException(resolved.failure.failureReason);
+  /** The details of the images named, each once; a missing or malformed id is an error. */
+  async describeNamed(
+    registryId: string,
+    repositoryName: string,
+    ids: ImageId[],
+  ): Promise<ImageDetail[]> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    const details: ImageDetail[] = [];
+    for (const id of ids) {
+      const resolved = await this.resolve(this.images.manager, repo.id, id);
+      if ('failure' in resolved) {
+        if (resolved.failure.failureCode === 'ImageNotFound') {
+          throw new ImageNotFoundException(
+            `The image with imageId {${id.imageDigest ? `imageDigest:'${id.imageDigest}'` : ''}${id.imageDigest && id.imageTag ? ', ' : ''}${id.imageTag ? `imageTag:'${id.imageTag}'` : ''}} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
+          );
         }
-        const rows = await this.dataSource.query<(ImageRow & { tags: string[] })[]>(
-          `${select} WHERE i.id = $1 GROUP BY i.id`,
-          [resolved.image.id],
-        );
-        if (!details.some((d) => d.imageDigest === rows[0].digest)) details.push(detail(rows[0]));
+        throw new InvalidParameterException(resolved.failure.failureReason);
       }
-      return { imageDetails: details };
+      const row = await this.images.detail(resolved.image.id);
+      if (!details.some((d) => d.digest === row.digest)) details.push(detailOf(row));
     }
-
-    const limit = input.maxResults ?? DEFAULT_PAGE_SIZE;
-    const after = input.nextToken ? decodePageToken(input.nextToken, { id: 'id' }).id : 0;
-    const having =
-      tagStatus === 'TAGGED'
-        ? 'HAVING count(t.tag) > 0'
-        : tagStatus === 'UNTAGGED'
-          ? 'HAVING count(t.tag) = 0'
-          : '';
-    const rows = await this.dataSource.query<(ImageRow & { tags: string[] })[]>(
-      `${select} WHERE i.repository_id = $1 AND i.id > $2 GROUP BY i.id ${having} ORDER BY i.id LIMIT $3`,
-      [repo.id, after, limit + 1],
-    );
-    const page = rows.slice(0, limit);
-    const result: EcrResult = { imageDetails: page.map(detail) };
-    if (rows.length > limit)
-      result.nextToken = encodePageToken({ id: Number(page[page.length - 1].id) });
-    return result;
+    return details;
   }
 
-  @EcrOperation('ListImages', ListImagesRequest)
-  async list(input: ListImagesRequest, ctx: EcrCallContext): Promise<EcrResult> {
-    const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
-    const tagStatus = input.filter?.tagStatus ?? 'ANY';
-    const limit = input.maxResults ?? DEFAULT_PAGE_SIZE;
-    const position = input.nextToken
-      ? decodePageToken(input.nextToken, { id: 'id', tag: 'string' })
-      : { id: 0, tag: '' };
-    const filter =
-      tagStatus === 'TAGGED'
-        ? 'AND t.tag IS NOT NULL'
-        : tagStatus === 'UNTAGGED'
-          ? 'AND t.tag IS NULL'
-          : '';
-    // One entry per tag, and one for an untagged image; ordered by (image, tag) for the keyset.
-    const rows = await this.dataSource.query<{ id: string; digest: string; tag: string | null }[]>(
-      `SELECT i.id, i.digest, t.tag FROM images i LEFT JOIN image_tags t ON t.image_id = i.id
-        WHERE i.repository_id = $1 ${filter}
-          AND (i.id, COALESCE(t.tag, '')) > ($2::bigint, $3::text)
-        ORDER BY i.id, COALESCE(t.tag, '') LIMIT $4`,
-      [repo.id, position.id, String(position.tag), limit + 1],
-    );
+  /** A page of the repository's image details by id, after the image id `after`. */
+  async describe(
+    registryId: string,
+    repositoryName: string,
+    tagStatus: TagStatus,
+    limit: number,
+    after = 0,
+  ): Promise<{ details: ImageDetail[]; lastId?: number }> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    const rows = await this.images.pageDetails(repo.id, tagStatus, limit + 1, after);
     const page = rows.slice(0, limit);
-    const result: EcrResult = {
-      imageIds: page.map((r) => ({
-        imageDigest: r.digest,
-        ...(r.tag !== null ? { imageTag: r.tag } : {}),
-      })),
+    return {
+      details: page.map(detailOf),
+      ...(rows.length > limit ? { lastId: Number(page[page.length - 1].id) } : {}),
     };
-    if (rows.length > limit) {
-      const last = page[page.length - 1];
-      result.nextToken = encodePageToken({ id: Number(last.id), tag: last.tag ?? '' });
-    }
-    return result;
   }
 
-  @EcrOperation('BatchDeleteImage', BatchDeleteImageRequest)
-  async batchDelete(input: BatchDeleteImageRequest, ctx: EcrCallContext): Promise<EcrResult> {
+  /** A page of image ids: one per tag, one per untagged image, after the position `after`. */
+  async list(
+    registryId: string,
+    repositoryName: string,
+    tagStatus: TagStatus,
+    limit: number,
+    after = { id: 0, tag: '' },
+  ): Promise<{ ids: ImageId[]; last?: { id: number; tag: string } }> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    const rows = await this.images.pageIds(repo.id, tagStatus, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const ids = page.map((r) => ({
+      imageDigest: r.digest,
+      ...(r.tag !== null ? { imageTag: r.tag } : {}),
+    }));
+    if (rows.length <= limit) return { ids };
+    const last = page[page.length - 1];
+    return { ids, last: { id: Number(last.id), tag: last.tag ?? '' } };
+  }
+
+  /** Deletes (or untags) the images named; answers what went and what failed. */
+  async batchDelete(
+    registryId: string,
+    repositoryName: string,
+    ids: ImageId[],
+  ): Promise<{ deleted: ImageId[]; failures: ImageFailure[] }> {
     return this.dataSource.transaction(async (m) => {
-      const repo = await this.repositories.require(ctx.registryId, input.repositoryName, m, true);
-      const deleted: ImageIdentifierInput[] = [];
+      const repo = await this.repositories.require(registryId, repositoryName, m, 'share');
+      const deleted: ImageId[] = [];
       const failures: ImageFailure[] = [];
-      for (const id of input.imageIds) {
+      for (const id of ids) {
         const resolved = await this.resolve(m, repo.id, id);
         if ('failure' in resolved) {
           failures.push(resolved.failure);
           continue;
         }
         const { image } = resolved;
-        // Lock the image so that concurrent deletes and tag moves apply one at a time.
-        const locked = await m.query<{ id: string }[]>(
-          'SELECT id FROM images WHERE id = $1 FOR UPDATE',
-          [image.id],
-        );
-        if (locked.length === 0) {
-          failures.push({
-            imageId: id,
-            failureCode: 'ImageNotFound',
-            failureReason: 'Requested image not found',
-          });
+        if (!(await this.images.lock(m, image.id))) {
+          failures.push(notFound(id).failure);
           continue;
         }
         if (id.imageTag !== undefined && id.imageDigest === undefined) {
           // Only while the tag still names the image resolved and locked above: a PutImage may
           // have moved it since, and then it is no longer this image's tag to remove.
-          const [untagged] = await m.query<[unknown[], number]>(
-            'DELETE FROM image_tags WHERE repository_id = $1 AND tag = $2 AND image_id = $3 RETURNING 1',
-            [repo.id, id.imageTag, image.id],
-          );
-          if (untagged.length === 0) {
-            failures.push({
-              imageId: id,
-              failureCode: 'ImageNotFound',
-              failureReason: 'Requested image not found',
-            });
+          if (!(await this.images.untag(m, repo.id, id.imageTag, image.id))) {
+            failures.push(notFound(id).failure);
             continue;
           }
           deleted.push({ imageDigest: image.digest, imageTag: id.imageTag });
           // As in ECR: removing an image's last tag deletes the image.
-          const left = await m.query<{ n: string }[]>(
-            'SELECT count(*) AS n FROM image_tags WHERE image_id = $1',
-            [image.id],
-          );
           if (
-            Number(left[0].n) === 0 &&
-            !(await this.referencedByIndex(m, repo.id, image.digest))
+            (await this.images.tagCount(m, image.id)) === 0 &&
+            !(await this.images.referencedByIndex(m, repo.id, image.digest))
           ) {
-            await m.query('DELETE FROM images WHERE id = $1', [image.id]);
+            await this.images.delete(m, image.id);
           }
           continue;
         }
-        if (await this.referencedByIndex(m, repo.id, image.digest)) {
+        if (await this.images.referencedByIndex(m, repo.id, image.digest)) {
           failures.push({
             imageId: id,
             failureCode: 'ImageReferencedByManifestList',
@@ -455,30 +374,29 @@ export class ImagesService {
           });
           continue;
         }
-        // DELETE ... RETURNING answers [rows, count] through TypeORM.
-        const [removedTags] = await m.query<[{ tag: string }[], number]>(
-          'DELETE FROM image_tags WHERE image_id = $1 RETURNING tag',
-          [image.id],
-        );
-        await m.query('DELETE FROM images WHERE id = $1', [image.id]);
+        const removedTags = await this.images.removeTags(m, image.id);
+        await this.images.delete(m, image.id);
         if (removedTags.length === 0) deleted.push({ imageDigest: image.digest });
-        for (const { tag } of removedTags)
-          deleted.push({ imageDigest: image.digest, imageTag: tag });
+        for (const tag of removedTags) deleted.push({ imageDigest: image.digest, imageTag: tag });
       }
-      return { imageIds: deleted, failures };
+      return { deleted, failures };
     });
   }
 
-  private async referencedByIndex(
-    m: EntityManager,
-    repoId: string,
-    digest: string,
-  ): Promise<boolean> {
-    const rows = await m.query<unknown[]>(
-      `SELECT 1 FROM image_children c JOIN images i ON i.id = c.image_id
-        WHERE i.repository_id = $1 AND c.child_digest = $2 LIMIT 1`,
-      [repoId, digest],
-    );
-    return rows.length > 0;
+  /** A page of the repository's images in the order they were pushed (for operators). */
+  async listByRepositoryId(
+    repositoryId: string,
+    limit: number,
+    after?: string,
+  ): Promise<ImageListing[]> {
+    const rows = await this.images.page(repositoryId, limit, after);
+    return rows.map((r) => ({
+      id: String(r.id),
+      digest: r.digest,
+      tags: r.tags,
+      mediaType: r.media_type,
+      size: Number(r.size),
+      pushedAt: r.pushed_at,
+    }));
   }
 }

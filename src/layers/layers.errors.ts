@@ -1,5 +1,14 @@
 import { RegistryException } from '../common/errors/registry-exception';
 
+/** Codes of this module's errors: each API surface maps every one of them. */
+export const LAYERS_ERROR_CODES = [
+  'LayerAlreadyExistsException',
+  'InvalidLayerException',
+  'LayersNotFoundException',
+  'LayerInaccessibleException',
+] as const;
+export type LayersErrorCode = (typeof LAYERS_ERROR_CODES)[number];
+
 export class LayerAlreadyExistsException extends RegistryException {
   override readonly name = 'LayerAlreadyExistsException';
 

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { RepositoriesModule } from '../repositories/repositories.module';
+import { LayersRepository } from './layers.repository';
 import { LayersService } from './layers.service';
 
 /** Layers per repository, their availability, and the content-addressed blobs behind them. */
 @Module({
-  imports: [RepositoriesModule],
-  providers: [LayersService],
+  providers: [LayersService, LayersRepository],
   exports: [LayersService],
 })
 export class LayersModule {}

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
+import { EntityManager } from 'typeorm';
+import { LAYER_DIGEST_PATTERN } from '../common/patterns';
 import { parseDigest } from '../crypto/digest';
-import { EcrOperation } from '../ecr/ecr-operation.decorator';
 import { RepositoryNotFoundException } from '../repositories/repositories.errors';
-import { LAYER_DIGEST_PATTERN } from '../uploads/dto/upload-requests';
-import { BatchCheckLayerAvailabilityRequest } from './dto/batch-check-layer-availability.request';
+import { LayerBlobRow, LayersRepository } from './layers.repository';
 
 export const DEFAULT_LAYER_MEDIA_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 // The documented digest form (the one CompleteLayerUpload validates); anything else is an
@@ -27,88 +25,104 @@ export interface RecordedLayer {
   storageAdopted: boolean;
 }
 
-interface LayerRow {
+export interface Layer {
   digest: string;
-  size: string;
-  media_type: string;
+  size: number;
+  mediaType: string;
+}
+
+/** What a layer check found for one digest as given, in the order given. */
+export type LayerCheck =
+  | { given: string; layer: Layer }
+  | { given: string; missing: true }
+  | { given: string; failure: 'MissingLayerDigest' | 'InvalidLayerDigest'; reason: string };
+
+export interface LayerListing extends Layer {
+  id: string;
+  createdAt: Date;
 }
 
 /** Owns layers per repository and the content-addressed blobs behind them. */
 @Injectable()
 export class LayersService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly layers: LayersRepository) {}
 
   /**
    * Makes `layer` a layer of its repository inside the caller's transaction. The blob row is
-   * upserted (a row lock, which also keeps storage collection off it); the layer row relies on
-   * the unique constraint (repository, digest), so of concurrent completions of one content into
-   * one repository, on any instance, exactly one creates it.
+   * upserted (a row lock, which also keeps storage collection off it); of concurrent completions
+   * of one content into one repository, on any instance, exactly one creates the layer.
    */
   async record(manager: EntityManager, layer: NewLayer): Promise<RecordedLayer> {
-    const blob = await manager.query<{ storage_key: string }[]>(
-      `INSERT INTO blobs (digest, size, storage_key, part_sizes) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (digest) DO UPDATE SET last_used_at = now()
-       RETURNING storage_key`,
-      [layer.digest, layer.size, layer.storageKey, layer.partSizes],
-    );
-    const storageAdopted = blob[0].storage_key === layer.storageKey;
-    const inserted = await manager.query<{ id: string }[]>(
-      `INSERT INTO layers (repository_id, digest, size, media_type) VALUES ($1, $2, $3, $4)
-       ON CONFLICT ON CONSTRAINT layers_repository_digest_key DO NOTHING
-       RETURNING id`,
-      [layer.repositoryId, layer.digest, layer.size, DEFAULT_LAYER_MEDIA_TYPE],
-    );
-    return { created: inserted.length === 1, storageAdopted };
+    const storedKey = await this.layers.upsertBlob(manager, layer);
+    const created = await this.layers.insertLayer(manager, {
+      repositoryId: layer.repositoryId,
+      digest: layer.digest,
+      size: layer.size,
+      mediaType: DEFAULT_LAYER_MEDIA_TYPE,
+    });
+    return { created, storageAdopted: storedKey === layer.storageKey };
   }
 
-  @EcrOperation('BatchCheckLayerAvailability', BatchCheckLayerAvailabilityRequest)
-  async batchCheck(
-    input: BatchCheckLayerAvailabilityRequest,
-    ctx: EcrCallContext,
-  ): Promise<EcrResult> {
-    const failures: Record<string, string>[] = [];
-    const wanted: { given: string; digest: string }[] = [];
-    for (const given of input.layerDigests) {
+  /** Which of `digests` are layers of the repository; malformed ones are failures. */
+  async check(
+    registryId: string,
+    repositoryName: string,
+    digests: string[],
+  ): Promise<LayerCheck[]> {
+    const checks: (LayerCheck | { given: string; digest: string })[] = digests.map((given) => {
       if (given.length === 0) {
-        failures.push({
-          layerDigest: given,
-          failureCode: 'MissingLayerDigest',
-          failureReason: 'The layer digest is empty',
-        });
-      } else if (!LAYER_DIGEST.test(given)) {
-        failures.push({
-          layerDigest: given,
-          failureCode: 'InvalidLayerDigest',
-          failureReason: "The layer digest is not of the form '<algorithm>:<hex>'",
-        });
-      } else {
-        wanted.push({ given, digest: parseDigest(given)?.digest ?? given.toLowerCase() });
+        return { given, failure: 'MissingLayerDigest', reason: 'The layer digest is empty' };
       }
-    }
-    // One round trip: the repository and its matching layers (a repository with none gives one
-    // row of NULLs; no row at all means no repository).
-    const rows = await this.dataSource.query<(LayerRow & { repository_id: string })[]>(
-      `SELECT r.id AS repository_id, l.digest, l.size, l.media_type
-         FROM repositories r
-         LEFT JOIN layers l ON l.repository_id = r.id AND l.digest = ANY($3)
-        WHERE r.registry_id = $1 AND r.name = $2`,
-      [ctx.registryId, input.repositoryName, wanted.map((w) => w.digest)],
-    );
-    if (rows.length === 0) {
-      throw RepositoryNotFoundException.of(ctx.registryId, input.repositoryName);
-    }
+      if (!LAYER_DIGEST.test(given)) {
+        return {
+          given,
+          failure: 'InvalidLayerDigest',
+          reason: "The layer digest is not of the form '<algorithm>:<hex>'",
+        };
+      }
+      return { given, digest: parseDigest(given)?.digest ?? given.toLowerCase() };
+    });
+    const wanted = checks.flatMap((c) => ('digest' in c ? [c.digest] : []));
+    const rows = await this.layers.findInRepositoryByName(registryId, repositoryName, wanted);
+    if (rows.length === 0) throw RepositoryNotFoundException.of(registryId, repositoryName);
     const found = new Map(rows.filter((r) => r.digest !== null).map((r) => [r.digest, r]));
-    const layers = wanted.map(({ given, digest }) => {
-      const row = found.get(digest);
+    return checks.map((c): LayerCheck => {
+      if (!('digest' in c)) return c;
+      const row = found.get(c.digest);
       return row
         ? {
-            layerDigest: given,
-            layerAvailability: 'AVAILABLE',
-            layerSize: Number(row.size),
-            mediaType: row.media_type,
+            given: c.given,
+            layer: { digest: row.digest, size: Number(row.size), mediaType: row.media_type },
           }
-        : { layerDigest: given, layerAvailability: 'UNAVAILABLE' };
+        : { given: c.given, missing: true };
     });
-    return { layers, failures };
+  }
+
+  /** Those of `digests` that are not layers of the repository, in the order given. */
+  async missing(
+    manager: EntityManager,
+    repositoryId: string,
+    digests: string[],
+  ): Promise<string[]> {
+    if (digests.length === 0) return [];
+    const have = new Set(await this.layers.existing(manager, repositoryId, digests));
+    return digests.filter((d) => !have.has(d));
+  }
+
+  /** The layer with where its bytes are, for a download. */
+  findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
+    return this.layers.findWithBlob(repositoryId, digest);
+  }
+
+  /** A page of the repository's layers in the order they were added. */
+  async list(repositoryId: string, limit: number, after?: string): Promise<LayerListing[]> {
+    const rows = await this.layers.page(repositoryId, limit, after);
+    return rows.map((r) => ({
+      id: String(r.id),
+      digest: r.digest,
+      size: Number(r.size),
+      mediaType: r.media_type,
+      createdAt: r.created_at,
+    }));
   }
 }

@@ -1,17 +1,38 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 import { LogLevel } from '../config/app-config';
+import { serializeError } from './error-serializer';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/** One JSON object per line on stdout. Secrets and bodies are never handed to it. */
-export function createRootLogger(level: LogLevel): Logger {
-  return pino({
+/**
+ * One JSON object per line on stdout (or `destination`). Secrets and bodies are never handed to
+ * it, and an error's values (a failed statement's parameters) are dropped by its serializer.
+ */
+export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'berth' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['*.authorization', '*.secretAccessKey', '*.password'], remove: true },
-  });
+    serializers: { err: serializeError },
+    hooks: {
+      // Given an error and no message, pino makes the line's `msg` of the error's message itself,
+      // before any serializer runs: it gets the serialized (value-free) message instead.
+      logMethod(args, method) {
+        const [first, ...rest] = args as unknown[];
+        if (rest.length === 0 && first !== null && typeof first === 'object') {
+          const err = first instanceof Error ? first : (first as { err?: unknown }).err;
+          if (err instanceof Error) {
+            const { message } = (serializeError(err) ?? {}) as { message?: unknown };
+            return method.call(this, first, typeof message === 'string' ? message : 'error');
+          }
+        }
+        return method.apply(this, args);
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Routes Nest's own log calls into the same JSON stream. */

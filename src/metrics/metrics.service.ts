@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { MetricsRepository } from './metrics.repository';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** Which API a request belongs to: the `api` label. */
@@ -54,6 +55,7 @@ export class MetricsService {
 
   constructor(
     private readonly dataSource: DataSource,
+    repository: MetricsRepository,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     collectDefaultMetrics({ register: this.registry });
@@ -62,10 +64,7 @@ export class MetricsService {
       help: 'Layer uploads initiated and neither completed nor purged (all instances: read from the database)',
       registers: [this.registry],
       collect: async function (this: Gauge) {
-        const [row] = await dataSource.query<{ n: number }[]>(
-          'SELECT count(*)::int AS n FROM uploads',
-        );
-        this.set(row.n);
+        this.set(await repository.uploadsInProgress());
       },
     });
     new Gauge({
@@ -73,10 +72,7 @@ export class MetricsService {
       help: 'Bytes received so far by the uploads in progress (all instances)',
       registers: [this.registry],
       collect: async function (this: Gauge) {
-        const [row] = await dataSource.query<{ bytes: string }[]>(
-          'SELECT coalesce(sum(bytes_received), 0) AS bytes FROM uploads',
-        );
-        this.set(Number(row.bytes));
+        this.set(await repository.uploadBytesInProgress());
       },
     });
     const pool = (): Pool | undefined =>

@@ -1,5 +1,15 @@
 import { RegistryException } from '../common/errors/registry-exception';
 
+/** Codes of this module's errors: each API surface maps every one of them. */
+export const REPOSITORIES_ERROR_CODES = [
+  'RepositoryNotFoundException',
+  'RepositoryAlreadyExistsException',
+  'RepositoryNotEmptyException',
+  'InvalidTagParameterException',
+  'TooManyTagsException',
+] as const;
+export type RepositoriesErrorCode = (typeof REPOSITORIES_ERROR_CODES)[number];
+
 export class RepositoryNotFoundException extends RegistryException {
   override readonly name = 'RepositoryNotFoundException';
 

@@ -1,9 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SigningKeyService } from '../crypto/signing-key.service';
-import { EcrOperation } from '../ecr/ecr-operation.decorator';
-import { GetAuthorizationTokenRequest } from '../images/dto/image-requests';
 
 /** ECR's registry tokens are valid for 12 hours. */
 export const TOKEN_TTL_SECONDS = 12 * 3600;
@@ -51,23 +48,23 @@ export class TokensService {
     }
   }
 
-  // A token is good for 12 hours: it is issued only against the key's current row, so that,
-  // like every other call, it needs the database (none is issued during an outage).
-  @EcrOperation('GetAuthorizationToken', GetAuthorizationTokenRequest, { currentKey: true })
-  async getAuthorizationToken(
-    input: GetAuthorizationTokenRequest,
-    ctx: EcrCallContext,
-  ): Promise<EcrResult> {
+  /**
+   * A registry token (the Docker API password) and its expiry for each of `registryIds`, each
+   * acting as the caller's registry.
+   */
+  authorizationData(
+    callerRegistryId: string,
+    registryIds: string[],
+  ): { authorizationToken: string; expiresAt: Date; proxyEndpoint: string }[] {
     const expiresMs = Date.now() + TOKEN_TTL_SECONDS * 1000;
-    const registries = [...new Set(input.registryIds ?? [ctx.registryId])];
-    return {
-      authorizationData: registries.map((registryId) => ({
-        authorizationToken: Buffer.from(
-          `AWS:${this.issue({ registryId, expires: Math.floor(expiresMs / 1000) })}`,
-        ).toString('base64'),
-        expiresAt: new Date(expiresMs),
-        proxyEndpoint: this.config.publicUrl,
-      })),
-    };
+    // One entry per id asked for, but whichever id was asked for, the token acts as the
+    // caller (registry-access.ts): the deprecated member does not widen the token's scope.
+    return [...new Set(registryIds)].map(() => ({
+      authorizationToken: Buffer.from(
+        `AWS:${this.issue({ registryId: callerRegistryId, expires: Math.floor(expiresMs / 1000) })}`,
+      ).toString('base64'),
+      expiresAt: new Date(expiresMs),
+      proxyEndpoint: this.config.publicUrl,
+    }));
   }
 }

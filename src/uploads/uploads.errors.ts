@@ -1,5 +1,14 @@
 import { RegistryException } from '../common/errors/registry-exception';
 
+/** Codes of this module's errors: each API surface maps every one of them. */
+export const UPLOADS_ERROR_CODES = [
+  'UploadNotFoundException',
+  'InvalidLayerPartException',
+  'EmptyUploadException',
+  'LayerPartTooSmallException',
+] as const;
+export type UploadsErrorCode = (typeof UPLOADS_ERROR_CODES)[number];
+
 export class UploadNotFoundException extends RegistryException {
   override readonly name = 'UploadNotFoundException';
 

@@ -3,12 +3,13 @@ import { LayersModule } from '../layers/layers.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { UploadPurgeScheduler } from './upload-purge.scheduler';
+import { UploadsRepository } from './uploads.repository';
 import { UploadsService } from './uploads.service';
 
-/** Upload sessions: InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, and their purge. */
+/** Upload sessions: their parts, their completion into layers, and their purge. */
 @Module({
   imports: [RepositoriesModule, LayersModule, MetricsModule],
-  providers: [UploadsService, UploadPurgeScheduler],
+  providers: [UploadsService, UploadsRepository, UploadPurgeScheduler],
   exports: [UploadsService],
 })
 export class UploadsModule {}

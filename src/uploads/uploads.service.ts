@@ -1,56 +1,79 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { EcrCallContext, EcrResult } from '../common/ecr-call-context';
+import type { BlobSink } from '../common/blob-sink';
 import { LimitExceededException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SHA256_ENGINE } from '../crypto/crypto.module';
 import { digestsEqual, formatSha256Digest } from '../crypto/digest';
 import { updateInSteps, type Sha256Engine } from '../crypto/sha256-state';
-import { EcrOperation } from '../ecr/ecr-operation.decorator';
 import { InvalidLayerException, LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { RepositoriesService } from '../repositories/repositories.service';
-import type { BlobSink } from '../common/blob-sink';
 import { BLOB_STORES, BlobStores, isStagedPart } from '../storage/blob-store';
 import { DEFAULT_TEMP_GRACE_SECONDS, StorageGcService } from '../storage/storage-gc.service';
-import {
-  CompleteLayerUploadRequest,
-  InitiateLayerUploadRequest,
-  UploadLayerPartRequest,
-} from './dto/upload-requests';
 import {
   EmptyUploadException,
   InvalidLayerPartException,
   LayerPartTooSmallException,
   UploadNotFoundException,
 } from './uploads.errors';
+import { UploadRow, UploadsRepository } from './uploads.repository';
 
 /** What InitiateLayerUpload recommends; the size real ECR answers. */
 export const PART_SIZE = 10 * 1024 * 1024;
 export const MAX_PART_BYTES = 20 * 1024 * 1024;
-/**
- * The body of the largest part: its 20 MiB in base64 (27,962,028 characters) plus room for the
- * other members. A part a little over 20 MiB still fits, so that it is answered
- * `InvalidLayerPartException` with where the upload stands, like any bad part.
- */
-export const MAX_PART_BODY_BYTES = Math.ceil(MAX_PART_BYTES / 3) * 4 + 4096;
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** Expired uploads are removed this many at a time. */
+const PURGE_BATCH = 500;
 
-interface LockedUpload {
-  bytes_received: string;
-  part_sizes: string[];
-  hash_state: Buffer | null;
-  storage_key: string;
-  driver: 'filesystem' | 'postgres';
+export interface LayerPart {
+  registryId: string;
+  repositoryName: string;
+  uploadId: string;
+  partFirstByte: number;
+  partLastByte: number;
+  data: Buffer;
+  /** Where the front door stored `data` while it arrived, if it did. */
+  staged?: BlobSink;
 }
 
-const LOCK_UPLOAD = `
-  SELECT u.bytes_received, u.part_sizes, u.hash_state, u.storage_key, s.driver
-    FROM uploads u JOIN storage_objects s ON s.key = u.storage_key
-   WHERE u.id = $1 AND u.repository_id = $2
-     FOR UPDATE OF u`;
+export interface LayerCompletion {
+  registryId: string;
+  repositoryName: string;
+  uploadId: string;
+  /** The digests the client computed; one must match the layer's. */
+  layerDigests: string[];
+}
+
+export interface UploadListing {
+  uploadId: string;
+  registryId: string;
+  repositoryId: string;
+  repositoryName: string;
+  bytesReceived: number;
+  parts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  ageSeconds: number;
+  idleSeconds: number;
+}
+
+function listing(row: UploadRow): UploadListing {
+  return {
+    uploadId: row.id,
+    registryId: row.registry_id,
+    repositoryId: String(row.repository_id),
+    repositoryName: row.name,
+    bytesReceived: Number(row.bytes_received),
+    parts: Number(row.parts),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ageSeconds: Math.floor(row.age),
+    idleSeconds: Math.floor(row.idle),
+  };
+}
 
 /**
  * Owns upload sessions: their parts, their running digest, and their completion into a layer.
@@ -61,6 +84,7 @@ const LOCK_UPLOAD = `
 export class UploadsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly uploads: UploadsRepository,
     private readonly repositories: RepositoriesService,
     private readonly layers: LayersService,
     private readonly gc: StorageGcService,
@@ -70,27 +94,19 @@ export class UploadsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  @EcrOperation('InitiateLayerUpload', InitiateLayerUploadRequest)
-  async initiate(input: InitiateLayerUploadRequest, ctx: EcrCallContext): Promise<EcrResult> {
+  /** A new upload into the repository, with this instance's storage driver. */
+  async initiate(registryId: string, repositoryName: string): Promise<{ uploadId: string }> {
     const uploadId = randomUUID();
-    const storageKey = randomUUID();
     await this.dataSource.transaction(async (manager) => {
-      const repo = await this.repositories.require(
-        ctx.registryId,
-        input.repositoryName,
-        manager,
-        true,
-      );
-      await manager.query('INSERT INTO storage_objects (key, driver) VALUES ($1, $2)', [
-        storageKey,
-        this.config.blobStore,
-      ]);
-      await manager.query(
-        'INSERT INTO uploads (id, repository_id, storage_key) VALUES ($1, $2, $3)',
-        [uploadId, repo.id, storageKey],
-      );
+      const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
+      await this.uploads.insert(manager, {
+        id: uploadId,
+        repositoryId: repo.id,
+        storageKey: randomUUID(),
+        driver: this.config.blobStore,
+      });
     });
-    return { uploadId, partSize: PART_SIZE };
+    return { uploadId };
   }
 
   /**
@@ -101,26 +117,21 @@ export class UploadsService {
     return this.stores[this.config.blobStore].stagePart();
   }
 
-  @EcrOperation('UploadLayerPart', UploadLayerPartRequest, {
-    maxBodyBytes: MAX_PART_BODY_BYTES,
-    blobMember: 'layerPartBlob',
-    blobSink: 'stagePart',
-  })
-  async uploadPart(input: UploadLayerPartRequest, ctx: EcrCallContext): Promise<EcrResult> {
-    const uploadId = input.uploadId.toLowerCase();
-    const data = input.layerPartBlob;
-    const staged = isStagedPart(ctx.blobSink) ? ctx.blobSink : undefined;
-    const repo = await this.repositories.require(ctx.registryId, input.repositoryName);
+  /** Appends a part; answers the last byte now received. */
+  async uploadPart(part: LayerPart): Promise<{ lastByteReceived: number }> {
+    const uploadId = part.uploadId.toLowerCase();
+    const { registryId, repositoryName, data } = part;
+    const staged = isStagedPart(part.staged) ? part.staged : undefined;
+    const repo = await this.repositories.require(registryId, repositoryName);
     let stored: { driver: string; path: 'streamed' | 'buffered' } | undefined;
-    const apply = async (manager: EntityManager): Promise<EcrResult> => {
-      const rows = await manager.query<LockedUpload[]>(LOCK_UPLOAD, [uploadId, repo.id]);
-      const upload = rows[0];
-      if (!upload) throw UploadNotFoundException.of(ctx.registryId, input.repositoryName, uploadId);
+    const apply = async (manager: EntityManager): Promise<{ lastByteReceived: number }> => {
+      const upload = await this.uploads.lock(manager, uploadId, repo.id);
+      if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
       const received = Number(upload.bytes_received);
       const fail = (message: string): InvalidLayerPartException =>
         new InvalidLayerPartException(message, {
-          registryId: ctx.registryId,
-          repositoryName: input.repositoryName,
+          registryId,
+          repositoryName,
           uploadId,
           lastValidByteReceived: received > 0 ? received - 1 : undefined,
         });
@@ -130,14 +141,14 @@ export class UploadsService {
           `A layer part holds at most ${MAX_PART_BYTES} bytes; this one holds ${data.length}`,
         );
       }
-      const declared = input.partLastByte - input.partFirstByte + 1;
+      const declared = part.partLastByte - part.partFirstByte + 1;
       if (declared !== data.length) {
         throw fail(
-          `The layer part holds ${data.length} bytes, but partFirstByte ${input.partFirstByte} and partLastByte ${input.partLastByte} describe ${Math.max(declared, 0)}`,
+          `The layer part holds ${data.length} bytes, but partFirstByte ${part.partFirstByte} and partLastByte ${part.partLastByte} describe ${Math.max(declared, 0)}`,
         );
       }
-      if (input.partFirstByte !== received) {
-        throw fail(`First byte of the layer part is ${input.partFirstByte} instead of ${received}`);
+      if (part.partFirstByte !== received) {
+        throw fail(`First byte of the layer part is ${part.partFirstByte} instead of ${received}`);
       }
       if (received + data.length > this.config.maxLayerSize) {
         throw new LimitExceededException(
@@ -160,19 +171,12 @@ export class UploadsService {
       } finally {
         await written;
       }
-      await manager.query(
-        `UPDATE uploads
-            SET bytes_received = $2, part_sizes = array_append(part_sizes, $3::bigint),
-                hash_state = $4, updated_at = now()
-          WHERE id = $1`,
-        [uploadId, received + data.length, data.length, state],
-      );
-      return {
-        registryId: ctx.registryId,
-        repositoryName: input.repositoryName,
-        uploadId,
-        lastByteReceived: input.partLastByte,
-      };
+      await this.uploads.appendPart(manager, uploadId, {
+        bytesReceived: received + data.length,
+        size: data.length,
+        hashState: state,
+      });
+      return { lastByteReceived: part.partLastByte };
     };
     const result = await (staged?.transaction
       ? staged.transaction(data, apply)
@@ -181,32 +185,25 @@ export class UploadsService {
     return result;
   }
 
-  @EcrOperation('CompleteLayerUpload', CompleteLayerUploadRequest)
-  async complete(input: CompleteLayerUploadRequest, ctx: EcrCallContext): Promise<EcrResult> {
-    const uploadId = input.uploadId.toLowerCase();
+  /** Completes the upload into a layer of its repository; answers the layer's digest. */
+  async complete(completion: LayerCompletion): Promise<{ layerDigest: string }> {
+    const { registryId, repositoryName } = completion;
+    const uploadId = completion.uploadId.toLowerCase();
     const outcome = await this.dataSource.transaction(async (manager) => {
-      // The repository first, held FOR SHARE: the layer row below references it, and taking it
-      // after the upload's lock would deadlock with a DeleteRepository (which holds the
-      // repository and waits for the upload to cascade).
-      const repo = await this.repositories.require(
-        ctx.registryId,
-        input.repositoryName,
-        manager,
-        true,
-      );
-      const rows = await manager.query<LockedUpload[]>(LOCK_UPLOAD, [uploadId, repo.id]);
-      const upload = rows[0];
-      if (!upload) throw UploadNotFoundException.of(ctx.registryId, input.repositoryName, uploadId);
+      // Lock order: the repository (FOR SHARE: the layer row references it), then the upload.
+      const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
+      const upload = await this.uploads.lock(manager, uploadId, repo.id);
+      if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
       const partSizes = upload.part_sizes.map(Number);
       if (partSizes.length === 0) {
-        throw EmptyUploadException.of(ctx.registryId, input.repositoryName, uploadId);
+        throw EmptyUploadException.of(registryId, repositoryName, uploadId);
       }
       if (partSizes.slice(0, -1).some((size) => size < MIN_PART_BYTES)) {
         throw new LayerPartTooSmallException();
       }
       // The digest comes from the stored running state: no byte is read again.
       const digest = formatSha256Digest(this.sha256.digest(upload.hash_state));
-      if (!input.layerDigests.some((given) => digestsEqual(given, digest))) {
+      if (!completion.layerDigests.some((given) => digestsEqual(given, digest))) {
         throw InvalidLayerException.digestMismatch();
       }
       const recorded = await this.layers.record(manager, {
@@ -218,46 +215,72 @@ export class UploadsService {
       });
       // Consumed on success, and also when the repository already had the layer: its bytes
       // are stored already, so nothing is lost and nothing is left to retry.
-      await manager.query('DELETE FROM uploads WHERE id = $1', [uploadId]);
+      await this.uploads.delete(manager, uploadId);
       return { digest, recorded };
     });
     if (!outcome.recorded.storageAdopted) this.gc.collectSoon();
     if (!outcome.recorded.created) {
-      throw LayerAlreadyExistsException.of(ctx.registryId, input.repositoryName, outcome.digest);
+      throw LayerAlreadyExistsException.of(registryId, repositoryName, outcome.digest);
     }
-    return {
-      registryId: ctx.registryId,
-      repositoryName: input.repositoryName,
-      uploadId,
-      layerDigest: outcome.digest,
-    };
+    return { layerDigest: outcome.digest };
   }
 
   /**
-   * Removes uploads untouched for `UPLOAD_TTL`, then their bytes. `SKIP LOCKED` leaves alone any
-   * upload a request holds, and lets instances purge at once without sharing work.
+   * Removes uploads untouched for `UPLOAD_TTL` (or `ttlSeconds`), then their bytes; answers how
+   * many and how many bytes.
    */
   async purgeExpired(
     ttlSeconds = this.config.uploadTtlSeconds,
     tempGraceSeconds = Math.min(ttlSeconds, DEFAULT_TEMP_GRACE_SECONDS),
   ): Promise<{ uploads: number; bytes: number }> {
-    let uploads = 0;
-    let bytes = 0;
-    for (;;) {
-      const [rows] = await this.dataSource.query<
-        [{ id: string; bytes_received: string }[], number]
-      >(
-        `DELETE FROM uploads WHERE id IN (
-           SELECT id FROM uploads WHERE updated_at < now() - make_interval(secs => $1)
-            ORDER BY updated_at LIMIT 500 FOR UPDATE SKIP LOCKED)
-         RETURNING id, bytes_received`,
-        [ttlSeconds],
-      );
-      uploads += rows.length;
-      bytes += rows.reduce((sum, r) => sum + Number(r.bytes_received), 0);
-      if (rows.length < 500) break;
+    const { uploads, bytes } = await this.purge(ttlSeconds, false, tempGraceSeconds);
+    return { uploads: uploads.length, bytes };
+  }
+
+  /**
+   * Removes uploads untouched for `ttlSeconds`, then their bytes; with `dryRun`, only lists
+   * them. Either way, answers the uploads concerned.
+   */
+  async purge(
+    ttlSeconds: number,
+    dryRun: boolean,
+    tempGraceSeconds = Math.min(ttlSeconds, DEFAULT_TEMP_GRACE_SECONDS),
+  ): Promise<{ uploads: UploadListing[]; bytes: number }> {
+    const purged: UploadListing[] = [];
+    if (dryRun) {
+      purged.push(...(await this.uploads.expired(ttlSeconds, false, null)).map(listing));
+    } else {
+      for (;;) {
+        const rows = await this.uploads.expired(ttlSeconds, true, PURGE_BATCH);
+        purged.push(...rows.map(listing));
+        if (rows.length < PURGE_BATCH) break;
+      }
+      await this.gc.collect(100, tempGraceSeconds);
     }
-    await this.gc.collect(100, tempGraceSeconds);
-    return { uploads, bytes };
+    return { uploads: purged, bytes: purged.reduce((sum, u) => sum + u.bytesReceived, 0) };
+  }
+
+  async find(uploadId: string): Promise<UploadListing | undefined> {
+    const row = await this.uploads.find(uploadId.toLowerCase());
+    return row && listing(row);
+  }
+
+  /** Oldest first; `after` is the (createdAt, uploadId) of the last one of the previous page. */
+  async list(
+    filter: { registryId?: string; repositoryId?: string },
+    limit: number,
+    after?: { createdAt: string; id: string },
+  ): Promise<UploadListing[]> {
+    return (await this.uploads.page(filter, limit, after)).map(listing);
+  }
+
+  /**
+   * Aborts an upload: its row goes at once (waiting for a part being written to it), so the ECR
+   * API answers UploadNotFoundException for it from then on; its bytes are collected after.
+   */
+  async abort(uploadId: string): Promise<boolean> {
+    const removed = await this.uploads.delete(this.dataSource.manager, uploadId.toLowerCase());
+    if (removed) this.gc.collectSoon();
+    return removed;
   }
 }

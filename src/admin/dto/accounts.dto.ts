@@ -1,7 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ACCESS_KEY_STATUSES, AccessKeyStatus } from '../../auth/entities/access-key.entity';
-import { ACCOUNT_ID } from './common.dto';
+import { CURSOR_SHAPES, IsCursor } from '../cursor';
+import { NoNul, PageQuery } from './common.dto';
+import { ACCESS_KEY_ID, ACCOUNT_ID } from './patterns';
+
+export class AccountPageQuery extends PageQuery {
+  @IsCursor(CURSOR_SHAPES.accountId)
+  cursor?: string;
+}
+
+export class AccessKeyPageQuery extends PageQuery {
+  @IsCursor(CURSOR_SHAPES.accessKeyId)
+  cursor?: string;
+}
 
 export class CreateAccountRequest {
   @ApiPropertyOptional({
@@ -16,6 +28,7 @@ export class CreateAccountRequest {
   @IsOptional()
   @IsString()
   @MaxLength(128)
+  @NoNul()
   name?: string;
 }
 
@@ -43,6 +56,7 @@ export class CreateAccessKeyRequest {
   @IsOptional()
   @IsString()
   @MaxLength(256)
+  @NoNul()
   description?: string;
 }
 
@@ -54,7 +68,7 @@ export class UpdateAccessKeyRequest {
 
 export class AccessKeyIdParam {
   @ApiProperty({ example: 'AKIAIOSFODNN7EXAMPLE' })
-  @Matches(/^[A-Z0-9]{16,128}$/, {
+  @Matches(ACCESS_KEY_ID, {
     message: 'accessKeyId must be 16 to 128 uppercase letters and digits',
   })
   accessKeyId!: string;

@@ -1,10 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ACCOUNT_ID, NO_NUL } from './patterns';
 
-export const ACCOUNT_ID = /^[0-9]{12}$/;
+/**
+ * On every free-text string the admin API takes (ids have their own patterns): a NUL would
+ * reach PostgreSQL, which refuses it with an error of its own.
+ */
+export function NoNul(): PropertyDecorator {
+  return Matches(NO_NUL, { message: '$property must not contain the NUL character' });
+}
 
-/** `?limit=&cursor=`: keyset pagination, stable while items come and go. */
+/**
+ * `?limit=`, and `?cursor=` in each route's own query (`@IsCursor` with its shape): keyset
+ * pagination, stable while items come and go.
+ */
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
@@ -13,12 +23,6 @@ export class PageQuery {
   @Min(1)
   @Max(1000)
   limit?: number;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
 }
 
 export class AccountIdParam {

@@ -7,15 +7,27 @@ import {
   IsString,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
 } from 'class-validator';
-import { ACCOUNT_ID, PageQuery } from './common.dto';
+import { CURSOR_SHAPES, IsCursor } from '../cursor';
+import { NoNul, PageQuery } from './common.dto';
+import { ACCOUNT_ID, ROW_ID } from './patterns';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 
+/** A listing keyed by row id: the layers and the images of a repository. */
+export class RowPageQuery extends PageQuery {
+  @IsCursor(CURSOR_SHAPES.rowId)
+  cursor?: string;
+}
+
 export class RepositoryListQuery extends PageQuery {
+  @IsCursor(CURSOR_SHAPES.rowId)
+  cursor?: string;
+
   @ApiPropertyOptional({ example: '123456789012' })
   @IsOptional()
   @Matches(ACCOUNT_ID, { message: 'accountId must be exactly 12 digits' })
@@ -25,12 +37,13 @@ export class RepositoryListQuery extends PageQuery {
   @IsOptional()
   @IsString()
   @MaxLength(256)
+  @NoNul()
   name?: string;
 }
 
 export class RepositoryIdParam {
   @ApiProperty({ example: '42' })
-  @Matches(/^[1-9][0-9]{0,17}$/, { message: 'repositoryId must be a positive integer' })
+  @Matches(ROW_ID, { message: 'repositoryId must be a positive integer' })
   repositoryId!: string;
 }
 
@@ -135,6 +148,9 @@ export class ImagePage {
 }
 
 export class UploadListQuery extends PageQuery {
+  @IsCursor(CURSOR_SHAPES.upload)
+  cursor?: string;
+
   @ApiPropertyOptional({ example: '123456789012' })
   @IsOptional()
   @Matches(ACCOUNT_ID, { message: 'accountId must be exactly 12 digits' })
@@ -142,7 +158,7 @@ export class UploadListQuery extends PageQuery {
 
   @ApiPropertyOptional({ example: '42' })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,17}$/, { message: 'repositoryId must be a positive integer' })
+  @Matches(ROW_ID, { message: 'repositoryId must be a positive integer' })
   repositoryId?: string;
 }
 
@@ -192,6 +208,9 @@ export class UploadPage {
   nextCursor!: string | null;
 }
 
+/** Ten years: far beyond any upload's age, far within what a PostgreSQL interval holds. */
+const MAX_OLDER_THAN_SECONDS = 10 * 365 * 24 * 3600;
+
 export class PurgeUploadsRequest {
   @ApiPropertyOptional({ description: 'Report what would be purged, and purge nothing' })
   @IsOptional()
@@ -200,11 +219,14 @@ export class PurgeUploadsRequest {
 
   @ApiPropertyOptional({
     description: 'Purge uploads idle for longer than this many seconds (default UPLOAD_TTL)',
+    maximum: MAX_OLDER_THAN_SECONDS,
   })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // PostgreSQL cannot subtract an interval of 1e300 seconds from now(): it failed there, a 500.
+  @Max(MAX_OLDER_THAN_SECONDS)
   olderThanSeconds?: number;
 }
 

@@ -1,11 +1,16 @@
+import type { DomainErrorCode } from './domain-error-code';
+
+export type { DomainErrorCode } from './domain-error-code';
+
 /**
- * A domain error of the registry. Subclasses are named exactly like the ECR error shapes, so the
- * protocol layer can send `name` as the error type. `details` carries the shape's modelled members
- * beyond `message` (for example `lastValidByteReceived`). No HTTP knowledge lives here: each API
- * surface maps these once, in its own exception filter.
+ * A domain error of the registry. Subclasses are named exactly like the ECR error shapes, and
+ * `name` is the error's code: one of `DomainErrorCode`, the union of every module's code list, so
+ * a class whose name is in no list does not compile. `details` carries the shape's modelled
+ * members beyond `message` (for example `lastValidByteReceived`). No HTTP knowledge lives here:
+ * each API surface maps every code once, in an exhaustive table of its own.
  */
 export abstract class RegistryException extends Error {
-  abstract override readonly name: string;
+  abstract override readonly name: DomainErrorCode;
 
   constructor(
     message: string,
@@ -14,6 +19,15 @@ export abstract class RegistryException extends Error {
     super(message);
   }
 }
+
+/** Codes of the errors any module may raise. */
+export const COMMON_ERROR_CODES = [
+  'InvalidParameterException',
+  'ServerException',
+  'LimitExceededException',
+  'AccessDeniedException',
+] as const;
+export type CommonErrorCode = (typeof COMMON_ERROR_CODES)[number];
 
 /** The specified parameter is invalid. */
 export class InvalidParameterException extends RegistryException {
@@ -41,7 +55,7 @@ export class LimitExceededException extends RegistryException {
   override readonly name = 'LimitExceededException';
 }
 
-/** The caller may not do this (HTTP 403 on the ECR API). */
+/** The caller may not do this. */
 export class AccessDeniedException extends RegistryException {
   override readonly name = 'AccessDeniedException';
 }

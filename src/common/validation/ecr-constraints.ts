@@ -149,8 +149,6 @@ export const Nested = (cls: () => new () => object, list = false): PropertyDecor
     TransformType(cls),
   );
 
-export const NESTED_CONSTRAINT = 'nestedValidation';
-
 /**
  * Decodes strict base64 without a regular expression over a 27 MB string: Node's decoder skips
  * characters outside the alphabet, so a decoded length short of what the text's length promises

@@ -1,4 +1,4 @@
-import { RepositoryScopedRequest } from '../../repositories/dto/repository-scoped.request';
+import { RepositoryScopedRequest } from './repository-scoped.request';
 import {
   BlobMember,
   IntegerMember,
@@ -8,10 +8,7 @@ import {
   Required,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-
-export const UPLOAD_ID_PATTERN =
-  '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-export const LAYER_DIGEST_PATTERN = '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+';
+import { LAYER_DIGEST_PATTERN, UPLOAD_ID_PATTERN } from '../../common/patterns';
 
 export class InitiateLayerUploadRequest extends RepositoryScopedRequest {}
 

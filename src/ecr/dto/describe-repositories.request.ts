@@ -8,7 +8,7 @@ import {
   Range,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-import { REPOSITORY_NAME_PATTERN } from './repository-name';
+import { REPOSITORY_NAME_PATTERN } from '../../common/patterns';
 
 export class DescribeRepositoriesRequest extends RegistryScopedRequest {
   @Optional()

@@ -1,4 +1,4 @@
-import { RepositoryScopedRequest } from '../../repositories/dto/repository-scoped.request';
+import { RepositoryScopedRequest } from './repository-scoped.request';
 import {
   IntegerMember,
   Length,
@@ -11,11 +11,12 @@ import {
   Required,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-import { REGISTRY_ID_PATTERN } from '../../repositories/dto/repository-name';
-import { LAYER_DIGEST_PATTERN } from '../../uploads/dto/upload-requests';
+import {
+  IMAGE_TAG_PATTERN,
+  LAYER_DIGEST_PATTERN,
+  REGISTRY_ID_PATTERN,
+} from '../../common/patterns';
 
-/** Real ECR enforces this tag pattern on PutImage (it answers it in InvalidParameterException). */
-export const IMAGE_TAG_PATTERN = '[a-zA-Z0-9-_.]+';
 export const TAG_STATUS = ['TAGGED', 'UNTAGGED', 'ANY'] as const;
 export const IMAGE_STATUS = ['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY'] as const;
 

@@ -1,4 +1,4 @@
-import type { BlobSink } from './blob-sink';
+import type { BlobSink } from '../common/blob-sink';
 
 /** What an ECR operation handler knows of its call, free of any transport detail. */
 export interface EcrCallContext {
@@ -11,6 +11,3 @@ export interface EcrCallContext {
    */
   readonly blobSink?: BlobSink;
 }
-
-/** An ECR operation's result: the response shape's members (Dates are sent as epoch seconds). */
-export type EcrResult = Record<string, unknown>;

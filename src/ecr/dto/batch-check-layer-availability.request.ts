@@ -1,4 +1,4 @@
-import { RepositoryScopedRequest } from '../../repositories/dto/repository-scoped.request';
+import { RepositoryScopedRequest } from './repository-scoped.request';
 import { Length, ListMember, Required } from '../../common/validation/ecr-constraints';
 
 export class BatchCheckLayerAvailabilityRequest extends RepositoryScopedRequest {

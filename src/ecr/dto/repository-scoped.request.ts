@@ -5,7 +5,7 @@ import {
   Required,
   StringMember,
 } from '../../common/validation/ecr-constraints';
-import { REGISTRY_ID_PATTERN, REPOSITORY_NAME_PATTERN } from './repository-name';
+import { REGISTRY_ID_PATTERN, REPOSITORY_NAME_PATTERN } from '../../common/patterns';
 
 /** The `registryId` every operation takes. */
 export abstract class RegistryScopedRequest {

@@ -1,0 +1,146 @@
+import type {
+  BatchDeleteImageResponse,
+  BatchGetImageResponse,
+  DescribeImagesResponse,
+  ImageDetail as EcrImageDetail,
+  ImageFailure as EcrImageFailure,
+  ListImagesResponse,
+  PutImageResponse,
+} from '@aws-sdk/client-ecr';
+import { Injectable } from '@nestjs/common';
+import { decodePageToken, encodePageToken } from '../../common/page-token';
+import { ImageDetail, ImageFailure, ImagesService } from '../../images/images.service';
+import {
+  BatchDeleteImageRequest,
+  BatchGetImageRequest,
+  DescribeImagesRequest,
+  ListImagesRequest,
+  PutImageRequest,
+} from '../dto/image-requests';
+import type { EcrCallContext } from '../ecr-call-context';
+import { EcrOperation } from '../ecr-operation.decorator';
+
+const DEFAULT_PAGE_SIZE = 100;
+
+function failureShape(f: ImageFailure): EcrImageFailure {
+  return { imageId: f.imageId, failureCode: f.failureCode, failureReason: f.failureReason };
+}
+
+/** PutImage, BatchGetImage, DescribeImages, ListImages and BatchDeleteImage. */
+@Injectable()
+export class ImagesOperations {
+  constructor(private readonly images: ImagesService) {}
+
+  // A 4 MiB manifest, even JSON-escaped or in multi-byte UTF-8, with room to spare.
+  @EcrOperation('PutImage', PutImageRequest, { maxBodyBytes: 4 * 4 * 1024 * 1024 + 65536 })
+  async put(input: PutImageRequest, ctx: EcrCallContext): Promise<PutImageResponse> {
+    const tag = input.imageTag;
+    const stored = await this.images.put({
+      registryId: ctx.registryId,
+      repositoryName: input.repositoryName,
+      manifest: input.imageManifest,
+      mediaType: input.imageManifestMediaType,
+      tag,
+      digest: input.imageDigest,
+    });
+    return {
+      image: {
+        registryId: ctx.registryId,
+        repositoryName: input.repositoryName,
+        imageId: { imageDigest: stored.digest, ...(tag ? { imageTag: tag } : {}) },
+        imageManifest: input.imageManifest,
+        imageManifestMediaType: stored.mediaType,
+      },
+    };
+  }
+
+  @EcrOperation('BatchGetImage', BatchGetImageRequest)
+  async batchGet(input: BatchGetImageRequest, ctx: EcrCallContext): Promise<BatchGetImageResponse> {
+    const { images, failures } = await this.images.batchGet(
+      ctx.registryId,
+      input.repositoryName,
+      input.imageIds,
+      input.acceptedMediaTypes,
+    );
+    return {
+      images: images.map((image) => ({
+        registryId: ctx.registryId,
+        repositoryName: input.repositoryName,
+        imageId: {
+          imageDigest: image.digest,
+          ...(image.tag !== undefined ? { imageTag: image.tag } : {}),
+        },
+        imageManifest: image.manifest,
+        imageManifestMediaType: image.mediaType,
+      })),
+      failures: failures.map(failureShape),
+    };
+  }
+
+  @EcrOperation('DescribeImages', DescribeImagesRequest)
+  async describe(
+    input: DescribeImagesRequest,
+    ctx: EcrCallContext,
+  ): Promise<DescribeImagesResponse> {
+    const shape = (d: ImageDetail): EcrImageDetail => ({
+      registryId: ctx.registryId,
+      repositoryName: input.repositoryName,
+      imageDigest: d.digest,
+      ...(d.tags.length > 0 ? { imageTags: d.tags } : {}),
+      imageSizeInBytes: d.size,
+      imagePushedAt: d.pushedAt,
+      imageManifestMediaType: d.mediaType,
+      ...(d.artifactMediaType ? { artifactMediaType: d.artifactMediaType } : {}),
+      imageStatus: 'ACTIVE',
+    });
+    if (input.imageIds) {
+      const details = await this.images.describeNamed(
+        ctx.registryId,
+        input.repositoryName,
+        input.imageIds,
+      );
+      return { imageDetails: details.map(shape) };
+    }
+    const after = input.nextToken ? decodePageToken(input.nextToken, { id: 'id' }).id : 0;
+    const page = await this.images.describe(
+      ctx.registryId,
+      input.repositoryName,
+      input.filter?.tagStatus ?? 'ANY',
+      input.maxResults ?? DEFAULT_PAGE_SIZE,
+      after,
+    );
+    const result: DescribeImagesResponse = { imageDetails: page.details.map(shape) };
+    if (page.lastId !== undefined) result.nextToken = encodePageToken({ id: page.lastId });
+    return result;
+  }
+
+  @EcrOperation('ListImages', ListImagesRequest)
+  async list(input: ListImagesRequest, ctx: EcrCallContext): Promise<ListImagesResponse> {
+    const position = input.nextToken
+      ? decodePageToken(input.nextToken, { id: 'id', tag: 'string' })
+      : { id: 0, tag: '' };
+    const page = await this.images.list(
+      ctx.registryId,
+      input.repositoryName,
+      input.filter?.tagStatus ?? 'ANY',
+      input.maxResults ?? DEFAULT_PAGE_SIZE,
+      position,
+    );
+    const result: ListImagesResponse = { imageIds: page.ids };
+    if (page.last) result.nextToken = encodePageToken(page.last);
+    return result;
+  }
+
+  @EcrOperation('BatchDeleteImage', BatchDeleteImageRequest)
+  async batchDelete(
+    input: BatchDeleteImageRequest,
+    ctx: EcrCallContext,
+  ): Promise<BatchDeleteImageResponse> {
+    const { deleted, failures } = await this.images.batchDelete(
+      ctx.registryId,
+      input.repositoryName,
+      input.imageIds,
+    );
+    return { imageIds: deleted, failures: failures.map(failureShape) };
+  }
+}

@@ -1,0 +1,104 @@
+import type {
+  CreateRepositoryResponse,
+  DeleteRepositoryResponse,
+  DescribeRepositoriesResponse,
+} from '@aws-sdk/client-ecr';
+import { Inject, Injectable } from '@nestjs/common';
+import { InvalidParameterException } from '../../common/errors/registry-exception';
+import { decodePageToken, encodePageToken } from '../../common/page-token';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { RepositoryEntity } from '../../repositories/entities/repository.entity';
+import { RepositoriesService } from '../../repositories/repositories.service';
+import { CreateRepositoryRequest } from '../dto/create-repository.request';
+import { DeleteRepositoryRequest } from '../dto/delete-repository.request';
+import { DescribeRepositoriesRequest } from '../dto/describe-repositories.request';
+import type { EcrCallContext } from '../ecr-call-context';
+import { EcrOperation } from '../ecr-operation.decorator';
+import { repositoryShape } from './repository-shape';
+
+const DEFAULT_PAGE_SIZE = 100;
+
+/** CreateRepository, DescribeRepositories and DeleteRepository. */
+@Injectable()
+export class RepositoriesOperations {
+  private readonly publicHost: string;
+
+  constructor(
+    private readonly repositories: RepositoriesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.publicHost = new URL(config.publicUrl).host;
+  }
+
+  private shape(repo: RepositoryEntity): ReturnType<typeof repositoryShape> {
+    return repositoryShape(repo, this.config.region, this.publicHost);
+  }
+
+  @EcrOperation('CreateRepository', CreateRepositoryRequest)
+  async create(
+    input: CreateRepositoryRequest,
+    ctx: EcrCallContext,
+  ): Promise<CreateRepositoryResponse> {
+    const repo = await this.repositories.create({
+      registryId: ctx.registryId,
+      name: input.repositoryName,
+      imageTagMutability: input.imageTagMutability,
+      scanOnPush: input.imageScanningConfiguration?.scanOnPush,
+      encryptionType: input.encryptionConfiguration?.encryptionType,
+      kmsKey: input.encryptionConfiguration?.kmsKey,
+      tags: input.tags,
+    });
+    return { repository: this.shape(repo) };
+  }
+
+  @EcrOperation('DescribeRepositories', DescribeRepositoriesRequest)
+  async describe(
+    input: DescribeRepositoriesRequest,
+    ctx: EcrCallContext,
+  ): Promise<DescribeRepositoriesResponse> {
+    if (input.repositoryNames) {
+      // As in ECR: pagination applies only when listing the whole registry.
+      if (input.maxResults !== undefined) {
+        throw InvalidParameterException.constraint(
+          'maxResults',
+          'cannot be used together with repositoryNames',
+        );
+      }
+      if (input.nextToken !== undefined) {
+        throw InvalidParameterException.constraint(
+          'nextToken',
+          'cannot be used together with repositoryNames',
+        );
+      }
+      const repos = await this.repositories.describeNamed(ctx.registryId, input.repositoryNames);
+      return { repositories: repos.map((r) => this.shape(r)) };
+    }
+    const after =
+      input.nextToken === undefined
+        ? undefined
+        : decodePageToken(input.nextToken, { after: 'string' }).after;
+    const page = await this.repositories.list(
+      ctx.registryId,
+      input.maxResults ?? DEFAULT_PAGE_SIZE,
+      after,
+    );
+    const result: DescribeRepositoriesResponse = {
+      repositories: page.repositories.map((r) => this.shape(r)),
+    };
+    if (page.lastName !== undefined) result.nextToken = encodePageToken({ after: page.lastName });
+    return result;
+  }
+
+  @EcrOperation('DeleteRepository', DeleteRepositoryRequest)
+  async delete(
+    input: DeleteRepositoryRequest,
+    ctx: EcrCallContext,
+  ): Promise<DeleteRepositoryResponse> {
+    const repo = await this.repositories.delete(
+      ctx.registryId,
+      input.repositoryName,
+      input.force ?? false,
+    );
+    return { repository: this.shape(repo) };
+  }
+}

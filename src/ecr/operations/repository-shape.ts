@@ -1,0 +1,23 @@
+import type { Repository } from '@aws-sdk/client-ecr';
+import type { RepositoryEntity } from '../../repositories/entities/repository.entity';
+
+/** The ECR `Repository` shape of a stored repository. */
+export function repositoryShape(
+  repo: RepositoryEntity,
+  region: string,
+  publicHost: string,
+): Repository {
+  return {
+    repositoryArn: `arn:aws:ecr:${region}:${repo.registryId}:repository/${repo.name}`,
+    registryId: repo.registryId,
+    repositoryName: repo.name,
+    repositoryUri: `${publicHost}/${repo.name}`,
+    createdAt: repo.createdAt,
+    imageTagMutability: repo.imageTagMutability as Repository['imageTagMutability'],
+    imageScanningConfiguration: { scanOnPush: repo.scanOnPush },
+    encryptionConfiguration: {
+      encryptionType: repo.encryptionType as 'AES256',
+      ...(repo.kmsKey ? { kmsKey: repo.kmsKey } : {}),
+    },
+  };
+}

@@ -1,0 +1,290 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { IMAGES_REPOSITORY_DIGEST_KEY } from '../database/constraints';
+
+export interface ImageRow {
+  id: string;
+  digest: string;
+  manifest: Buffer;
+  media_type: string;
+  artifact_media_type: string | null;
+  size: string;
+  pushed_at: Date;
+}
+
+export type ImageDetailRow = Omit<ImageRow, 'manifest'> & { tags: string[] };
+
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+
+const IMAGE_COLUMNS =
+  'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at';
+
+const DETAIL_SELECT = `SELECT i.id, i.digest, i.media_type, i.artifact_media_type, i.size, i.pushed_at,
+    COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tags
+    FROM images i LEFT JOIN image_tags t ON t.image_id = i.id`;
+
+/**
+ * The SQL of the images module. Lock order within a transaction: the repository row first (the
+ * caller holds it, see `RepositoryLock`), then image rows, then tags, child manifests last.
+ */
+@Injectable()
+export class ImagesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /**
+   * Inserts the image, or locks the existing one of that digest until the transaction ends
+   * (ON CONFLICT DO UPDATE locks the conflicting row even when its WHERE updates nothing), so a
+   * concurrent BatchDeleteImage waits for this one; should a delete commit first, PostgreSQL
+   * retries the insert itself. No tag written after this can name a missing image.
+   */
+  async insertOrLock(
+    m: EntityManager,
+    image: {
+      repositoryId: string;
+      digest: string;
+      manifest: Buffer;
+      mediaType: string;
+      artifactMediaType?: string;
+      size: number;
+    },
+  ): Promise<{ id: string; created: boolean }> {
+    const inserted = await m.query<{ id: string }[]>(
+      `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT ON CONSTRAINT ${IMAGES_REPOSITORY_DIGEST_KEY}
+         DO UPDATE SET size = images.size WHERE false
+       RETURNING id`,
+      [
+        image.repositoryId,
+        image.digest,
+        image.manifest,
+        image.mediaType,
+        image.artifactMediaType ?? null,
+        image.size,
+      ],
+    );
+    if (inserted.length === 1) return { id: inserted[0].id, created: true };
+    // Present: this transaction holds its row lock.
+    const [existing] = await m.query<{ id: string }[]>(
+      'SELECT id FROM images WHERE repository_id = $1 AND digest = $2',
+      [image.repositoryId, image.digest],
+    );
+    return { id: existing.id, created: false };
+  }
+
+  /** What a new image references: one statement each, however many blobs or manifests. */
+  async insertReferences(
+    m: EntityManager,
+    imageId: string,
+    blobs: string[],
+    children: string[],
+  ): Promise<void> {
+    await m.query(
+      'INSERT INTO image_layers (image_id, digest) SELECT $1::bigint, unnest($2::varchar[])',
+      [imageId, blobs],
+    );
+    await m.query(
+      'INSERT INTO image_children (image_id, child_digest) SELECT $1::bigint, unnest($2::varchar[])',
+      [imageId, children],
+    );
+  }
+
+  /**
+   * Creates the tag, or moves it to `imageId` when `mutable`, or else leaves it as it is; in
+   * every case holding its row lock, which orders concurrent writers of the tag. The (repository,
+   * tag) primary key keeps one row per tag. True when written.
+   */
+  async writeTag(
+    m: EntityManager,
+    repositoryId: string,
+    tag: string,
+    imageId: string,
+    mutable: boolean,
+  ): Promise<boolean> {
+    const written = await m.query<unknown[]>(
+      `INSERT INTO image_tags (repository_id, tag, image_id) VALUES ($1, $2, $3)
+       ON CONFLICT (repository_id, tag) DO UPDATE
+         SET image_id = EXCLUDED.image_id, tagged_at = now()
+         WHERE image_tags.image_id <> EXCLUDED.image_id AND $4::boolean
+       RETURNING 1`,
+      [repositoryId, tag, imageId, mutable],
+    );
+    return written.length === 1;
+  }
+
+  /** The image a tag names (the caller holds the tag's row lock). */
+  async tagTarget(m: EntityManager, repositoryId: string, tag: string): Promise<string> {
+    const [{ image_id }] = await m.query<{ image_id: string }[]>(
+      'SELECT image_id FROM image_tags WHERE repository_id = $1 AND tag = $2',
+      [repositoryId, tag],
+    );
+    return image_id;
+  }
+
+  /**
+   * Those of `digests` that are images of the repository, held FOR KEY SHARE until the
+   * transaction ends: a concurrent BatchDeleteImage of one waits, then sees the index that
+   * references it.
+   */
+  async holdExisting(m: EntityManager, repositoryId: string, digests: string[]): Promise<string[]> {
+    const rows = await m.query<{ digest: string }[]>(
+      'SELECT digest FROM images WHERE repository_id = $1 AND digest = ANY($2) FOR KEY SHARE',
+      [repositoryId, digests],
+    );
+    return rows.map((r) => r.digest);
+  }
+
+  async findByTag(
+    m: EntityManager,
+    repositoryId: string,
+    tag: string,
+  ): Promise<ImageRow | undefined> {
+    const rows = await m.query<ImageRow[]>(
+      `SELECT ${IMAGE_COLUMNS} FROM image_tags t JOIN images i ON i.id = t.image_id
+        WHERE t.repository_id = $1 AND t.tag = $2`,
+      [repositoryId, tag],
+    );
+    return rows[0];
+  }
+
+  async findByDigest(
+    m: EntityManager,
+    repositoryId: string,
+    digest: string,
+  ): Promise<ImageRow | undefined> {
+    const rows = await m.query<ImageRow[]>(
+      `SELECT ${IMAGE_COLUMNS} FROM images i WHERE i.repository_id = $1 AND i.digest = $2`,
+      [repositoryId, digest],
+    );
+    return rows[0];
+  }
+
+  async detail(imageId: string): Promise<ImageDetailRow> {
+    const rows = await this.dataSource.query<ImageDetailRow[]>(
+      `${DETAIL_SELECT} WHERE i.id = $1 GROUP BY i.id`,
+      [imageId],
+    );
+    return rows[0];
+  }
+
+  /** Up to `limit` images of the repository by id after `after`, with their tags. */
+  async pageDetails(
+    repositoryId: string,
+    tagStatus: TagStatus,
+    limit: number,
+    after: number,
+  ): Promise<ImageDetailRow[]> {
+    const having =
+      tagStatus === 'TAGGED'
+        ? 'HAVING count(t.tag) > 0'
+        : tagStatus === 'UNTAGGED'
+          ? 'HAVING count(t.tag) = 0'
+          : '';
+    return this.dataSource.query<ImageDetailRow[]>(
+      `${DETAIL_SELECT} WHERE i.repository_id = $1 AND i.id > $2 GROUP BY i.id ${having} ORDER BY i.id LIMIT $3`,
+      [repositoryId, after, limit],
+    );
+  }
+
+  /**
+   * One entry per tag, and one for an untagged image, ordered by (image, tag) for the keyset;
+   * up to `limit` after the position `after`.
+   */
+  async pageIds(
+    repositoryId: string,
+    tagStatus: TagStatus,
+    limit: number,
+    after: { id: number; tag: string },
+  ): Promise<{ id: string; digest: string; tag: string | null }[]> {
+    const filter =
+      tagStatus === 'TAGGED'
+        ? 'AND t.tag IS NOT NULL'
+        : tagStatus === 'UNTAGGED'
+          ? 'AND t.tag IS NULL'
+          : '';
+    return this.dataSource.query(
+      `SELECT i.id, i.digest, t.tag FROM images i LEFT JOIN image_tags t ON t.image_id = i.id
+        WHERE i.repository_id = $1 ${filter}
+          AND (i.id, COALESCE(t.tag, '')) > ($2::bigint, $3::text)
+        ORDER BY i.id, COALESCE(t.tag, '') LIMIT $4`,
+      [repositoryId, after.id, after.tag, limit],
+    );
+  }
+
+  /** Locks the image so that concurrent deletes and tag moves apply one at a time. */
+  async lock(m: EntityManager, imageId: string): Promise<boolean> {
+    const rows = await m.query<unknown[]>('SELECT id FROM images WHERE id = $1 FOR UPDATE', [
+      imageId,
+    ]);
+    return rows.length === 1;
+  }
+
+  /** Removes the tag only while it still names `imageId`; true when it did. */
+  async untag(
+    m: EntityManager,
+    repositoryId: string,
+    tag: string,
+    imageId: string,
+  ): Promise<boolean> {
+    const [removed] = await m.query<[unknown[], number]>(
+      'DELETE FROM image_tags WHERE repository_id = $1 AND tag = $2 AND image_id = $3 RETURNING 1',
+      [repositoryId, tag, imageId],
+    );
+    return removed.length === 1;
+  }
+
+  async tagCount(m: EntityManager, imageId: string): Promise<number> {
+    const [{ n }] = await m.query<{ n: string }[]>(
+      'SELECT count(*) AS n FROM image_tags WHERE image_id = $1',
+      [imageId],
+    );
+    return Number(n);
+  }
+
+  /** Removes every tag of the image; answers them. */
+  async removeTags(m: EntityManager, imageId: string): Promise<string[]> {
+    // DELETE ... RETURNING answers [rows, count] through TypeORM.
+    const [removed] = await m.query<[{ tag: string }[], number]>(
+      'DELETE FROM image_tags WHERE image_id = $1 RETURNING tag',
+      [imageId],
+    );
+    return removed.map((r) => r.tag);
+  }
+
+  async delete(m: EntityManager, imageId: string): Promise<void> {
+    await m.query('DELETE FROM images WHERE id = $1', [imageId]);
+  }
+
+  async referencedByIndex(
+    m: EntityManager,
+    repositoryId: string,
+    digest: string,
+  ): Promise<boolean> {
+    const rows = await m.query<unknown[]>(
+      `SELECT 1 FROM image_children c JOIN images i ON i.id = c.image_id
+        WHERE i.repository_id = $1 AND c.child_digest = $2 LIMIT 1`,
+      [repositoryId, digest],
+    );
+    return rows.length > 0;
+  }
+
+  /** Up to `limit` images of the repository by id after `after`, with their tags (for operators). */
+  async page(
+    repositoryId: string,
+    limit: number,
+    after?: string,
+  ): Promise<(Omit<ImageRow, 'manifest' | 'artifact_media_type'> & { tags: string[] })[]> {
+    return this.dataSource.query(
+      `SELECT i.id, i.digest, i.media_type, i.size, i.pushed_at,
+              array(SELECT t.tag FROM image_tags t WHERE t.image_id = i.id ORDER BY t.tag) AS tags
+         FROM images i
+        WHERE i.repository_id = $1 AND ($2::bigint IS NULL OR i.id > $2::bigint)
+        ORDER BY i.id LIMIT $3`,
+      [repositoryId, after ?? null, limit],
+    );
+  }
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { LAYERS_REPOSITORY_DIGEST_KEY } from '../database/constraints';
+import type { BlobStoreDriver } from '../config/app-config';
+
+export interface LayerRow {
+  id: string;
+  digest: string;
+  size: string;
+  media_type: string;
+  created_at: Date;
+}
+
+/** A layer with where its bytes are, as a download reads them. */
+export interface LayerBlobRow {
+  digest: string;
+  size: string;
+  storage_key: string;
+  part_sizes: string[];
+  driver: BlobStoreDriver;
+  /** Whether an image of the repository references the layer. */
+  referenced: boolean;
+}
+
+/** The SQL of the layers module: layers per repository, and the blobs behind them. */
+@Injectable()
+export class LayersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Records the blob under its digest, or, when one is stored already, takes its row lock (which
+   * keeps storage collection off it) and answers the stored copy's key.
+   */
+  async upsertBlob(
+    manager: EntityManager,
+    blob: { digest: string; size: number; storageKey: string; partSizes: number[] },
+  ): Promise<string> {
+    // DO UPDATE, not DO NOTHING: a no-op update still locks the existing row until commit.
+    const rows = await manager.query<{ storage_key: string }[]>(
+      `INSERT INTO blobs (digest, size, storage_key, part_sizes) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (digest) DO UPDATE SET size = blobs.size
+       RETURNING storage_key`,
+      [blob.digest, blob.size, blob.storageKey, blob.partSizes],
+    );
+    return rows[0].storage_key;
+  }
+
+  /**
+   * Adds the layer to the repository; false when it had it already. The unique constraint
+   * (repository, digest) decides between concurrent completions on any instance.
+   */
+  async insertLayer(
+    manager: EntityManager,
+    layer: { repositoryId: string; digest: string; size: number; mediaType: string },
+  ): Promise<boolean> {
+    const inserted = await manager.query<{ id: string }[]>(
+      `INSERT INTO layers (repository_id, digest, size, media_type) VALUES ($1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT ${LAYERS_REPOSITORY_DIGEST_KEY} DO NOTHING
+       RETURNING id`,
+      [layer.repositoryId, layer.digest, layer.size, layer.mediaType],
+    );
+    return inserted.length === 1;
+  }
+
+  /**
+   * In one round trip: the repository's id and those of its layers whose digest is one of
+   * `digests`. A repository with none gives one row of NULLs; no row at all means no repository.
+   */
+  async findInRepositoryByName(
+    registryId: string,
+    repositoryName: string,
+    digests: string[],
+  ): Promise<(Omit<LayerRow, 'id' | 'created_at'> & { repository_id: string })[]> {
+    return this.dataSource.query(
+      `SELECT r.id AS repository_id, l.digest, l.size, l.media_type
+         FROM repositories r
+         LEFT JOIN layers l ON l.repository_id = r.id AND l.digest = ANY($3)
+        WHERE r.registry_id = $1 AND r.name = $2`,
+      [registryId, repositoryName, digests],
+    );
+  }
+
+  /** Those of `digests` that are layers of the repository. */
+  async existing(
+    manager: EntityManager,
+    repositoryId: string,
+    digests: string[],
+  ): Promise<string[]> {
+    const rows = await manager.query<{ digest: string }[]>(
+      'SELECT digest FROM layers WHERE repository_id = $1 AND digest = ANY($2)',
+      [repositoryId, digests],
+    );
+    return rows.map((r) => r.digest);
+  }
+
+  async findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
+    const rows = await this.dataSource.query<LayerBlobRow[]>(
+      `SELECT l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
+              EXISTS (SELECT 1 FROM image_layers il JOIN images i ON i.id = il.image_id
+                       WHERE i.repository_id = l.repository_id AND il.digest = l.digest) AS referenced
+         FROM layers l JOIN blobs b ON b.digest = l.digest JOIN storage_objects s ON s.key = b.storage_key
+        WHERE l.repository_id = $1 AND l.digest = $2`,
+      [repositoryId, digest],
+    );
+    return rows[0];
+  }
+
+  /** Up to `limit` layers of the repository in the order they were added, after id `after`. */
+  async page(repositoryId: string, limit: number, after?: string): Promise<LayerRow[]> {
+    return this.dataSource.query<LayerRow[]>(
+      `SELECT id, digest, size, media_type, created_at FROM layers
+        WHERE repository_id = $1 AND ($2::bigint IS NULL OR id > $2::bigint)
+        ORDER BY id LIMIT $3`,
+      [repositoryId, after ?? null, limit],
+    );
+  }
+}

@@ -1,0 +1,183 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../common/database-errors';
+import { REPOSITORIES_REGISTRY_NAME_KEY } from '../database/constraints';
+import { RepositoryEntity } from './entities/repository.entity';
+
+/** A `repositories` row as PostgreSQL returns it. */
+interface RepositoryRow {
+  id: string;
+  registry_id: string;
+  name: string;
+  image_tag_mutability: string;
+  scan_on_push: boolean;
+  encryption_type: string;
+  kms_key: string | null;
+  tags: RepositoryEntity['tags'];
+  created_at: Date;
+}
+
+function fromRow(row: RepositoryRow): RepositoryEntity {
+  return Object.assign(new RepositoryEntity(), {
+    id: row.id,
+    registryId: row.registry_id,
+    name: row.name,
+    imageTagMutability: row.image_tag_mutability,
+    scanOnPush: row.scan_on_push,
+    encryptionType: row.encryption_type,
+    kmsKey: row.kms_key,
+    tags: row.tags,
+    createdAt: row.created_at,
+  });
+}
+
+/**
+ * How a repository row is held until the transaction ends. `share` keeps it from being deleted
+ * under a writer adding to it; `update` is the deleter's, and waits for every `share` holder.
+ *
+ * Lock order, for every transaction that takes more than one lock: the repository row first
+ * (here), then the upload row (`UploadsRepository.lock`), then image rows
+ * (`ImagesRepository`), child manifests last. Taking a repository after an upload would
+ * deadlock with a DeleteRepository, which holds the repository and waits for its uploads to
+ * cascade.
+ */
+export type RepositoryLock = 'none' | 'share' | 'update';
+
+/** A repository with what it holds, as operators see it. */
+export interface RepositoryStatsRow {
+  id: string;
+  registry_id: string;
+  name: string;
+  created_at: Date;
+  image_count: number;
+  layer_count: number;
+  stored_bytes: string;
+  uploads: number;
+}
+
+const STATS_SELECT = `
+  SELECT r.id, r.registry_id, r.name, r.created_at,
+         (SELECT count(*)::int FROM images i WHERE i.repository_id = r.id) AS image_count,
+         (SELECT count(*)::int FROM layers l WHERE l.repository_id = r.id) AS layer_count,
+         (SELECT coalesce(sum(l.size), 0) FROM layers l WHERE l.repository_id = r.id)
+           + (SELECT coalesce(sum(octet_length(i.manifest)), 0) FROM images i WHERE i.repository_id = r.id)
+           AS stored_bytes,
+         (SELECT count(*)::int FROM uploads u WHERE u.repository_id = r.id) AS uploads
+    FROM repositories r`;
+
+const LOCK_CLAUSE: Record<RepositoryLock, string> = {
+  none: '',
+  share: ' FOR SHARE',
+  update: ' FOR UPDATE',
+};
+
+/** The SQL of the repositories module. */
+@Injectable()
+export class RepositoriesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findByName(
+    registryId: string,
+    name: string,
+    lock: RepositoryLock = 'none',
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<RepositoryEntity | undefined> {
+    const rows = await manager.query<RepositoryRow[]>(
+      `SELECT * FROM repositories WHERE registry_id = $1 AND name = $2${LOCK_CLAUSE[lock]}`,
+      [registryId, name],
+    );
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async findById(id: string): Promise<RepositoryEntity | undefined> {
+    const rows = await this.dataSource.query<RepositoryRow[]>(
+      'SELECT * FROM repositories WHERE id = $1',
+      [id],
+    );
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  /** Those of `names` that exist in the registry, in no order. */
+  async findByNames(registryId: string, names: string[]): Promise<RepositoryEntity[]> {
+    const rows = await this.dataSource.query<RepositoryRow[]>(
+      'SELECT * FROM repositories WHERE registry_id = $1 AND name = ANY($2)',
+      [registryId, names],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Up to `limit` repositories of the registry by name, after `after`. */
+  async pageByName(registryId: string, limit: number, after?: string): Promise<RepositoryEntity[]> {
+    const rows = await this.dataSource.query<RepositoryRow[]>(
+      `SELECT * FROM repositories WHERE registry_id = $1 AND ($2::text IS NULL OR name > $2)
+        ORDER BY name LIMIT $3`,
+      [registryId, after ?? null, limit],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Up to `limit` repositories with their counts, by id after `after`, across registries. */
+  async pageWithStats(
+    filter: { registryId?: string; name?: string },
+    limit: number,
+    after?: string,
+  ): Promise<RepositoryStatsRow[]> {
+    return this.dataSource.query<RepositoryStatsRow[]>(
+      `${STATS_SELECT}
+        WHERE ($1::char(12) IS NULL OR r.registry_id = $1)
+          AND ($2::text IS NULL OR r.name = $2)
+          AND ($3::bigint IS NULL OR r.id > $3::bigint)
+        ORDER BY r.id LIMIT $4`,
+      [filter.registryId ?? null, filter.name ?? null, after ?? null, limit],
+    );
+  }
+
+  async findWithStats(id: string): Promise<RepositoryStatsRow | undefined> {
+    const rows = await this.dataSource.query<RepositoryStatsRow[]>(
+      `${STATS_SELECT} WHERE r.id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Inserts the repository and fills in its id and creation time, or answers undefined when the
+   * registry has one of that name: the unique constraint decides between concurrent creators.
+   */
+  async insert(repo: RepositoryEntity): Promise<RepositoryEntity | undefined> {
+    try {
+      const rows = await this.dataSource.query<RepositoryRow[]>(
+        `INSERT INTO repositories
+           (registry_id, name, image_tag_mutability, scan_on_push, encryption_type, kms_key, tags)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+         RETURNING *`,
+        [
+          repo.registryId,
+          repo.name,
+          repo.imageTagMutability,
+          repo.scanOnPush,
+          repo.encryptionType,
+          repo.kmsKey,
+          JSON.stringify(repo.tags),
+        ],
+      );
+      return fromRow(rows[0]);
+    } catch (err) {
+      if (isUniqueViolation(err, REPOSITORIES_REGISTRY_NAME_KEY)) return undefined;
+      throw err;
+    }
+  }
+
+  async hasImages(manager: EntityManager, repositoryId: string): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      'SELECT 1 FROM images WHERE repository_id = $1 LIMIT 1',
+      [repositoryId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Everything the repository holds goes with it (foreign keys ON DELETE CASCADE). */
+  async delete(manager: EntityManager, repositoryId: string): Promise<void> {
+    await manager.query('DELETE FROM repositories WHERE id = $1', [repositoryId]);
+  }
+}
