@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { ProblemJsonFilter } from './common/problem-json.filter';
 import { AppConfig } from './config/app-config';
 import { createRootLogger, PinoNestLogger, ROOT_LOGGER } from './logging/logger';
+import { OciDoor } from './oci/oci.door';
 
 /**
  * Builds the application for a configuration whose database URL is resolved. Shared by `main.ts`
@@ -28,6 +29,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   server.headersTimeout = 66_000;
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The OCI door takes everything under /v2 ahead of Nest's routes: it streams request bodies
+  // itself and answers in its own error format.
+  app.use('/v2', app.get(OciDoor).handler);
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));
   setupAdminDocs(app);
   return app;

@@ -138,6 +138,17 @@ export class ImagesRepository {
     return rows.map((r) => r.digest);
   }
 
+  /** Up to `limit` tags of the repository in byte order (as Go's sort.Strings), after `after`. */
+  async tagNames(repositoryId: string, limit: number, after?: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ tag: string }[]>(
+      `SELECT tag FROM image_tags
+        WHERE repository_id = $1 AND ($2::text IS NULL OR tag COLLATE "C" > $2::text)
+        ORDER BY tag COLLATE "C" LIMIT $3`,
+      [repositoryId, after ?? null, limit],
+    );
+    return rows.map((r) => r.tag);
+  }
+
   async findByTag(
     m: EntityManager,
     repositoryId: string,

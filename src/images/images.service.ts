@@ -328,6 +328,19 @@ export class ImagesService {
     return { ids, last: { id: Number(last.id), tag: last.tag ?? '' } };
   }
 
+  /** A page of the repository's tag names in byte order, after `after`; `more` if others follow. */
+  async listTags(
+    registryId: string,
+    repositoryName: string,
+    limit: number,
+    after?: string,
+  ): Promise<{ tags: string[]; more: boolean }> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    if (limit === 0) return { tags: [], more: false };
+    const tags = await this.images.tagNames(repo.id, limit + 1, after);
+    return { tags: tags.slice(0, limit), more: tags.length > limit };
+  }
+
   /** Deletes (or untags) the images named; answers what went and what failed. */
   async batchDelete(
     registryId: string,

@@ -33,6 +33,18 @@ export class TokensService {
 
   /** The claims of a password made by `issue`, or undefined when forged, altered or expired. */
   verify(password: string): RegistryTokenClaims | undefined {
+    const read = this.read(password);
+    return read && !read.expired ? read.claims : undefined;
+  }
+
+  /**
+   * The claims of a password made by `issue`, whether or not it has expired (a caller tells an
+   * expired token from a bad one); undefined when forged or altered.
+   */
+  read(
+    password: string,
+    now = Date.now(),
+  ): { claims: RegistryTokenClaims; expired: boolean } | undefined {
     const [payload, signature, extra] = password.split('.');
     if (!payload || !signature || extra !== undefined) return undefined;
     if (!this.signer.verify(PURPOSE, payload, signature)) return undefined;
@@ -41,8 +53,8 @@ export class TokensService {
         r?: unknown;
         e?: unknown;
       };
-      if (typeof r !== 'string' || typeof e !== 'number' || e < Date.now() / 1000) return undefined;
-      return { registryId: r, expires: e };
+      if (typeof r !== 'string' || typeof e !== 'number') return undefined;
+      return { claims: { registryId: r, expires: e }, expired: e < now / 1000 };
     } catch {
       return undefined;
     }
