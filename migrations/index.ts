@@ -2,6 +2,7 @@ import { CreateRepositories1764403200000 } from './1764403200000-CreateRepositor
 import { CreateUploadsAndLayers1764406800000 } from './1764406800000-CreateUploadsAndLayers';
 import { CreateImages1764410400000 } from './1764410400000-CreateImages';
 import { CreateAccounts1764414000000 } from './1764414000000-CreateAccounts';
+import { EmptyBlobs1764417600000 } from './1764417600000-EmptyBlobs';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const ALL_MIGRATIONS = [
   CreateUploadsAndLayers1764406800000,
   CreateImages1764410400000,
   CreateAccounts1764414000000,
+  EmptyBlobs1764417600000,
 ];
