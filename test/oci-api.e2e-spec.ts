@@ -1,7 +1,7 @@
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { randomBytes } from 'node:crypto';
 import { TokensService } from '../src/tokens/tokens.service';
-import { createAccount } from './support/accounts';
+import { admin, createAccount } from './support/accounts';
 import { ecrClient, startTestApp, type TestApp } from './support/app';
 import { sha256Digest } from './support/layers';
 import type { RegistryCredentials } from './support/oci-clients';
@@ -125,7 +125,7 @@ describe('the /v2 API', () => {
 
     it("answers DENIED with ECR's words to an expired token", async () => {
       const expired = app.app.get(TokensService).issue({
-        registryId: creds.username && '000000000000',
+        registryId: '000000000000',
         expires: Math.floor(Date.now() / 1000) - 60,
       });
       const res = await v2Request(app.url, 'GET', '/v2/', {
@@ -140,6 +140,25 @@ describe('the /v2 API', () => {
           },
         ],
       });
+    });
+
+    it('stops honouring a token once its access key is deactivated, and again once reactivated', async () => {
+      const other = await createAccount(app.url);
+      const otherClient = ecrClient(app.url, { credentials: other.credentials });
+      const authorization = basicAuth(await registryLogin(otherClient));
+      otherClient.destroy();
+      const base = (): Promise<V2Response> =>
+        v2Request(app.url, 'GET', '/v2/', { headers: { authorization } });
+      expect((await base()).status).toBe(200);
+      const key = `/admin/v1/access-keys/${other.credentials.accessKeyId}`;
+      expect((await admin(app.url, 'PATCH', key, { status: 'Inactive' })).status).toBe(200);
+      const refused = await base();
+      expect(refused.status).toBe(401);
+      expect(errorCode(refused)).toBe('UNAUTHORIZED');
+      expect((await admin(app.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
+      expect((await base()).status).toBe(200);
+      expect((await admin(app.url, 'DELETE', key)).status).toBe(204);
+      expect((await base()).status).toBe(401);
     });
 
     it("keeps accounts apart: another account's token does not see this account's repositories", async () => {
@@ -314,6 +333,68 @@ describe('the /v2 API', () => {
       expect((await call('GET', '/v2/api/delete/manifests/two')).status).toBe(200);
       expect((await call('DELETE', `/v2/api/delete/manifests/${digest}`)).status).toBe(202);
       expect((await call('GET', '/v2/api/delete/manifests/two')).status).toBe(404);
+    });
+
+    it('lists referrers of a manifest, filtered by artifactType, and answers OCI-Subject to their push', async () => {
+      await createRepository('api/referrers');
+      const { digest: subject, manifest: subjectManifest } = await pushImage('api/referrers', 'v1');
+      const empty = await pushBlob('api/referrers', Buffer.from('{}'));
+      const artifact = (artifactType: string, note: string): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType,
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty, size: 2 },
+          layers: [],
+          subject: { mediaType: OCI_MANIFEST, digest: subject, size: subjectManifest.length },
+          annotations: { note },
+        });
+      const pushed: Record<string, string> = {};
+      for (const [type, note] of [
+        ['application/vnd.example.sbom', 'sbom'],
+        ['application/vnd.example.sig', 'sig'],
+      ]) {
+        const body = artifact(type, note);
+        const digest = sha256Digest(Buffer.from(body));
+        const res = await call('PUT', `/v2/api/referrers/manifests/${digest}`, {
+          headers: { 'content-type': OCI_MANIFEST },
+          body,
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers['oci-subject']).toBe(subject);
+        pushed[note] = digest;
+      }
+      const all = await call('GET', `/v2/api/referrers/referrers/${subject}`);
+      expect(all.status).toBe(200);
+      expect(all.headers['content-type']).toBe('application/vnd.oci.image.index.v1+json');
+      expect(all.headers['oci-filters-applied']).toBeUndefined();
+      const index = all.json as { manifests: Record<string, unknown>[] };
+      expect(index.manifests).toHaveLength(2);
+      expect(index.manifests[0]).toEqual({
+        mediaType: OCI_MANIFEST,
+        digest: pushed.sbom,
+        size: artifact('application/vnd.example.sbom', 'sbom').length,
+        artifactType: 'application/vnd.example.sbom',
+        annotations: { note: 'sbom' },
+      });
+      const filtered = await call(
+        'GET',
+        `/v2/api/referrers/referrers/${subject}?artifactType=application/vnd.example.sig`,
+      );
+      expect(filtered.headers['oci-filters-applied']).toBe('artifactType');
+      expect(
+        (filtered.json as { manifests: { digest: string }[] }).manifests.map((d) => d.digest),
+      ).toEqual([pushed.sig]);
+      const none = await call('GET', `/v2/api/referrers/referrers/${sha256Digest(randomBytes(4))}`);
+      expect(none.status).toBe(200);
+      expect(none.json).toEqual({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [],
+      });
+      expect(errorCode(await call('GET', '/v2/api/referrers/referrers/sha256:zz'))).toBe(
+        'DIGEST_INVALID',
+      );
     });
 
     it('cancels an upload with 204; it is then unknown', async () => {

@@ -133,6 +133,7 @@ export class EcrController implements OnApplicationBootstrap {
       const result = await handler.invoke(input, {
         requestId: locals.requestId,
         registryId,
+        accessKeyId: caller.accessKeyId,
         blobSink,
       });
       sendJson(res, 200, encodeResult(result));

@@ -30,6 +30,8 @@ export interface ParsedManifest {
   artifactMediaType?: string;
   /** Compressed size of what the image references. */
   size: number;
+  /** The digest of the manifest this one refers to (`subject`), for the referrers API. */
+  subject?: string;
 }
 
 interface Descriptor {
@@ -115,6 +117,9 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
     );
   }
   if (doc.schemaVersion !== 2) throw invalid('schemaVersion must be 2');
+  // A subject need not exist in the repository (the image spec lets a referrer come first).
+  const subject =
+    doc.subject === undefined ? {} : { subject: descriptor(doc.subject, 'subject').digest };
 
   if (mediaType === DOCKER_MANIFEST || mediaType === OCI_MANIFEST) {
     const config = descriptor(doc.config, 'config');
@@ -133,6 +138,7 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
           ? artifactMediaType(artifactType, 'artifactType')
           : artifactMediaType(config.mediaType, 'config.mediaType'),
       size: totalSize(layers, 'layers'),
+      ...subject,
     };
   }
   if (!Array.isArray(doc.manifests)) throw invalid('manifests must be a list');
@@ -147,5 +153,6 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
         ? artifactMediaType(doc.artifactType, 'artifactType')
         : undefined,
     size: totalSize(manifests, 'manifests'),
+    ...subject,
   };
 }

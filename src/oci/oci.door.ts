@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { RegistryException } from '../common/errors/registry-exception';
 import { UPLOAD_ID_PATTERN } from '../common/patterns';
+import { AccessKeysService } from '../auth/access-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { ParsedDigest } from '../crypto/digest';
 import { ImagesService, type ImageId } from '../images/images.service';
@@ -28,11 +29,13 @@ import {
   blobLocation,
   CONTENT_DIGEST_HEADER,
   contentRange,
+  FILTERS_APPLIED_HEADER,
   manifestLocation,
   nextLink,
   parseContentRange,
   parsePageSize,
   parseRange,
+  SUBJECT_HEADER,
   UPLOAD_UUID_HEADER,
   uploadLocation,
   uploadRange,
@@ -43,6 +46,7 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** The largest page of tags or repositories; a larger `n` is cut to it, with a `Link`. */
 export const MAX_PAGE = 1000;
 
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const UPLOAD_ID = new RegExp(`^${UPLOAD_ID_PATTERN}$`);
 const EXPIRED = 'Your authorization token has expired. Reauthenticate and try again.';
 
@@ -120,6 +124,7 @@ export class OciDoor {
     private readonly layers: LayersService,
     private readonly images: ImagesService,
     private readonly tokens: TokensService,
+    private readonly keys: AccessKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -132,7 +137,7 @@ export class OciDoor {
 
   private async handle(req: Request, res: Response): Promise<void> {
     res.setHeader(API_VERSION_HEADER, API_VERSION);
-    const registryId = this.authenticate(req);
+    const registryId = await this.authenticate(req);
     const rawPath = req.path;
     let path: string;
     try {
@@ -176,18 +181,13 @@ export class OciDoor {
       case 'uploads':
         return this.upload(req, res, registryId, found);
       case 'referrers':
-        // Without the referrers API, clients use the referrers tag schema, as the spec says.
-        throw new OciError(
-          'UNSUPPORTED',
-          'The referrers API is not available on this registry; use the referrers tag schema',
-          undefined,
-          404,
-        );
+        if (m !== 'GET') throw unsupportedMethod(req);
+        return this.referrers(req, res, registryId, found);
     }
   }
 
   /** The registry of the caller's token; 401 with the Basic challenge when there is none. */
-  private authenticate(req: Request): string {
+  private async authenticate(req: Request): Promise<string> {
     const unauthorized = (message: string): OciError =>
       new OciError('UNAUTHORIZED', message, undefined, 401);
     const credentials = parseBasicAuthorization(req.headers.authorization);
@@ -198,7 +198,16 @@ export class OciDoor {
     const token = this.tokens.read(credentials.password);
     if (!token) throw unauthorized('The password is not an authorization token of this registry');
     if (token.expired) throw new OciError('DENIED', EXPIRED);
-    return token.claims.registryId;
+    // Honoured only while the key it was issued to is active (read within the same
+    // ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
+    const { accessKeyId, registryId } = token.claims;
+    const key = accessKeyId === undefined ? undefined : await this.keys.findActive(accessKeyId);
+    if (!key || key.accountId !== registryId) {
+      throw unauthorized(
+        'The access key this token was issued to is no longer active; log in again',
+      );
+    }
+    return registryId;
   }
 
   private async catalog(req: Request, res: Response, registryId: string): Promise<void> {
@@ -287,8 +296,9 @@ export class OciDoor {
     }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
     let digest: string;
+    let subject: string | undefined;
     try {
-      ({ digest } = await this.images.put({
+      ({ digest, subject } = await this.images.put({
         registryId,
         repositoryName: name,
         manifest,
@@ -306,6 +316,9 @@ export class OciDoor {
       if (err instanceof ImageAlreadyExistsException) {
         // Pushing what is there already is a success on this door, as the spec wants.
         digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+        // It was stored with its subject, so the referrers API lists it already.
+        const stored = JSON.parse(manifest) as { subject?: { digest?: unknown } };
+        if (typeof stored.subject?.digest === 'string') subject = stored.subject.digest;
       } else if (err instanceof ImageTagAlreadyExistsException) {
         throw new OciError(
           'TAG_INVALID',
@@ -317,6 +330,8 @@ export class OciDoor {
     }
     res.status(201);
     res.setHeader('Location', manifestLocation(name, digest));
+    // The referrers API lists this manifest: the client need not maintain a referrers tag.
+    if (subject) res.setHeader(SUBJECT_HEADER, subject);
     res.setHeader(CONTENT_DIGEST_HEADER, digest);
     res.setHeader('Content-Length', 0);
     res.end();
@@ -339,6 +354,33 @@ export class OciDoor {
     }
     res.status(202).setHeader('Content-Length', 0);
     res.end();
+  }
+
+  /** The referrers API: an image index of the manifests whose `subject` is the digest. */
+  private async referrers(
+    req: Request,
+    res: Response,
+    registryId: string,
+    { name, arg }: Route,
+  ): Promise<void> {
+    const digest = this.blobDigest(arg);
+    const artifactType = query(req, 'artifactType');
+    const manifests = await this.images.referrers(
+      registryId,
+      name,
+      digest.digest,
+      artifactType || undefined,
+    );
+    if (artifactType) res.setHeader(FILTERS_APPLIED_HEADER, 'artifactType');
+    const body = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests,
+    });
+    res.status(200);
+    res.setHeader('Content-Type', OCI_INDEX);
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
   }
 
   private blobDigest(value: string): ParsedDigest {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
@@ -8,7 +9,14 @@ import { OciDoor } from './oci.door';
 
 /** The OCI Distribution API front door (`/v2`), over the same domain modules as the ECR door. */
 @Module({
-  imports: [RepositoriesModule, UploadsModule, LayersModule, ImagesModule, TokensModule],
+  imports: [
+    AuthModule,
+    RepositoriesModule,
+    UploadsModule,
+    LayersModule,
+    ImagesModule,
+    TokensModule,
+  ],
   providers: [OciDoor],
   exports: [OciDoor],
 })

@@ -22,6 +22,10 @@ export class ImageEntity {
   @Column({ name: 'artifact_media_type', type: 'varchar', length: 255, nullable: true })
   artifactMediaType!: string | null;
 
+  /** The digest of the manifest this one refers to (`subject`), for the referrers API. */
+  @Column({ name: 'subject_digest', type: 'varchar', length: 200, nullable: true })
+  subjectDigest!: string | null;
+
   @Column({ type: 'bigint', default: 0 })
   size!: string;
 
