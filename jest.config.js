@@ -1,4 +1,5 @@
-// Unit tests sit beside the code (src/, *.spec.ts); end-to-end and multi-instance tests under test/
+// Unit tests sit beside the code (src/, *.spec.ts; alone, without a database: jest.unit.config.js,
+// `npm run test:unit`); end-to-end and multi-instance tests under test/
 // (*.e2e-spec.ts). The slow chaos specs (test/*.chaos-spec.ts) run with `npm run test:chaos`.
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],

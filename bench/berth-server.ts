@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BlobStoreDriver } from '../src/config/app-config';
 import { ACCOUNT_ID, CREDENTIALS } from './layers';
-import { databaseUrl, withClient } from './pg';
-import { freePort, stopChild, track } from './processes';
+import { databaseUrl, withClient } from '../tooling/pg';
+import { freePort } from '../tooling/ports';
+import { stopChild, track } from './processes';
 
 /** The project root: this file runs as dist/bench/berth-server.js. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');

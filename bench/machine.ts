@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { isNativeSha256Available } from '../src/crypto/sha256-state';
 import { PROJECT_ROOT } from './berth-server';
-import { withClient } from './pg';
+import { withClient } from '../tooling/pg';
 
 export interface MachineInfo {
   nproc: number;

@@ -4,7 +4,6 @@
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SamplerReply, SamplerRequest } from './rss-sampler';
@@ -50,17 +49,6 @@ export function killAllChildrenNow(): void {
   for (const child of children) {
     if (alive(child)) child.kill('SIGKILL');
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

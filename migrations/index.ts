@@ -2,8 +2,9 @@ import { CreateRepositories1764403200000 } from './1764403200000-CreateRepositor
 import { CreateUploadsAndLayers1764406800000 } from './1764406800000-CreateUploadsAndLayers';
 import { CreateImages1764410400000 } from './1764410400000-CreateImages';
 import { CreateAccounts1764414000000 } from './1764414000000-CreateAccounts';
-import { EmptyBlobs1764417600000 } from './1764417600000-EmptyBlobs';
-import { ImageSubjects1764421200000 } from './1764421200000-ImageSubjects';
+import { DropBlobsLastUsedAt1764417600000 } from './1764417600000-DropBlobsLastUsedAt';
+import { EmptyBlobs1764424800000 } from './1764424800000-EmptyBlobs';
+import { ImageSubjects1764428400000 } from './1764428400000-ImageSubjects';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -11,6 +12,7 @@ export const ALL_MIGRATIONS = [
   CreateUploadsAndLayers1764406800000,
   CreateImages1764410400000,
   CreateAccounts1764414000000,
-  EmptyBlobs1764417600000,
-  ImageSubjects1764421200000,
+  DropBlobsLastUsedAt1764417600000,
+  EmptyBlobs1764424800000,
+  ImageSubjects1764428400000,
 ];

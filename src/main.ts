@@ -6,6 +6,7 @@ import {
   EmbeddedPostgresError,
   startEmbeddedPostgres,
 } from './database/embedded-postgres';
+import { startupGreeting } from './logging/greeting';
 import { createRootLogger } from './logging/logger';
 
 async function main(): Promise<void> {
@@ -53,10 +54,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   await app.listen(config.port, config.host);
-  logger.info(
-    { port: config.port, host: config.host, database: embedded ? 'embedded' : 'external' },
-    'Berth is serving the ECR API',
-  );
+  for (const line of startupGreeting(config, embedded ? 'embedded' : 'external')) {
+    logger.info(line.fields, line.msg);
+  }
 }
 
 main().catch((err: unknown) => {

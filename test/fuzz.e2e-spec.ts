@@ -14,7 +14,16 @@ import { BerthProcess, startBerthProcess } from './support/berth-process';
 import { rssBytes } from './support/cluster';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { EcrAnswer, shapeProblems } from './support/ecr-calls';
-import { corpusCases, FuzzCase, fuzzCase, FuzzState, oversizedCases } from './support/fuzz';
+import {
+  AnswerKind,
+  answerKind,
+  corpusCases,
+  FuzzCase,
+  fuzzCase,
+  FuzzState,
+  OPERATIONS,
+  oversizedCases,
+} from './support/fuzz';
 import { initiate } from './support/layers';
 import { pushImageBlobs } from './support/images';
 
@@ -39,6 +48,18 @@ const RSS_LIMIT = 400 * MiB;
 const HEAP_LIMIT_MIB = 192;
 /** How much higher the second half of the run may go than the first. */
 const RSS_GROWTH_LIMIT = 48 * MiB;
+/**
+ * What a full run must have exercised, so that a run answered by the front door alone (a broken
+ * signer: every case an InvalidSignatureException; a broken parser: every case a
+ * SerializationException) fails instead of passing: shares of all answers that are successes and
+ * errors raised inside handlers, and every operation's handler reached (a success or its error:
+ * CompleteLayerUpload's template cannot succeed, its uploads hold no parts). Measured at seed 20251129:
+ * about 8% successes and 2.5% handler errors.
+ */
+const MIN_SUCCESS_SHARE = 0.04;
+const MIN_HANDLER_ERROR_SHARE = 0.01;
+/** Below this many cases (FUZZ_CASES), the shares say too little to be checked. */
+const MIN_CASES_FOR_SHARES = 2000;
 
 interface Failure {
   case: number;
@@ -188,6 +209,8 @@ describe('fuzzing the ECR API with mutated requests', () => {
 
     const failures: Failure[] = [];
     const outcomes = new Map<string, number>();
+    const kinds: Record<AnswerKind, number> = { success: 0, 'front door': 0, handler: 0 };
+    const reached = new Map<string, number>();
     const rss: number[] = [rssNow()];
     let next = 0;
     let done = 0;
@@ -204,6 +227,12 @@ describe('fuzzing the ECR API with mutated requests', () => {
           if (answer.status >= 500) problems.unshift(`status ${answer.status}`);
           const name = answer.status === 200 ? '200' : String(answer.json?.__type);
           outcomes.set(name, (outcomes.get(name) ?? 0) + 1);
+          const kind = answerKind(
+            answer.status,
+            answer.headers.get('x-amzn-errortype') ?? undefined,
+          );
+          kinds[kind]++;
+          if (kind !== 'front door') reached.set(c.operation, (reached.get(c.operation) ?? 0) + 1);
           outcome =
             problems.length === 0
               ? ''
@@ -241,6 +270,12 @@ describe('fuzzing the ECR API with mutated requests', () => {
         `RSS ${mb(rss[0])} at start, max ${mb(Math.max(...rss))}, ${mb(rss[rss.length - 1])} at the end; ` +
         `${failures.length} failures; RSS every 250 cases (MiB): ${rss.map((r) => Math.round(r / MiB)).join(' ')}`,
     );
+    const share = (n: number): string => `${((100 * n) / Math.max(done, 1)).toFixed(1)}%`;
+    console.log(
+      `fuzz: ${share(kinds.success)} successes, ${share(kinds.handler)} errors raised in handlers, ` +
+        `${share(kinds['front door'])} front-door refusals; handler answers by operation ` +
+        JSON.stringify(Object.fromEntries(OPERATIONS.map((op) => [op, reached.get(op) ?? 0]))),
+    );
     if (process.env.FUZZ_REPORT) {
       fs.writeFileSync(process.env.FUZZ_REPORT, JSON.stringify(failures, null, 1));
     }
@@ -258,6 +293,12 @@ describe('fuzzing the ECR API with mutated requests', () => {
     }
     expect(failures.slice(0, 10)).toEqual([]);
     expect(done).toBe(cases.length);
+    if (ONLY === undefined && done >= MIN_CASES_FOR_SHARES) {
+      // The requests reached the handlers: signing, parsing and validation let valid ones through.
+      expect(kinds.success / done).toBeGreaterThanOrEqual(MIN_SUCCESS_SHARE);
+      expect(kinds.handler / done).toBeGreaterThanOrEqual(MIN_HANDLER_ERROR_SHARE);
+      expect(OPERATIONS.filter((op) => !reached.has(op))).toEqual([]);
+    }
     // The process is alive, and its memory bounded: under the limit, and no higher in the second
     // half of the run (small requests only) than in the first (every kind, the largest included).
     expect({ exit: berth.child.exitCode, signal: berth.child.signalCode }).toEqual({

@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { FilesystemBlobStore } from '../src/storage/filesystem-blob.store';
 import { rawCall, startTestApp, target, TEST_CREDENTIALS, TestApp } from './support/app';
+import { objectKeysOnDisk } from './support/storage-check';
 import {
   complete,
   errorOf,
@@ -355,8 +356,7 @@ describe.each(['filesystem', 'postgres'])('the layer upload flow, %s driver', (d
     }
     expect(await orphans()).toBe(0);
     if (driver === 'filesystem') {
-      const store = new FilesystemBlobStore(t.config.blobDir);
-      const onDisk = await store.listKeys();
+      const onDisk = await objectKeysOnDisk(t.config.blobDir);
       const known = (await db.query<{ key: string }>('SELECT key FROM storage_objects')).rows.map(
         (r) => r.key,
       );

@@ -1,23 +1,21 @@
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import type { MasterKeyService } from '../crypto/master-key.service';
 import { AccessKeysService } from './access-keys.service';
+import type { AuthRepository } from './auth.repository';
 
 describe('AccessKeysService key cache', () => {
   function service(accessKeyCacheMs: number): { keys: AccessKeysService; reads: () => number } {
     let reads = 0;
-    const dataSource = {
-      query: () => {
+    const repository = {
+      findActiveKey: () => {
         reads++;
-        return Promise.resolve([
-          { account_id: '111122223333', secret_ciphertext: Buffer.from('x') },
-        ]);
+        return Promise.resolve({ accountId: '111122223333', secretCiphertext: Buffer.from('x') });
       },
-    } as unknown as DataSource;
+    } as unknown as AuthRepository;
     const masterKey = { open: () => 'secret' } as unknown as MasterKeyService;
     const keys = new AccessKeysService(
-      dataSource,
+      repository,
       masterKey,
       {} as Logger,
       {

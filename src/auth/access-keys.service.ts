@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { isForeignKeyViolation, isUniqueViolation } from '../common/database-errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ACCESS_KEYS_ACCOUNT_ID_FKEY, ACCESS_KEYS_PKEY } from '../database/constraints';
 import { ROOT_LOGGER } from '../logging/logger';
 import { EntityAlreadyExistsException, NoSuchEntityException } from './auth.errors';
+import { AuthRepository } from './auth.repository';
 import { AccessKeyEntity, AccessKeyStatus } from './entities/access-key.entity';
 import { MasterKeyService } from '../crypto/master-key.service';
 
@@ -67,7 +69,7 @@ export class AccessKeysService {
   private readonly activeKeys = new Map<string, CachedKey>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: AuthRepository,
     private readonly masterKey: MasterKeyService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -88,11 +90,11 @@ export class AccessKeysService {
   async create(
     accountId: string,
     input: NewAccessKey = {},
-    manager: EntityManager = this.dataSource.manager,
+    manager?: EntityManager,
   ): Promise<CreatedAccessKey> {
     const accessKeyId = input.accessKeyId ?? generateAccessKeyId();
     const secretAccessKey = input.secretAccessKey ?? generateSecretAccessKey();
-    const key = manager.getRepository(AccessKeyEntity).create({
+    const key = this.repository.newAccessKey({
       accessKeyId,
       accountId,
       secretCiphertext: this.masterKey.seal(secretAccessKey, accessKeyId),
@@ -101,14 +103,14 @@ export class AccessKeysService {
       lastUsedAt: null,
     });
     try {
-      await manager.getRepository(AccessKeyEntity).insert(key);
+      await this.repository.insertAccessKey(key, manager);
     } catch (err) {
-      if (isUniqueViolation(err)) {
+      if (isUniqueViolation(err, ACCESS_KEYS_PKEY)) {
         throw new EntityAlreadyExistsException(`The access key ${accessKeyId} already exists`);
       }
       // The foreign key, not a read before the insert, decides whether the account exists: an
       // account deleted by another instance in between is caught here too.
-      if (isForeignKeyViolation(err)) {
+      if (isForeignKeyViolation(err, ACCESS_KEYS_ACCOUNT_ID_FKEY)) {
         throw new NoSuchEntityException(`The account ${accountId} does not exist`);
       }
       throw err;
@@ -121,39 +123,24 @@ export class AccessKeysService {
     limit: number,
     options: { accountId?: string; after?: string } = {},
   ): Promise<AccessKeyEntity[]> {
-    const query = this.dataSource
-      .getRepository(AccessKeyEntity)
-      .createQueryBuilder('k')
-      .orderBy('k.access_key_id', 'ASC')
-      .limit(limit);
-    if (options.accountId !== undefined) {
-      query.andWhere('k.account_id = :accountId', { accountId: options.accountId });
-    }
-    if (options.after !== undefined) {
-      query.andWhere('k.access_key_id > :after', { after: options.after });
-    }
-    return query.getMany();
+    return this.repository.listAccessKeys(limit, options);
   }
 
   async get(accessKeyId: string): Promise<AccessKeyEntity> {
-    const key = await this.dataSource.getRepository(AccessKeyEntity).findOneBy({ accessKeyId });
+    const key = await this.repository.findAccessKey(accessKeyId);
     if (!key) throw new NoSuchEntityException(`The access key ${accessKeyId} does not exist`);
     return key;
   }
 
   async setStatus(accessKeyId: string, status: AccessKeyStatus): Promise<AccessKeyEntity> {
-    const result = await this.dataSource
-      .getRepository(AccessKeyEntity)
-      .update({ accessKeyId }, { status });
-    if (!result.affected)
+    if (!(await this.repository.setAccessKeyStatus(accessKeyId, status)))
       throw new NoSuchEntityException(`The access key ${accessKeyId} does not exist`);
     if (status !== 'Active') await this.outlastCachedKeys();
     return this.get(accessKeyId);
   }
 
   async delete(accessKeyId: string): Promise<void> {
-    const result = await this.dataSource.getRepository(AccessKeyEntity).delete({ accessKeyId });
-    if (!result.affected)
+    if (!(await this.repository.deleteAccessKey(accessKeyId)))
       throw new NoSuchEntityException(`The access key ${accessKeyId} does not exist`);
     await this.outlastCachedKeys();
   }
@@ -169,20 +156,15 @@ export class AccessKeysService {
     const sent = performance.now();
     const cached = options.currentKey ? undefined : this.activeKeys.get(accessKeyId);
     if (cached && sent < cached.until) return cached.key;
-    const rows = await this.dataSource.query<{ account_id: string; secret_ciphertext: Buffer }[]>(
-      `SELECT account_id, secret_ciphertext FROM access_keys
-        WHERE access_key_id = $1 AND status = 'Active'`,
-      [accessKeyId],
-    );
-    const row = rows[0];
+    const row = await this.repository.findActiveKey(accessKeyId);
     if (!row) {
       this.activeKeys.delete(accessKeyId);
       return undefined;
     }
     const key = {
-      accountId: row.account_id,
+      accountId: row.accountId,
       accessKeyId,
-      secretAccessKey: this.masterKey.open(row.secret_ciphertext, accessKeyId),
+      secretAccessKey: this.masterKey.open(row.secretCiphertext, accessKeyId),
     };
     if (this.config.accessKeyCacheMs > 0) {
       if (this.activeKeys.size >= MAX_CACHED_KEYS) this.activeKeys.clear();
@@ -197,8 +179,8 @@ export class AccessKeysService {
     if (now - (this.lastUseWritten.get(accessKeyId) ?? 0) < LAST_USED_RESOLUTION_MS) return;
     if (this.lastUseWritten.size > 10_000) this.lastUseWritten.clear();
     this.lastUseWritten.set(accessKeyId, now);
-    this.dataSource
-      .query('UPDATE access_keys SET last_used_at = now() WHERE access_key_id = $1', [accessKeyId])
+    this.repository
+      .touchAccessKey(accessKeyId)
       .catch((err: unknown) => this.logger.debug({ err }, 'could not record the use of a key'));
   }
 }

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../common/database-errors';
+import { ACCOUNTS_PKEY } from '../database/constraints';
 import {
   DeleteConflictException,
   EntityAlreadyExistsException,
   NoSuchEntityException,
 } from './auth.errors';
 import { AccessKeysService } from './access-keys.service';
+import { AuthRepository } from './auth.repository';
 import { AccountEntity } from './entities/account.entity';
 
 export interface NewAccount {
@@ -25,22 +27,19 @@ function randomAccountId(): string {
 @Injectable()
 export class AccountsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: AuthRepository,
     private readonly keys: AccessKeysService,
   ) {}
 
-  async create(
-    input: NewAccount,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<AccountEntity> {
+  async create(input: NewAccount, manager?: EntityManager): Promise<AccountEntity> {
     for (let attempt = 0; ; attempt++) {
       const id = input.accountId ?? randomAccountId();
-      const row = manager.getRepository(AccountEntity).create({ id, name: input.name ?? null });
+      const row = this.repository.newAccount({ id, name: input.name ?? null });
       try {
-        await manager.getRepository(AccountEntity).insert(row);
+        await this.repository.insertAccount(row, manager);
         return row;
       } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
+        if (!isUniqueViolation(err, ACCOUNTS_PKEY)) throw err;
         if (input.accountId !== undefined) {
           throw new EntityAlreadyExistsException(`The account ${id} already exists`);
         }
@@ -51,34 +50,21 @@ export class AccountsService {
 
   /** Ordered by id; `after` is the last id of the previous page. */
   list(limit: number, after?: string): Promise<AccountEntity[]> {
-    const query = this.dataSource
-      .getRepository(AccountEntity)
-      .createQueryBuilder('a')
-      .orderBy('a.id', 'ASC')
-      .limit(limit);
-    if (after !== undefined) query.where('a.id > :after', { after });
-    return query.getMany();
+    return this.repository.listAccounts(limit, after);
   }
 
   async get(accountId: string): Promise<AccountEntity> {
-    const found = await this.dataSource.getRepository(AccountEntity).findOneBy({ id: accountId });
+    const found = await this.repository.findAccount(accountId);
     if (!found) throw new NoSuchEntityException(`The account ${accountId} does not exist`);
     return found;
   }
 
   /** Removes an account and its access keys; refused while it owns repositories. */
   async delete(accountId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<{ id: string }[]>(
-        'SELECT id FROM accounts WHERE id = $1 FOR UPDATE',
-        [accountId],
-      );
-      if (rows.length === 0)
+    await this.repository.transaction(async (manager) => {
+      if (!(await this.repository.lockAccount(manager, accountId)))
         throw new NoSuchEntityException(`The account ${accountId} does not exist`);
-      const [{ n }] = await manager.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM repositories WHERE registry_id = $1',
-        [accountId],
-      );
+      const n = await this.repository.countRepositoriesOf(manager, accountId);
       if (n > 0) {
         throw new DeleteConflictException(
           `The account ${accountId} still owns ${n} repositories; delete them first`,
@@ -86,7 +72,7 @@ export class AccountsService {
       }
       // Access keys go with it (ON DELETE CASCADE); the foreign key from repositories is the
       // last word should one be created meanwhile.
-      await manager.query('DELETE FROM accounts WHERE id = $1', [accountId]);
+      await this.repository.deleteAccount(manager, accountId);
     });
     // Its keys went with it: answer once no instance still holds one of them.
     await this.keys.outlastCachedKeys();

@@ -1,10 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { AccessKeysService } from './access-keys.service';
-import { AccountsService } from './accounts.service';
+import { AuthRepository } from './auth.repository';
 import { announce, writeSecretFile } from '../crypto/secret-files';
 
 export const CREDENTIALS_FILE = 'credentials';
@@ -19,8 +18,7 @@ const BOOTSTRAP_LOCK_KEY = 0x62657275;
 @Injectable()
 export class BootstrapService implements OnApplicationBootstrap {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly accounts: AccountsService,
+    private readonly repository: AuthRepository,
     private readonly keys: AccessKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -29,16 +27,11 @@ export class BootstrapService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { accountId, accessKeyId, secretAccessKey } = this.config.bootstrap;
     const generated = accessKeyId === undefined;
-    await this.dataSource.transaction(async (manager) => {
+    await this.repository.transaction(async (manager) => {
       // Instances starting together on one database: one creates, the others find it done.
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
-      const [{ n }] = await manager.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM access_keys',
-      );
-      if (n > 0) return;
-      await manager.query('INSERT INTO accounts (id) VALUES ($1) ON CONFLICT DO NOTHING', [
-        accountId,
-      ]);
+      await this.repository.advisoryLock(manager, BOOTSTRAP_LOCK_KEY);
+      if ((await this.repository.countAccessKeys(manager)) > 0) return;
+      await this.repository.ensureAccount(manager, accountId);
       const created = await this.keys.create(
         accountId,
         { accessKeyId, secretAccessKey, description: 'created at first start' },

@@ -37,9 +37,12 @@ export class EcrAuthenticator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Reads the signature and finds its key, refusing what the headers alone refuse. With
+   * `currentKey` the key's row is read now, not a copy an instance reused.
+   */
   async begin(
     req: SignedRequest,
-    /** `currentKey`: read the key's row now, not a copy an instance reused. */
     options: { currentKey?: boolean } = {},
     now = new Date(),
   ): Promise<PendingAuthentication> {

@@ -1,3 +1,7 @@
+// SigV4 verification. The arithmetic (canonical request, signing key, HMACs) is
+// `@smithy/signature-v4`'s, the library the AWS SDK signs with: Berth only reads what the client
+// says it signed, recomputes it, and compares.
+
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -9,12 +13,6 @@ import {
   MissingAuthenticationTokenException,
   UnrecognizedClientException,
 } from './auth.errors';
-
-/**
- * SigV4 verification. The arithmetic (canonical request, signing key, HMACs) is
- * `@smithy/signature-v4`'s, the library the AWS SDK signs with: Berth only reads what the client
- * says it signed, recomputes it, and compares.
- */
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 const TERMINATOR = 'aws4_request';

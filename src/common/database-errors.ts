@@ -12,8 +12,12 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return constraint === undefined || driver.constraint === constraint;
 }
 
-/** True when `err` is PostgreSQL's foreign_key_violation: the row referred to is not (or no longer) there. */
-export function isForeignKeyViolation(err: unknown): boolean {
+/**
+ * True when `err` is PostgreSQL's foreign_key_violation (the row referred to is not, or no longer,
+ * there), optionally of one named constraint.
+ */
+export function isForeignKeyViolation(err: unknown, constraint?: string): boolean {
   const driver = (err instanceof QueryFailedError ? err.driverError : err) as PgDriverError | null;
-  return !!driver && typeof driver === 'object' && driver.code === '23503';
+  if (!driver || typeof driver !== 'object' || driver.code !== '23503') return false;
+  return constraint === undefined || driver.constraint === constraint;
 }

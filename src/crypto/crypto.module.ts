@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { initSha256Engine, Sha256Engine } from './sha256-state';
+import { CryptoRepository } from './crypto.repository';
 import { MasterKeyService } from './master-key.service';
 import { SigningKeyService } from './signing-key.service';
 
@@ -16,6 +17,7 @@ export const SHA256_ENGINE = Symbol('SHA256_ENGINE');
       provide: SHA256_ENGINE,
       useFactory: (): Promise<Sha256Engine> => initSha256Engine(),
     },
+    CryptoRepository,
     MasterKeyService,
     SigningKeyService,
   ],

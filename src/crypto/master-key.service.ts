@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, parseMasterKey } from '../config/app-config';
+import { CryptoRepository } from './crypto.repository';
 import { keyCheckValue, MASTER_KEY_BYTES, open, seal } from './secret-box';
 import { ROOT_LOGGER } from '../logging/logger';
 import { readOrCreateSecretFile } from './secret-files';
@@ -31,7 +31,7 @@ export class MasterKeyService implements OnModuleInit {
   private key?: Buffer;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: CryptoRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -60,14 +60,7 @@ export class MasterKeyService implements OnModuleInit {
     }
     const check = keyCheckValue(key);
     // The first instance to start records its key; every later one must have the same.
-    await this.dataSource.query(
-      'INSERT INTO master_key_check (singleton, check_value) VALUES (true, $1) ON CONFLICT DO NOTHING',
-      [check],
-    );
-    const rows = await this.dataSource.query<{ check_value: Buffer }[]>(
-      'SELECT check_value FROM master_key_check WHERE singleton',
-    );
-    const stored = rows[0]?.check_value;
+    const stored = await this.repository.recordMasterKeyCheck(check);
     if (!stored || stored.length !== check.length || !timingSafeEqual(stored, check)) {
       throw new MasterKeyMismatchError(source);
     }

@@ -1,4 +1,4 @@
-/**
+/*
  * Resumable SHA-256 whose state can be persisted between upload parts.
  *
  * A layer arrives in parts, possibly at different instances, and its digest must be known when
@@ -10,7 +10,7 @@
  *  - 'wasm': hash-wasm save()/load(), always available, about 4x slower.
  *
  * Usage: await `initSha256Engine()` once at startup (hash-wasm compiles asynchronously); after
- * that everything is synchronous, and `loadSha256Engine()` returns the same engine anywhere:
+ * that everything is synchronous:
  *
  *   const sha = await initSha256Engine();
  *   let state: Buffer | null = null; // null = nothing hashed yet
@@ -179,7 +179,7 @@ function loadNative(): Sha256Engine | null {
   return nativeEngine;
 }
 
-/** Whether the native addon is built (it may still fail to load; see loadSha256Engine). */
+/** Whether the native addon is built (it may still fail to load; see initSha256Engine). */
 export function isNativeSha256Available(): boolean {
   return findNativeSha256Addon() !== null;
 }
@@ -187,7 +187,6 @@ export function isNativeSha256Available(): boolean {
 // ---------------------------------------------------------------------------------------------
 // wasm
 
-let wasmEngine: Sha256Engine | undefined;
 let wasmEnginePromise: Promise<Sha256Engine> | undefined;
 
 /**
@@ -229,7 +228,7 @@ function wasmEngineFor(hasher: IHasher): Sha256Engine {
 
 function initWasm(): Promise<Sha256Engine> {
   wasmEnginePromise ??= createSHA256().then(
-    (hasher) => (wasmEngine = wasmEngineFor(hasher)),
+    (hasher) => wasmEngineFor(hasher),
     (err: unknown) => {
       wasmEnginePromise = undefined; // allow a retry rather than caching the failure
       throw err;
@@ -264,17 +263,4 @@ function selectNative(prefer: Sha256EngineName | undefined): Sha256Engine | null
  */
 export async function initSha256Engine(prefer?: Sha256EngineName): Promise<Sha256Engine> {
   return selectNative(prefer) ?? initWasm();
-}
-
-/**
- * Synchronous form of initSha256Engine, for code that runs after startup. The wasm engine must
- * have been initialised by an earlier `await initSha256Engine(...)`, or this throws.
- */
-export function loadSha256Engine(prefer?: Sha256EngineName): Sha256Engine {
-  const native = selectNative(prefer);
-  if (native) return native;
-  if (wasmEngine) return wasmEngine;
-  throw new Error(
-    'the wasm SHA-256 engine is not initialised yet: await initSha256Engine() during startup',
-  );
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { createHmac, randomBytes } from 'node:crypto';
 import { constantTimeEqual } from './constant-time';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { CryptoRepository } from './crypto.repository';
 import { MasterKeyService } from './master-key.service';
 
 const SECRET_NAME = 'signing-key';
@@ -19,7 +19,7 @@ export class SigningKeyService implements OnApplicationBootstrap {
   private key?: Buffer;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: CryptoRepository,
     private readonly masterKey: MasterKeyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -31,15 +31,11 @@ export class SigningKeyService implements OnApplicationBootstrap {
       return;
     }
     // Of instances starting together, the first insert wins and everyone reads that one.
-    await this.dataSource.query(
-      'INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
-      [SECRET_NAME, this.masterKey.seal(randomBytes(32).toString('base64'), SEAL_CONTEXT)],
+    const sealed = await this.repository.recordServiceSecret(
+      SECRET_NAME,
+      this.masterKey.seal(randomBytes(32).toString('base64'), SEAL_CONTEXT),
     );
-    const rows = await this.dataSource.query<{ value: Buffer }[]>(
-      'SELECT value FROM service_secrets WHERE name = $1',
-      [SECRET_NAME],
-    );
-    this.key = Buffer.from(this.masterKey.open(rows[0].value, SEAL_CONTEXT), 'base64');
+    this.key = Buffer.from(this.masterKey.open(sealed, SEAL_CONTEXT), 'base64');
   }
 
   /** base64url HMAC of `purpose` and `message`; the purpose keeps signatures of one use from another. */

@@ -1,9 +1,45 @@
-// The names of the constraints the code relies on, as the migrations create them. Code that
-// tells one constraint's violation from another's, or names one in ON CONFLICT, uses these.
+// The names of the schema's constraints, as the migrations create them (PostgreSQL's default
+// `<table>_<column>_<kind>` names unless a migration chose one). Code that reacts to a violation
+// (`isUniqueViolation(err, …)`, `ON CONFLICT ON CONSTRAINT …`) and the entities that describe the
+// schema take the names from here; a migration that renames a constraint changes it here too.
 
-/** One repository of a name per registry. */
+// repositories
 export const REPOSITORIES_REGISTRY_NAME_KEY = 'repositories_registry_name_key';
-/** One layer of a digest per repository: the layer uniqueness of CompleteLayerUpload. */
+export const REPOSITORIES_REGISTRY_ACCOUNT_FKEY = 'repositories_registry_account_fkey';
+export const REPOSITORIES_REGISTRY_ID_CHECK = 'repositories_registry_id_check';
+export const REPOSITORIES_NAME_CHECK = 'repositories_name_check';
+
+// storage_objects, blob_chunks
+export const STORAGE_OBJECTS_DRIVER_CHECK = 'storage_objects_driver_check';
+export const BLOB_CHUNKS_STORAGE_KEY_FKEY = 'blob_chunks_storage_key_fkey';
+
+// uploads
+export const UPLOADS_STORAGE_KEY_KEY = 'uploads_storage_key_key';
+export const UPLOADS_REPOSITORY_ID_FKEY = 'uploads_repository_id_fkey';
+export const UPLOADS_STORAGE_KEY_FKEY = 'uploads_storage_key_fkey';
+export const UPLOADS_BYTES_RECEIVED_CHECK = 'uploads_bytes_received_check';
+
+// blobs, layers
+export const BLOBS_STORAGE_KEY_KEY = 'blobs_storage_key_key';
+export const BLOBS_STORAGE_KEY_FKEY = 'blobs_storage_key_fkey';
+export const BLOBS_SIZE_CHECK = 'blobs_size_check';
 export const LAYERS_REPOSITORY_DIGEST_KEY = 'layers_repository_digest_key';
-/** One image of a manifest digest per repository. */
+export const LAYERS_REPOSITORY_ID_FKEY = 'layers_repository_id_fkey';
+export const LAYERS_DIGEST_FKEY = 'layers_digest_fkey';
+
+// images, image_tags, image_layers, image_children
 export const IMAGES_REPOSITORY_DIGEST_KEY = 'images_repository_digest_key';
+export const IMAGES_REPOSITORY_ID_FKEY = 'images_repository_id_fkey';
+export const IMAGE_TAGS_REPOSITORY_ID_FKEY = 'image_tags_repository_id_fkey';
+export const IMAGE_TAGS_IMAGE_ID_FKEY = 'image_tags_image_id_fkey';
+export const IMAGE_LAYERS_IMAGE_ID_FKEY = 'image_layers_image_id_fkey';
+export const IMAGE_CHILDREN_IMAGE_ID_FKEY = 'image_children_image_id_fkey';
+
+// accounts, access_keys, master_key_check
+export const ACCOUNTS_PKEY = 'accounts_pkey';
+export const ACCOUNTS_ID_CHECK = 'accounts_id_check';
+export const ACCESS_KEYS_PKEY = 'access_keys_pkey';
+export const ACCESS_KEYS_ACCOUNT_ID_FKEY = 'access_keys_account_id_fkey';
+export const ACCESS_KEYS_ACCESS_KEY_ID_CHECK = 'access_keys_access_key_id_check';
+export const ACCESS_KEYS_STATUS_CHECK = 'access_keys_status_check';
+export const MASTER_KEY_CHECK_SINGLETON_CHECK = 'master_key_check_singleton_check';

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Query, Req, Res, UseFilters } from '@nestjs/co
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { answerRange } from '../common/http-range';
 import { ROOT_LOGGER } from '../logging/logger';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import { DownloadExceptionFilter } from './download-exception.filter';
@@ -38,26 +39,14 @@ export class DownloadsController {
       res.status(304).end();
       return;
     }
-    let start = 0;
-    let end = content.size - 1;
-    const range = req.headers.range;
-    if (range !== undefined) {
-      const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-      const [s, e] = match ? [match[1], match[2]] : ['', ''];
-      if (match && s !== '') {
-        start = Number(s);
-        end = e === '' ? content.size - 1 : Math.min(Number(e), content.size - 1);
-      } else if (match && e !== '') {
-        start = Math.max(content.size - Number(e), 0);
-      }
-      if (!match || (s === '' && e === '') || start > end || start >= content.size) {
-        res.status(416).setHeader('Content-Range', `bytes */${content.size}`).end();
-        return;
-      }
-      res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${content.size}`);
-    } else {
-      res.status(200);
+    const range = answerRange(req.headers.range, content.size);
+    if (range.status === 416) {
+      res.status(416).setHeader('Content-Range', range.contentRange).end();
+      return;
     }
+    const { start, end } = range;
+    res.status(range.status);
+    if (range.status === 206) res.setHeader('Content-Range', range.contentRange);
     res.setHeader('Content-Length', end - start + 1);
     if (req.method === 'HEAD') {
       res.end();

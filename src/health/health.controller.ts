@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
+import { HealthRepository } from './health.repository';
 
 /** Liveness says the process serves; readiness also needs the database to answer. */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: HealthRepository) {}
 
   @Get('live')
   @HttpCode(200)
@@ -17,7 +17,7 @@ export class HealthController {
   async ready(@Res() res: Response): Promise<void> {
     try {
       await Promise.race([
-        this.dataSource.query('SELECT 1'),
+        this.repository.ping(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
       ]);
       res.status(200).json({ status: 'ok', database: 'up' });

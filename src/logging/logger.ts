@@ -1,15 +1,22 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { LogLevel } from '../config/app-config';
 import { serializeError } from './error-serializer';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
- * One JSON object per line on stdout (or `destination`). Secrets and bodies are never handed to
- * it, and an error's values (a failed statement's parameters) are dropped by its serializer.
+ * One JSON object per line on stdout (or `destination`), for log collectors; on a terminal
+ * (`readable`, by default when stdout is a TTY and no destination is given) the same records as
+ * readable lines instead. Secrets and bodies are never handed to it, and an error's values (a
+ * failed statement's parameters) are dropped by its serializer.
  */
-export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+export function createRootLogger(
+  level: LogLevel,
+  destination?: pino.DestinationStream,
+  readable: boolean = destination === undefined && process.stdout.isTTY === true,
+): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service: 'berth' },
@@ -32,15 +39,37 @@ export function createRootLogger(level: LogLevel, destination?: pino.Destination
       },
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (!readable) return pino(options);
+  // In process and synchronous: the lines written before an exit are not lost.
+  return pino(
+    options,
+    pretty({ sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' }),
+  );
 }
+
+/**
+ * Nest's start-up inventory (every module initialised, every route mapped, "starting",
+ * "started"): useful when debugging routing, noise to a person starting Berth.
+ */
+const START_UP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
 
 /** Routes Nest's own log calls into the same JSON stream. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    if (context !== undefined && START_UP_CONTEXTS.has(context)) {
+      this.logger.debug({ context }, String(message));
+    } else {
+      this.logger.info({ context }, String(message));
+    }
   }
   error(message: unknown, trace?: string, context?: string): void {
     this.logger.error({ context, trace }, String(message));

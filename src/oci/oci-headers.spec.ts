@@ -1,9 +1,7 @@
 import {
-  contentRange,
   nextLink,
   parseContentRange,
   parsePageSize,
-  parseRange,
   uploadLocation,
   uploadRange,
 } from './oci-headers';
@@ -28,28 +26,6 @@ describe('the /v2 header rules', () => {
   it.each(['', '10', '10-', '-5', '9-3', 'a-b', '0-1,2-3'])('refuses the Content-Range %j', (v) =>
     expect(parseContentRange(v)).toBeNull(),
   );
-
-  it('reads a single Range in its three forms, clamped to the blob', () => {
-    expect(parseRange('bytes=0-9', 100)).toEqual({ start: 0, end: 9 });
-    expect(parseRange('bytes=90-', 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange('bytes=-10', 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange('bytes=50-500', 100)).toEqual({ start: 50, end: 99 });
-    expect(parseRange('bytes=-500', 100)).toEqual({ start: 0, end: 99 });
-  });
-
-  it('answers unsatisfiable for a range past the end, and ignores what is not one byte range', () => {
-    expect(parseRange('bytes=100-', 100)).toBe('unsatisfiable');
-    expect(parseRange('bytes=-0', 100)).toBe('unsatisfiable');
-    expect(parseRange(undefined, 100)).toBeUndefined();
-    expect(parseRange('bytes=0-1,5-6', 100)).toBeUndefined();
-    expect(parseRange('items=0-1', 100)).toBeUndefined();
-    expect(parseRange('bytes=9-3', 100)).toBeUndefined();
-  });
-
-  it('writes the Content-Range of a 206 and of a 416', () => {
-    expect(contentRange({ start: 0, end: 9 }, 100)).toBe('bytes 0-9/100');
-    expect(contentRange(undefined, 100)).toBe('bytes */100');
-  });
 
   it('links the next page with n and last, as RFC 5988 writes it', () => {
     expect(nextLink('/v2/a/tags/list', 2, 'v 1')).toBe(

@@ -41,37 +41,6 @@ export function parseContentRange(value: string): { start: number; end: number }
   return end >= start ? { start, end } : null;
 }
 
-export type ByteRange = { start: number; end: number };
-
-/**
- * A blob GET's `Range` for a blob of `size` bytes: one range of `bytes=`, in any of its three
- * forms. Undefined when there is no header or it is not a single byte range (the whole blob is
- * sent, as HTTP allows); 'unsatisfiable' when it starts past the end (416).
- */
-export function parseRange(
-  value: string | undefined,
-  size: number,
-): ByteRange | 'unsatisfiable' | undefined {
-  if (value === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  if (match[1] === '') {
-    const suffix = Number(match[2]);
-    if (suffix === 0) return 'unsatisfiable';
-    return { start: Math.max(size - suffix, 0), end: size - 1 };
-  }
-  const start = Number(match[1]);
-  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
-  if (match[2] !== '' && Number(match[2]) < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
-}
-
-/** `Content-Range` of a 206 or 416 answer. */
-export function contentRange(range: ByteRange | undefined, size: number): string {
-  return range ? `bytes ${range.start}-${range.end}/${size}` : `bytes */${size}`;
-}
-
 /** The `Link` of the next page of a listing, as RFC 5988 writes it. */
 export function nextLink(path: string, n: number, last: string): string {
   const query = new URLSearchParams({ n: String(n), last });

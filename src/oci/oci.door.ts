@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { RegistryException } from '../common/errors/registry-exception';
+import { answerRange } from '../common/http-range';
 import { UPLOAD_ID_PATTERN } from '../common/patterns';
 import { AccessKeysService } from '../auth/access-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -28,13 +29,11 @@ import {
   API_VERSION_HEADER,
   blobLocation,
   CONTENT_DIGEST_HEADER,
-  contentRange,
   FILTERS_APPLIED_HEADER,
   manifestLocation,
   nextLink,
   parseContentRange,
   parsePageSize,
-  parseRange,
   SUBJECT_HEADER,
   UPLOAD_UUID_HEADER,
   uploadLocation,
@@ -400,19 +399,18 @@ export class OciDoor {
     const content = await this.layers.content(repo.id, digest.digest);
     if (!content)
       throw new OciError('BLOB_UNKNOWN', `The blob '${digest.digest}' is not in '${name}'`);
-    const range = parseRange(req.headers.range, content.size);
+    const range = answerRange(req.headers.range, content.size);
     res.setHeader(CONTENT_DIGEST_HEADER, content.digest);
     res.setHeader('Accept-Ranges', 'bytes');
-    if (range === 'unsatisfiable') {
-      res.setHeader('Content-Range', contentRange(undefined, content.size));
+    if (range.status === 416) {
+      res.setHeader('Content-Range', range.contentRange);
       throw new OciError('RANGE_INVALID', `The blob holds ${content.size} bytes`);
     }
-    res.status(range ? 206 : 200);
+    res.status(range.status);
     res.setHeader('Content-Type', 'application/octet-stream');
-    const start = range?.start ?? 0;
-    const end = range?.end ?? content.size - 1;
+    const { start, end } = range;
     res.setHeader('Content-Length', end - start + 1);
-    if (range) res.setHeader('Content-Range', contentRange(range, content.size));
+    if (range.status === 206) res.setHeader('Content-Range', range.contentRange);
     if (req.method === 'HEAD' || end < start) {
       res.end();
       return;

@@ -142,21 +142,6 @@ export class FilesystemBlobStore implements BlobStore {
   async remove(_manager: EntityManager, key: string): Promise<void> {
     await fsp.rm(this.objectDir(key), { recursive: true, force: true });
   }
-
-  /** Every object key that has a directory, for the consistency checks of the test suite. */
-  async listKeys(): Promise<string[]> {
-    const keys: string[] = [];
-    let prefixes: string[];
-    try {
-      prefixes = await fsp.readdir(this.root);
-    } catch {
-      return keys;
-    }
-    for (const prefix of prefixes.filter((p) => p !== TEMP_DIR)) {
-      for (const key of await fsp.readdir(path.join(this.root, prefix))) keys.push(key);
-    }
-    return keys;
-  }
 }
 
 function asError(err: unknown): Error {

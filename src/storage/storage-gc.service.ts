@@ -1,17 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { ROOT_LOGGER } from '../logging/logger';
 import { BLOB_STORES, BlobStores } from './blob-store';
 import { FilesystemBlobStore } from './filesystem-blob.store';
+import { StorageRepository } from './storage.repository';
 
 /** A write takes seconds at most; a temporary file this old was left by a crash. */
 export const DEFAULT_TEMP_GRACE_SECONDS = 600;
-
-interface OrphanRow {
-  key: string;
-  driver: 'filesystem' | 'postgres';
-}
 
 /**
  * Removes storage objects that neither an upload nor a blob references: the bytes of a purged or
@@ -24,7 +19,7 @@ interface OrphanRow {
 @Injectable()
 export class StorageGcService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: StorageRepository,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
@@ -38,19 +33,14 @@ export class StorageGcService {
     if (filesystem instanceof FilesystemBlobStore) await filesystem.sweepTemp(tempGraceSeconds);
     let total = 0;
     for (;;) {
-      const removed = await this.dataSource.transaction(async (manager) => {
-        const rows = await manager.query<OrphanRow[]>(
-          `SELECT s.key, s.driver FROM storage_objects s
-            WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.storage_key = s.key)
-              AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.storage_key = s.key)
-            LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [batch],
-        );
+      const removed = await this.repository.transaction(async (manager) => {
+        const rows = await this.repository.lockOrphans(manager, batch);
         for (const row of rows) await this.stores[row.driver].remove(manager, row.key);
         if (rows.length > 0) {
-          await manager.query('DELETE FROM storage_objects WHERE key = ANY($1::uuid[])', [
+          await this.repository.deleteObjects(
+            manager,
             rows.map((r) => r.key),
-          ]);
+          );
         }
         return rows.length;
       });

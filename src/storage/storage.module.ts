@@ -5,6 +5,7 @@ import { BLOB_STORES, BlobStores } from './blob-store';
 import { FilesystemBlobStore } from './filesystem-blob.store';
 import { PostgresBlobStore } from './postgres-blob.store';
 import { StorageGcService } from './storage-gc.service';
+import { StorageRepository } from './storage.repository';
 
 /** The blob storage port: both drivers (objects are read by the driver that wrote them). */
 @Global()
@@ -18,6 +19,7 @@ import { StorageGcService } from './storage-gc.service';
         postgres: new PostgresBlobStore(dataSource),
       }),
     },
+    StorageRepository,
     StorageGcService,
   ],
   exports: [BLOB_STORES, StorageGcService],

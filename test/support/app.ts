@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { createApp } from '../../src/app';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createTestDatabase, TestDatabase } from './database';
-import { freePort } from '../../bench/processes';
+import { freePort } from '../../tooling/ports';
 
 export interface TestApp {
   app: INestApplication;

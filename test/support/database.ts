@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { databaseUrl, withClient } from '../../bench/pg';
+import { databaseUrl, withClient } from '../../tooling/pg';
 
 export interface TestDatabase {
   name: string;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Credentials, TEST_CREDENTIALS } from './app';
 import { Prng } from './prng';
 
@@ -30,6 +31,32 @@ export const OPERATIONS = [
 export type Operation = (typeof OPERATIONS)[number];
 
 export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+
+/**
+ * Errors the ECR front door answers before any operation's handler runs: the SigV4 refusals, an
+ * unknown X-Amz-Target, a body that is not the operation's JSON, the input constraints, and a
+ * registry id other than the caller's. Handlers raise InvalidParameterException too; it counts
+ * here, so that "raised inside a handler" is never overstated. Every other error name is a
+ * handler's answer (RepositoryNotFoundException, InvalidLayerPartException, ...).
+ */
+export const FRONT_DOOR_ERRORS: ReadonlySet<string> = new Set([
+  'MissingAuthenticationTokenException',
+  'IncompleteSignatureException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'UnknownOperationException',
+  'SerializationException',
+  'InvalidParameterException',
+  'AccessDeniedException',
+]);
+
+/** Where an answer came from: a success, a front-door refusal, or an error of a handler. */
+export type AnswerKind = 'success' | 'front door' | 'handler';
+
+export function answerKind(status: number, errorType: string | undefined): AnswerKind {
+  if (status === 200) return 'success';
+  return errorType !== undefined && !FRONT_DOOR_ERRORS.has(errorType) ? 'handler' : 'front door';
+}
 
 /** What the templates draw on: things that exist in the registry under test. */
 export interface FuzzState {
@@ -203,6 +230,9 @@ function interestingString(prng: Prng, state: FuzzState): string {
     () => prng.pick(['AAAA', 'AA==', 'A', '====', 'not base64!', 'QUJD\nREVG', '-_-_', 'QQ']),
     () => prng.pick([...state.tokens, forgedToken(prng), forgedToken(prng), 'Zm9v', '%%%']),
     () => prng.pick(['v1', 'latest', 'v1 ', 'V1', 't'.repeat(300), 't'.repeat(301), 'a/b', '.']),
+    // Any UTF-16 (lone surrogates included), and whole graphemes past the common limits.
+    () => prng.draw(fc.string({ unit: 'binary', maxLength: 300 })),
+    () => prng.draw(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 260 })),
   ])();
 }
 
@@ -244,7 +274,7 @@ function interestingNumber(prng: Prng): number | Raw {
 }
 
 function interestingValue(prng: Prng, state: FuzzState): Json {
-  switch (prng.int(0, 9)) {
+  switch (prng.int(0, 10)) {
     case 0:
     case 1:
     case 2:
@@ -275,6 +305,8 @@ function interestingValue(prng: Prng, state: FuzzState): Json {
         () => ({ imageTag: 'v1', imageDigest: state.imageDigest }),
         () => ({ Key: 'k', Value: 'v' }),
       ])();
+    case 8:
+      return prng.draw(fc.jsonValue({ maxDepth: 4 }));
     default: {
       const depth = prng.pick([10, 100, 1000, 3000, 10_000, 100_000]);
       return prng.chance(0.5)
@@ -329,7 +361,11 @@ function mutateString(prng: Prng, s: string): string {
       return s.slice(0, prng.int(0, s.length));
     case 5: {
       const i = prng.int(0, s.length);
-      return s.slice(0, i) + String.fromCharCode(prng.int(0, 0xffff)) + s.slice(i);
+      return (
+        s.slice(0, i) +
+        prng.draw(fc.string({ unit: 'binary', minLength: 1, maxLength: 2 })) +
+        s.slice(i)
+      );
     }
     default:
       return s.split('').reverse().join('');
@@ -539,7 +575,10 @@ function mutateBytes(prng: Prng, body: Buffer): [Buffer, string] {
       return [Buffer.from(text), `body ${JSON.stringify(text)}`];
     }
     case 4:
-      return [prng.bytes(prng.int(1, 4096)), 'random bytes'];
+      return [
+        Buffer.from(prng.draw(fc.uint8Array({ minLength: 1, maxLength: 4096 }))),
+        'random bytes',
+      ];
     case 5: {
       // The same key twice: the last wins in JSON.parse, other parsers differ.
       const text = body.toString('utf8');

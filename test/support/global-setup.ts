@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { createDataSource } from '../../src/database/data-source';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../../src/database/migrate';
-import { freePort } from '../../bench/processes';
-import { databaseUrl, withClient } from '../../bench/pg';
+import { databaseUrl, withClient } from '../../tooling/pg';
+import { freePort } from '../../tooling/ports';
 
 declare global {
   var __BERTH_EMBEDDED__: EmbeddedDatabase | undefined;

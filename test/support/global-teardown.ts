@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { withClient } from '../../bench/pg';
+import { withClient } from '../../tooling/pg';
 
 export default async function globalTeardown(): Promise<void> {
   const serverUrl = process.env.BERTH_TEST_SERVER_URL;

@@ -1,4 +1,10 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same run, so a failure reproduces. */
+import fc from 'fast-check';
+
+/**
+ * A small seeded PRNG (mulberry32): the same seed gives the same run, so a failure reproduces.
+ * `draw` takes a value from a fast-check arbitrary, seeded from this generator, so generated
+ * strings, JSON values and bytes come from fast-check rather than hand-written generators.
+ */
 export class Prng {
   private state: number;
 
@@ -26,6 +32,11 @@ export class Prng {
 
   chance(p: number): boolean {
     return this.next() < p;
+  }
+
+  /** One value of `arbitrary`, the same for the same state of this generator. */
+  draw<T>(arbitrary: fc.Arbitrary<T>): T {
+    return fc.sample(arbitrary, { seed: this.int(0, 0x7fffffff), numRuns: 1 })[0];
   }
 
   bytes(n: number): Buffer {

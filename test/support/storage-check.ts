@@ -19,6 +19,21 @@ export function objectDir(blobDir: string, key: string): string {
   return path.join(blobDir, key.slice(0, 2), key);
 }
 
+/** Every object key that has a directory under `blobDir` (the filesystem driver's objects). */
+export async function objectKeysOnDisk(blobDir: string): Promise<string[]> {
+  const keys: string[] = [];
+  let prefixes: string[];
+  try {
+    prefixes = await fsp.readdir(blobDir);
+  } catch {
+    return keys;
+  }
+  for (const prefix of prefixes.filter((p) => p !== TEMP_DIR)) {
+    for (const key of await fsp.readdir(path.join(blobDir, prefix))) keys.push(key);
+  }
+  return keys;
+}
+
 interface BlobRow {
   digest: string;
   size: string;

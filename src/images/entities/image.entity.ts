@@ -1,13 +1,22 @@
-import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import {
+  IMAGES_REPOSITORY_DIGEST_KEY,
+  IMAGES_REPOSITORY_ID_FKEY,
+} from '../../database/constraints';
+import { RepositoryEntity } from '../../repositories/entities/repository.entity';
 
 /** An image of a repository: its manifest exactly as pushed, identified by the bytes' digest. */
 @Entity({ name: 'images' })
-@Unique('images_repository_digest_key', ['repositoryId', 'digest'])
+@Unique(IMAGES_REPOSITORY_DIGEST_KEY, ['repositoryId', 'digest'])
+@Index('images_subject_idx', ['repositoryId', 'subjectDigest'], {
+  where: 'subject_digest IS NOT NULL',
+})
 export class ImageEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
   @Column({ name: 'repository_id', type: 'bigint' })
+  @ForeignKey(() => RepositoryEntity, { name: IMAGES_REPOSITORY_ID_FKEY, onDelete: 'CASCADE' })
   repositoryId!: string;
 
   @Column({ type: 'varchar', length: 200 })

@@ -1,4 +1,19 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
+import { AccountEntity } from '../../auth/entities/account.entity';
+import {
+  REPOSITORIES_NAME_CHECK,
+  REPOSITORIES_REGISTRY_ACCOUNT_FKEY,
+  REPOSITORIES_REGISTRY_ID_CHECK,
+  REPOSITORIES_REGISTRY_NAME_KEY,
+} from '../../database/constraints';
 
 export interface RepositoryTag {
   Key: string;
@@ -6,12 +21,15 @@ export interface RepositoryTag {
 }
 
 @Entity({ name: 'repositories' })
-@Unique('repositories_registry_name_key', ['registryId', 'name'])
+@Unique(REPOSITORIES_REGISTRY_NAME_KEY, ['registryId', 'name'])
+@Check(REPOSITORIES_REGISTRY_ID_CHECK, `registry_id ~ '^[0-9]{12}$'`)
+@Check(REPOSITORIES_NAME_CHECK, 'char_length(name) >= 2')
 export class RepositoryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
   @Column({ name: 'registry_id', type: 'char', length: 12 })
+  @ForeignKey(() => AccountEntity, { name: REPOSITORIES_REGISTRY_ACCOUNT_FKEY })
   registryId!: string;
 
   @Column({ type: 'varchar', length: 256 })
@@ -29,7 +47,7 @@ export class RepositoryEntity {
   @Column({ name: 'kms_key', type: 'varchar', length: 2048, nullable: true })
   kmsKey!: string | null;
 
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ type: 'jsonb', default: () => "'[]'" })
   tags!: RepositoryTag[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,8 +1,12 @@
+/**
+ * PostgreSQL helpers of the test suite and the benchmark (tooling/: code both use, and the
+ * service does not).
+ */
 import { Client } from 'pg';
 
 /**
  * Runs `fn` on a connection of its own, closed afterwards (CREATE and DROP DATABASE cannot run in
- * a pooled transaction). Shared by the benchmark and the test suite.
+ * a pooled transaction).
  */
 export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });

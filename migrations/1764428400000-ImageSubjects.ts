@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The `subject` of a manifest (the manifest it refers to: a signature's image, an SBOM's), for
  * the referrers API: looked up by repository and subject.
  */
-export class ImageSubjects1764421200000 implements MigrationInterface {
-  name = 'ImageSubjects1764421200000';
+export class ImageSubjects1764428400000 implements MigrationInterface {
+  name = 'ImageSubjects1764428400000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE images ADD COLUMN subject_digest varchar(200)');

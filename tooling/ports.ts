@@ -1,0 +1,13 @@
+import * as net from 'node:net';
+
+/** A TCP port free on loopback now (the kernel's pick), for a server the caller starts next. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
