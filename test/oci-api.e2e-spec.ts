@@ -288,6 +288,87 @@ describe('the /v2 API', () => {
       expect(head.headers['docker-content-digest']).toBe(digest);
     });
 
+    it('pushes Docker schema 2, a Docker manifest list and an OCI index, each answered with its own media type', async () => {
+      await createRepository('api/kinds');
+      const config = Buffer.from('{"architecture":"arm64","os":"linux"}');
+      const layer = randomBytes(300);
+      const docker = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          digest: await pushBlob('api/kinds', config),
+          size: config.length,
+        },
+        layers: [
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+            digest: await pushBlob('api/kinds', layer),
+            size: layer.length,
+          },
+          // A non-distributable layer with urls: accepted without its bytes.
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+            digest: sha256Digest(randomBytes(8)),
+            size: 8,
+            urls: ['https://example.com/layer'],
+          },
+        ],
+      });
+      const put = async (ref: string, mediaType: string, body: string): Promise<void> => {
+        const res = await call('PUT', `/v2/api/kinds/manifests/${ref}`, {
+          headers: { 'content-type': mediaType },
+          body,
+        });
+        expect(res.status).toBe(201);
+        const got = await call('GET', `/v2/api/kinds/manifests/${ref}`);
+        expect(got.headers['content-type']).toBe(mediaType);
+        expect(got.body.toString()).toBe(body);
+      };
+      await put('docker', 'application/vnd.docker.distribution.manifest.v2+json', docker);
+      const { digest: oci, manifest: ociManifest } = await pushImage('api/kinds', 'oci');
+      const entries = [
+        {
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          digest: sha256Digest(Buffer.from(docker)),
+          size: docker.length,
+          platform: { architecture: 'arm64', os: 'linux' },
+        },
+        {
+          mediaType: OCI_MANIFEST,
+          digest: oci,
+          size: ociManifest.length,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+      ];
+      const list = 'application/vnd.docker.distribution.manifest.list.v2+json';
+      await put(
+        'list',
+        list,
+        JSON.stringify({ schemaVersion: 2, mediaType: list, manifests: entries }),
+      );
+      const index = 'application/vnd.oci.image.index.v1+json';
+      await put(
+        'index',
+        index,
+        JSON.stringify({ schemaVersion: 2, mediaType: index, manifests: entries }),
+      );
+      // An index naming a manifest the repository lacks.
+      const missing = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: index,
+        manifests: [{ mediaType: OCI_MANIFEST, digest: sha256Digest(randomBytes(4)), size: 10 }],
+      });
+      const res = await call('PUT', '/v2/api/kinds/manifests/broken', {
+        headers: { 'content-type': index },
+        body: missing,
+      });
+      expect({ status: res.status, code: errorCode(res) }).toEqual({
+        status: 404,
+        code: 'MANIFEST_BLOB_UNKNOWN',
+      });
+    });
+
     it('pushes a manifest by digest', async () => {
       const { manifest } = await pushImage('api/push', 'bydigest-src');
       const digest = sha256Digest(Buffer.from(manifest));
@@ -316,9 +397,17 @@ describe('the /v2 API', () => {
     });
 
     it("lists the caller's repositories in _catalog, paginated the same way", async () => {
+      const all = (await call('GET', '/v2/_catalog')).json as { repositories: string[] };
+      expect(all.repositories).toEqual([...all.repositories].sort());
+      expect(all.repositories).toContain('api/push');
       const first = await call('GET', '/v2/_catalog?n=1');
-      expect(first.json).toEqual({ repositories: ['api/mount-target'] });
-      expect(first.headers.link).toBe('</v2/_catalog?n=1&last=api%2Fmount-target>; rel="next"');
+      expect(first.json).toEqual({ repositories: [all.repositories[0]] });
+      expect(first.headers.link).toBe(
+        `</v2/_catalog?n=1&last=${encodeURIComponent(all.repositories[0])}>; rel="next"`,
+      );
+      const link = String(first.headers.link);
+      const second = await call('GET', link.slice(1, link.indexOf('>')));
+      expect(second.json).toEqual({ repositories: [all.repositories[1]] });
     });
 
     it('deletes a tag and a manifest with 202; they are then unknown', async () => {

@@ -17,6 +17,7 @@ import {
 import { LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { ROOT_LOGGER } from '../logging/logger';
+import type { RequestLogLocals } from '../logging/request-log.middleware';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
@@ -128,7 +129,7 @@ export class OciDoor {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** The Express handler for everything under `/v2`. */
+  /** The Express handler for everything under `/v2` (the path is the request's whole path). */
   readonly handler = (req: Request, res: Response, next: NextFunction): void => {
     void next;
     this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
@@ -137,7 +138,7 @@ export class OciDoor {
   private async handle(req: Request, res: Response): Promise<void> {
     res.setHeader(API_VERSION_HEADER, API_VERSION);
     const registryId = await this.authenticate(req);
-    const rawPath = req.path;
+    const rawPath = req.path.slice('/v2'.length);
     let path: string;
     try {
       path = decodeURIComponent(rawPath);
@@ -153,6 +154,8 @@ export class OciDoor {
       );
     }
     const m = req.method;
+    // For the request log: a short, fixed list of names, never the repository or the digest.
+    (res.locals as RequestLogLocals).operation = `v2:${found.kind}:${m}`;
     switch (found.kind) {
       case 'base':
         if (m !== 'GET' && m !== 'HEAD') throw unsupportedMethod(req);
@@ -610,6 +613,7 @@ export class OciDoor {
       status = 500;
       message = 'An internal error occurred. Retry the request later.';
     }
+    (res.locals as RequestLogLocals).errorName = code;
     if (res.headersSent) {
       res.destroy();
       return;
