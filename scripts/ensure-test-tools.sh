@@ -1,15 +1,61 @@
 #!/usr/bin/env bash
 # Makes sure the tools the test suite drives from outside Node are present (run by `pretest`).
 #
-# The AWS CLI v2, which test/aws-cli.e2e-spec.ts runs against the server. It is looked up the way
+# 1. The container clients of the /v2 tests, from Debian when missing (as root with apt-get):
+#    skopeo, podman, buildah, umoci (builds the test images), docker.io (dockerd, which the tests
+#    start themselves), docker-registry (CNCF distribution 2.8, the benchmark's peer) and
+#    busybox-static (the one binary of the runnable test image). They are looked up as commands,
+#    busybox-static as its package, since a dynamic busybox cannot run alone in an image.
+#
+# 2. The AWS CLI v2, which test/aws-cli.e2e-spec.ts runs against the server. It is looked up the way
 # test/support/aws-cli.ts looks it up: $AWS_CLI when set (an explicit choice: it must be a v2),
 # otherwise /usr/bin/aws, then /usr/local/bin/aws. The `aws` first on PATH is deliberately not
 # used: on some machines it is a v1 (a pip install under pyenv). When no v2 is found and we are
 # root with apt-get, Debian's `awscli` package (a v2 on bookworm) is installed; otherwise the
 # script says how to install it and fails.
 #
-# Quiet and fast (one `aws --version`) when everything is present; safe to run any number of times.
+# Quiet and fast (a few `command -v`, one dpkg-query and one `aws --version`) when everything is
+# present; safe to run any number of times.
 set -euo pipefail
+
+can_apt() {
+  [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# command:package for each client the /v2 tests run.
+CLIENTS="skopeo:skopeo podman:podman buildah:buildah umoci:umoci dockerd:docker.io docker-registry:docker-registry"
+missing=()
+for entry in $CLIENTS; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
+done
+if ! { [ -x /bin/busybox ] &&
+  dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; }; then
+  missing+=(busybox-static)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if ! can_apt; then
+    echo "ensure-test-tools: the /v2 client tests need these Debian packages, missing here:" \
+      "${missing[*]}; install them (as root: apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "ensure-test-tools: installing ${missing[*]} (apt-get) for the /v2 client tests" >&2
+  apt_install --no-install-recommends "${missing[@]}"
+  for entry in $CLIENTS; do
+    if ! command -v "${entry%%:*}" >/dev/null 2>&1; then
+      echo "ensure-test-tools: apt-get installed ${entry#*:}, but ${entry%%:*} is not on PATH" >&2
+      exit 1
+    fi
+  done
+fi
 
 is_v2() {
   [ -n "${1:-}" ] && [ -x "$1" ] && "$1" --version 2>&1 | grep -q '^aws-cli/2\.'
@@ -39,10 +85,9 @@ if find_v2 >/dev/null; then
   exit 0
 fi
 
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+if can_apt; then
   echo "ensure-test-tools: installing the AWS CLI v2 (apt-get install awscli) for the CLI tests" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null
+  apt_install awscli
   if found="$(find_v2)"; then
     echo "ensure-test-tools: using $("$found" --version 2>&1)" >&2
     exit 0

@@ -17,6 +17,7 @@ import { TokensModule } from './tokens/tokens.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OciModule } from './oci/oci.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         EcrModule,
         AdminModule,
         MetricsModule,
+        OciModule,
       ],
     };
   }

@@ -8,6 +8,9 @@ import { AppModule } from './app.module';
 import { ProblemJsonFilter } from './common/problem-json.filter';
 import { AppConfig } from './config/app-config';
 import { createRootLogger, PinoNestLogger, ROOT_LOGGER } from './logging/logger';
+import { RequestLogMiddleware } from './logging/request-log.middleware';
+import { OciDoor } from './oci/oci.door';
+import type { NextFunction, Request, Response } from 'express';
 
 /**
  * Builds the application for a configuration whose database URL is resolved. Shared by `main.ts`
@@ -33,6 +36,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   server.requestTimeout = Math.max(server.headersTimeout, queueTimeoutMs + timeoutMs) + 30_000;
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The OCI door takes everything under /v2 ahead of Nest's routes: it streams request bodies
+  // itself and answers in its own error format.
+  const requestLog = new RequestLogMiddleware(app.get(ROOT_LOGGER));
+  const door = app.get(OciDoor);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.path !== '/v2' && !req.path.startsWith('/v2/')) return next();
+    requestLog.use(req, res, () => door.handler(req, res, next));
+  });
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));
   setupAdminDocs(app);
   return app;

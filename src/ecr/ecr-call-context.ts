@@ -5,8 +5,8 @@ export interface EcrCallContext {
   readonly requestId: string;
   /** The registry the call acts on: the caller's account (the front door refuses any other). */
   readonly registryId: string;
-  /** The access key that signed the call; absent for a call the admin API makes. */
-  readonly accessKeyId?: string;
+  /** The access key that signed the call. */
+  readonly accessKeyId: string;
   /**
    * The sink the operation opened for its blob, when the whole blob went into it as it arrived:
    * its bytes are exactly the input's blob member.

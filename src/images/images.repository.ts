@@ -56,11 +56,13 @@ export class ImagesRepository {
       mediaType: string;
       artifactMediaType?: string;
       size: number;
+      subject?: string;
     },
   ): Promise<{ id: string; created: boolean }> {
     const inserted = await m.query<{ id: string }[]>(
-      `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO images (repository_id, digest, manifest, media_type, artifact_media_type, size,
+                           subject_digest)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT ON CONSTRAINT ${IMAGES_REPOSITORY_DIGEST_KEY}
          DO UPDATE SET size = images.size WHERE false
        RETURNING id`,
@@ -71,6 +73,7 @@ export class ImagesRepository {
         image.mediaType,
         image.artifactMediaType ?? null,
         image.size,
+        image.subject ?? null,
       ],
     );
     if (inserted.length === 1) return { id: inserted[0].id, created: true };
@@ -147,6 +150,34 @@ export class ImagesRepository {
       [repositoryId, digests],
     );
     return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
+  }
+
+  /** The images of the repository whose `subject` is `digest`, optionally of one artifact type. */
+  async referrers(
+    repositoryId: string,
+    digest: string,
+    artifactType?: string,
+  ): Promise<
+    { digest: string; media_type: string; artifact_media_type: string | null; manifest: Buffer }[]
+  > {
+    return this.dataSource.query(
+      `SELECT digest, media_type, artifact_media_type, manifest FROM images
+        WHERE repository_id = $1 AND subject_digest = $2
+          AND ($3::text IS NULL OR artifact_media_type = $3)
+        ORDER BY id`,
+      [repositoryId, digest, artifactType ?? null],
+    );
+  }
+
+  /** Up to `limit` tags of the repository in byte order (as Go's sort.Strings), after `after`. */
+  async tagNames(repositoryId: string, limit: number, after?: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ tag: string }[]>(
+      `SELECT tag FROM image_tags
+        WHERE repository_id = $1 AND ($2::text IS NULL OR tag COLLATE "C" > $2::text)
+        ORDER BY tag COLLATE "C" LIMIT $3`,
+      [repositoryId, after ?? null, limit],
+    );
+    return rows.map((r) => r.tag);
   }
 
   async findByTag(

@@ -72,6 +72,15 @@ export interface ImageDetail {
   lastPulledAt?: Date;
 }
 
+/** A descriptor of a manifest that refers to another one through its `subject`. */
+export interface Referrer {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
 export interface ImageListing {
   id: string;
   digest: string;
@@ -123,7 +132,7 @@ export class ImagesService {
   ) {}
 
   /** Stores a manifest (and moves or sets its tag); answers its digest and media type. */
-  async put(input: NewImage): Promise<{ digest: string; mediaType: string }> {
+  async put(input: NewImage): Promise<{ digest: string; mediaType: string; subject?: string }> {
     const { registryId, tag } = input;
     const manifest = parseManifest(input.manifest, input.mediaType);
     // The digest of the bytes exactly as sent: clients verify pulls against it.
@@ -153,6 +162,7 @@ export class ImagesService {
         mediaType: manifest.mediaType,
         artifactMediaType: manifest.artifactMediaType,
         size,
+        subject: manifest.subject,
       });
       if (image.created) {
         await this.images.insertReferences(m, image.id, manifest.blobs, manifest.children);
@@ -176,7 +186,11 @@ export class ImagesService {
         `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
       );
     });
-    return { digest, mediaType: manifest.mediaType };
+    return {
+      digest,
+      mediaType: manifest.mediaType,
+      ...(manifest.subject ? { subject: manifest.subject } : {}),
+    };
   }
 
   private async checkReferences(
@@ -364,6 +378,51 @@ export class ImagesService {
     if (rows.length <= limit) return { ids };
     const last = page[page.length - 1];
     return { ids, last: { id: Number(last.id), tag: last.tag ?? '' } };
+  }
+
+  /** A page of the repository's tag names in byte order, after `after`; `more` if others follow. */
+  async listTags(
+    registryId: string,
+    repositoryName: string,
+    limit: number,
+    after?: string,
+  ): Promise<{ tags: string[]; more: boolean }> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    if (limit === 0) return { tags: [], more: false };
+    const tags = await this.images.tagNames(repo.id, limit + 1, after);
+    return { tags: tags.slice(0, limit), more: tags.length > limit };
+  }
+
+  /**
+   * The descriptors of the repository's manifests whose `subject` is `digest` (the referrers
+   * API), each with its artifact type and annotations; with `artifactType`, only those of it.
+   */
+  async referrers(
+    registryId: string,
+    repositoryName: string,
+    digest: string,
+    artifactType?: string,
+  ): Promise<Referrer[]> {
+    const repo = await this.repositories.require(registryId, repositoryName);
+    const rows = await this.images.referrers(repo.id, digest, artifactType);
+    return rows.map((r) => {
+      let annotations: unknown;
+      try {
+        annotations = (JSON.parse(r.manifest.toString('utf8')) as { annotations?: unknown })
+          .annotations;
+      } catch {
+        annotations = undefined;
+      }
+      return {
+        mediaType: r.media_type,
+        digest: r.digest,
+        size: r.manifest.length,
+        ...(r.artifact_media_type ? { artifactType: r.artifact_media_type } : {}),
+        ...(annotations && typeof annotations === 'object' && !Array.isArray(annotations)
+          ? { annotations: annotations as Record<string, string> }
+          : {}),
+      };
+    });
   }
 
   /** Deletes (or untags) the images named; answers what went and what failed. */

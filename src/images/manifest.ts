@@ -41,6 +41,8 @@ export interface ParsedManifest {
    * which only the repository knows.
    */
   size: number;
+  /** The digest of the manifest this one refers to (`subject`), for the referrers API. */
+  subject?: string;
 }
 
 interface Descriptor {
@@ -139,6 +141,9 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
     );
   }
   if (doc.schemaVersion !== 2) throw invalid('schemaVersion must be 2');
+  // A subject need not exist in the repository (the image spec lets a referrer come first).
+  const subject =
+    doc.subject === undefined ? {} : { subject: descriptor(doc.subject, 'subject').digest };
 
   if (mediaType === DOCKER_MANIFEST || mediaType === OCI_MANIFEST) {
     const config = descriptor(doc.config, 'config');
@@ -155,6 +160,7 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
           ? artifactMediaType(artifactType, 'artifactType')
           : artifactMediaType(config.mediaType, 'config.mediaType'),
       size: totalSize([config, ...layers], 'the config and layers'),
+      ...subject,
     };
   }
   if (!Array.isArray(doc.manifests)) throw invalid('manifests must be a list');
@@ -172,5 +178,6 @@ export function parseManifest(text: string, declaredMediaType: string | undefine
         ? artifactMediaType(doc.artifactType, 'artifactType')
         : undefined,
     size: 0,
+    ...subject,
   };
 }

@@ -91,6 +91,32 @@ export class LayersRepository {
   }
 
   /**
+   * Adds the layer `digest` of repository `sourceId` to repository `targetId`, sharing its blob;
+   * the source layer and its blob are held FOR SHARE meanwhile, so neither a deletion nor storage
+   * collection takes them away. False when the source has no such layer or the target had it.
+   */
+  async linkFrom(
+    manager: EntityManager,
+    sourceId: string,
+    targetId: string,
+    digest: string,
+  ): Promise<boolean> {
+    const rows = await manager.query<{ id: string }[]>(
+      `WITH source AS (
+         SELECT l.digest, l.size, l.media_type
+           FROM layers l JOIN blobs b ON b.digest = l.digest
+          WHERE l.repository_id = $1 AND l.digest = $3
+            FOR SHARE OF l, b)
+       INSERT INTO layers (repository_id, digest, size, media_type)
+       SELECT $2, digest, size, media_type FROM source
+       ON CONFLICT ON CONSTRAINT ${LAYERS_REPOSITORY_DIGEST_KEY} DO NOTHING
+       RETURNING id`,
+      [sourceId, targetId, digest],
+    );
+    return rows.length === 1;
+  }
+
+  /**
    * Those of `digests` that are layers of the repository, held FOR KEY SHARE until the
    * transaction ends, so that garbage collection (which locks a layer FOR UPDATE SKIP LOCKED)
    * cannot delete a layer an image is being stored with; see GcRepository.lockGarbageLayers.

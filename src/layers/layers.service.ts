@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { EntityManager } from 'typeorm';
 import { LAYER_DIGEST_PATTERN } from '../common/patterns';
 import { parseDigest } from '../crypto/digest';
 import { RepositoryNotFoundException } from '../repositories/repositories.errors';
+import { BLOB_STORES, type BlobStores } from '../storage/blob-store';
 import { LayerBlobRow, LayersRepository } from './layers.repository';
 
 export const DEFAULT_LAYER_MEDIA_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
@@ -37,6 +39,14 @@ export type LayerCheck =
   | { given: string; missing: true }
   | { given: string; failure: 'MissingLayerDigest' | 'InvalidLayerDigest'; reason: string };
 
+/** A layer's bytes, opened for reading. */
+export interface LayerContent {
+  digest: string;
+  size: number;
+  /** Streams bytes `[start, end]`, inclusive, from storage. */
+  open(start: number, end: number): Readable;
+}
+
 export interface LayerListing extends Layer {
   id: string;
   createdAt: Date;
@@ -45,7 +55,10 @@ export interface LayerListing extends Layer {
 /** Owns layers per repository and the content-addressed blobs behind them. */
 @Injectable()
 export class LayersService {
-  constructor(private readonly layers: LayersRepository) {}
+  constructor(
+    private readonly layers: LayersRepository,
+    @Inject(BLOB_STORES) private readonly stores: BlobStores,
+  ) {}
 
   /**
    * Makes `layer` a layer of its repository inside the caller's transaction. The blob row is
@@ -112,6 +125,33 @@ export class LayersService {
   /** The layer with where its bytes are, for a download. */
   findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
     return this.layers.findWithBlob(repositoryId, digest);
+  }
+
+  /** The layer's bytes, for reading any range of them; undefined when it is not a layer here. */
+  async content(repositoryId: string, digest: string): Promise<LayerContent | undefined> {
+    const layer = await this.layers.findWithBlob(repositoryId, digest);
+    if (!layer) return undefined;
+    const partSizes = layer.part_sizes.map(Number);
+    const store = this.stores[layer.driver];
+    return {
+      digest: layer.digest,
+      size: Number(layer.size),
+      open: (start, end) => store.read(layer.storage_key, partSizes, start, end),
+    };
+  }
+
+  /**
+   * Makes the layer `digest` of repository `sourceId` a layer of `targetId` as well, sharing its
+   * bytes, inside the caller's transaction. True when the target now has it.
+   */
+  async link(
+    manager: EntityManager,
+    sourceId: string,
+    targetId: string,
+    digest: string,
+  ): Promise<boolean> {
+    if ((await this.layers.existing(manager, targetId, [digest])).length === 1) return true;
+    return this.layers.linkFrom(manager, sourceId, targetId, digest);
   }
 
   /** A page of the repository's layers in the order they were added. */

@@ -8,6 +8,11 @@ const PURPOSE = 'registry-token';
 
 export interface RegistryTokenClaims {
   registryId: string;
+  /**
+   * The access key the token was issued to: the /v2 door honours the token only while that key
+   * is active, so that deactivating or deleting a key withdraws its tokens too.
+   */
+  accessKeyId?: string;
   /** Epoch seconds. */
   expires: number;
 }
@@ -26,23 +31,40 @@ export class TokensService {
 
   issue(claims: RegistryTokenClaims): string {
     const payload = Buffer.from(
-      JSON.stringify({ r: claims.registryId, e: claims.expires }),
+      JSON.stringify({ r: claims.registryId, e: claims.expires, k: claims.accessKeyId }),
     ).toString('base64url');
     return `${payload}.${this.signer.sign(PURPOSE, payload)}`;
   }
 
   /** The claims of a password made by `issue`, or undefined when forged, altered or expired. */
   verify(password: string): RegistryTokenClaims | undefined {
+    const read = this.read(password);
+    return read && !read.expired ? read.claims : undefined;
+  }
+
+  /**
+   * The claims of a password made by `issue`, whether or not it has expired (a caller tells an
+   * expired token from a bad one); undefined when forged or altered.
+   */
+  read(
+    password: string,
+    now = Date.now(),
+  ): { claims: RegistryTokenClaims; expired: boolean } | undefined {
     const [payload, signature, extra] = password.split('.');
     if (!payload || !signature || extra !== undefined) return undefined;
     if (!this.signer.verify(PURPOSE, payload, signature)) return undefined;
     try {
-      const { r, e } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      const { r, e, k } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
         r?: unknown;
         e?: unknown;
+        k?: unknown;
       };
-      if (typeof r !== 'string' || typeof e !== 'number' || e < Date.now() / 1000) return undefined;
-      return { registryId: r, expires: e };
+      if (typeof r !== 'string' || typeof e !== 'number') return undefined;
+      if (k !== undefined && typeof k !== 'string') return undefined;
+      return {
+        claims: { registryId: r, expires: e, ...(k !== undefined ? { accessKeyId: k } : {}) },
+        expired: e < now / 1000,
+      };
     } catch {
       return undefined;
     }
@@ -55,13 +77,14 @@ export class TokensService {
   authorizationData(
     callerRegistryId: string,
     registryIds: string[],
+    accessKeyId?: string,
   ): { authorizationToken: string; expiresAt: Date; proxyEndpoint: string }[] {
     const expiresMs = Date.now() + TOKEN_TTL_SECONDS * 1000;
     // One entry per id asked for, but whichever id was asked for, the token acts as the
     // caller (registry-access.ts): the deprecated member does not widen the token's scope.
     return [...new Set(registryIds)].map(() => ({
       authorizationToken: Buffer.from(
-        `AWS:${this.issue({ registryId: callerRegistryId, expires: Math.floor(expiresMs / 1000) })}`,
+        `AWS:${this.issue({ registryId: callerRegistryId, expires: Math.floor(expiresMs / 1000), accessKeyId })}`,
       ).toString('base64'),
       expiresAt: new Date(expiresMs),
       proxyEndpoint: this.config.publicUrl,

@@ -126,6 +126,21 @@ export class UploadsRepository {
     );
   }
 
+  /** Records several parts written one after the other (a streamed append). */
+  async appendParts(
+    manager: EntityManager,
+    uploadId: string,
+    parts: { bytesReceived: number; sizes: number[]; hashState: Buffer },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE uploads
+          SET bytes_received = $2, part_sizes = part_sizes || $3::bigint[],
+              hash_state = $4, updated_at = now()
+        WHERE id = $1`,
+      [uploadId, parts.bytesReceived, parts.sizes, parts.hashState],
+    );
+  }
+
   async delete(manager: EntityManager, uploadId: string): Promise<boolean> {
     const [rows] = await manager.query<[unknown[], number]>(
       'DELETE FROM uploads WHERE id = $1 RETURNING id',

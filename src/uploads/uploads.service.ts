@@ -45,7 +45,29 @@ export interface LayerCompletion {
   uploadId: string;
   /** The digests the client computed; one must match the layer's. */
   layerDigests: string[];
+  /**
+   * The part rules of the door that completes: ECR's (the default) refuse an upload with no part
+   * (EmptyUploadException) and parts but the last under 5 MiB (LayerPartTooSmallException); the
+   * OCI door's chunks have any size, and an empty blob is a blob.
+   */
+  partRules?: 'ecr' | 'any';
 }
+
+/** Bytes appended to an upload from a stream, as they arrive. */
+export interface UploadAppend {
+  registryId: string;
+  repositoryName: string;
+  uploadId: string;
+  /** Where the client says the bytes start; they are refused unless that is the upload's end. */
+  start?: number;
+  body: AsyncIterable<Buffer>;
+}
+
+/**
+ * A stream is stored in parts of at most this size: the most of it held in memory at once. The
+ * same part sizes as the ECR door's recommended ones keep reads of both kinds of layer alike.
+ */
+export const STREAM_PART_BYTES = 8 * 1024 * 1024;
 
 export interface UploadListing {
   uploadId: string;
@@ -224,11 +246,13 @@ export class UploadsService {
       const upload = await this.uploads.lock(manager, uploadId, repo.id);
       if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
       const partSizes = upload.part_sizes.map(Number);
-      if (partSizes.length === 0) {
-        throw EmptyUploadException.of(registryId, repositoryName, uploadId);
-      }
-      if (partSizes.slice(0, -1).some((size) => size < MIN_PART_BYTES)) {
-        throw new LayerPartTooSmallException();
+      if ((completion.partRules ?? 'ecr') === 'ecr') {
+        if (partSizes.length === 0) {
+          throw EmptyUploadException.of(registryId, repositoryName, uploadId);
+        }
+        if (partSizes.slice(0, -1).some((size) => size < MIN_PART_BYTES)) {
+          throw new LayerPartTooSmallException();
+        }
       }
       // The digest comes from the stored running state: no byte is read again.
       const digest = formatSha256Digest(this.sha256.digest(upload.hash_state));
@@ -252,6 +276,122 @@ export class UploadsService {
       throw LayerAlreadyExistsException.of(registryId, repositoryName, outcome.digest);
     }
     return { layerDigest: outcome.digest };
+  }
+
+  /**
+   * Appends the bytes of `append.body` to the upload as they arrive: stored in parts of at most
+   * STREAM_PART_BYTES and hashed on the way, so no more than one part is ever in memory. The
+   * upload's row lock is held throughout, and the whole append is one transaction: a stream that
+   * fails (the client hung up) leaves the upload as it was. Answers the bytes now received.
+   */
+  async appendStream(append: UploadAppend): Promise<{ bytesReceived: number }> {
+    const { registryId, repositoryName } = append;
+    const uploadId = append.uploadId.toLowerCase();
+    const repo = await this.repositories.require(registryId, repositoryName);
+    return this.dataSource.transaction(async (manager) => {
+      const upload = await this.uploads.lock(manager, uploadId, repo.id);
+      if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
+      let received = Number(upload.bytes_received);
+      if (append.start !== undefined && append.start !== received) {
+        throw new InvalidLayerPartException(
+          `First byte of the chunk is ${append.start} instead of ${received}`,
+          {
+            registryId,
+            repositoryName,
+            uploadId,
+            lastValidByteReceived: received > 0 ? received - 1 : undefined,
+          },
+        );
+      }
+      const store = this.stores[upload.driver];
+      let partNo = upload.part_sizes.length;
+      let state = upload.hash_state;
+      const sizes: number[] = [];
+      const buffer = Buffer.allocUnsafe(STREAM_PART_BYTES);
+      let filled = 0;
+      const flush = async (): Promise<void> => {
+        if (filled === 0) return;
+        if (received + filled > this.config.maxLayerSize) {
+          throw new LimitExceededException(
+            `The layer would exceed the maximum layer size of ${this.config.maxLayerSize} bytes`,
+          );
+        }
+        const data = buffer.subarray(0, filled);
+        const written = store.writePart(manager, upload.storage_key, partNo, data);
+        written.catch(() => undefined);
+        try {
+          state = await updateInSteps(this.sha256, state, data);
+        } finally {
+          await written;
+        }
+        partNo += 1;
+        received += filled;
+        sizes.push(filled);
+        filled = 0;
+      };
+      for await (const chunk of append.body) {
+        for (let at = 0; at < chunk.length;) {
+          const n = chunk.copy(buffer, filled, at);
+          filled += n;
+          at += n;
+          if (filled === buffer.length) await flush();
+        }
+      }
+      await flush();
+      if (sizes.length > 0 && state) {
+        await this.uploads.appendParts(manager, uploadId, {
+          bytesReceived: received,
+          sizes,
+          hashState: state,
+        });
+      }
+      return { bytesReceived: received };
+    });
+  }
+
+  /** Where an upload of the repository stands: the bytes it holds. */
+  async status(
+    registryId: string,
+    repositoryName: string,
+    uploadId: string,
+  ): Promise<{ bytesReceived: number }> {
+    const id = uploadId.toLowerCase();
+    const row = await this.uploads.find(id);
+    if (!row || row.registry_id !== registryId || row.name !== repositoryName) {
+      // The repository first: a missing one is its own error, as on every other call.
+      await this.repositories.require(registryId, repositoryName);
+      throw UploadNotFoundException.of(registryId, repositoryName, id);
+    }
+    return { bytesReceived: Number(row.bytes_received) };
+  }
+
+  /** Cancels an upload of the repository; its bytes are collected after. */
+  async cancel(registryId: string, repositoryName: string, uploadId: string): Promise<void> {
+    await this.status(registryId, repositoryName, uploadId);
+    if (!(await this.abort(uploadId))) {
+      throw UploadNotFoundException.of(registryId, repositoryName, uploadId.toLowerCase());
+    }
+  }
+
+  /**
+   * Makes the layer `digest` of repository `from` a layer of `repositoryName` too, sharing its
+   * stored bytes (a cross-repository mount, within one registry). False when `from` has no such
+   * layer (or does not exist): the caller uploads the bytes instead.
+   */
+  async mount(
+    registryId: string,
+    repositoryName: string,
+    from: string,
+    digest: string,
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
+      const source = await this.repositories
+        .require(registryId, from, manager)
+        .catch(() => undefined);
+      if (!source) return false;
+      return this.layers.link(manager, source.id, repo.id, digest);
+    });
   }
 
   /**

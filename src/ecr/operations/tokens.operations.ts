@@ -28,6 +28,7 @@ export class TokensOperations {
       authorizationData: this.tokens.authorizationData(
         ctx.registryId,
         input.registryIds ?? [ctx.registryId],
+        ctx.accessKeyId,
       ),
     });
   }

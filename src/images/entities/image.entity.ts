@@ -1,4 +1,4 @@
-import { Column, Entity, ForeignKey, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import {
   IMAGES_REPOSITORY_DIGEST_KEY,
   IMAGES_REPOSITORY_ID_FKEY,
@@ -8,6 +8,9 @@ import { RepositoryEntity } from '../../repositories/entities/repository.entity'
 /** An image of a repository: its manifest exactly as pushed, identified by the bytes' digest. */
 @Entity({ name: 'images' })
 @Unique(IMAGES_REPOSITORY_DIGEST_KEY, ['repositoryId', 'digest'])
+@Index('images_subject_idx', ['repositoryId', 'subjectDigest'], {
+  where: 'subject_digest IS NOT NULL',
+})
 export class ImageEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -27,6 +30,10 @@ export class ImageEntity {
 
   @Column({ name: 'artifact_media_type', type: 'varchar', length: 255, nullable: true })
   artifactMediaType!: string | null;
+
+  /** The digest of the manifest this one refers to (`subject`), for the referrers API. */
+  @Column({ name: 'subject_digest', type: 'varchar', length: 200, nullable: true })
+  subjectDigest!: string | null;
 
   @Column({ type: 'bigint', default: 0 })
   size!: string;

@@ -4,7 +4,7 @@ import { StorageObjectEntity } from '../../storage/entities/storage-object.entit
 
 /** Content-addressed layer bytes, stored once for every repository that has the layer. */
 @Entity({ name: 'blobs' })
-@Check(BLOBS_SIZE_CHECK, 'size > 0')
+@Check(BLOBS_SIZE_CHECK, 'size >= 0')
 export class BlobEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 })
   digest!: string;

@@ -1,0 +1,625 @@
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { randomBytes } from 'node:crypto';
+import { TokensService } from '../src/tokens/tokens.service';
+import { admin, createAccount } from './support/accounts';
+import { ecrClient, startTestApp, type TestApp } from './support/app';
+import { sha256Digest } from './support/layers';
+import type { RegistryCredentials } from './support/oci-clients';
+import { errorCode, v2Request, type V2Response } from './support/oci-http';
+import { basicAuth, registryLogin } from './support/oci-registry';
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/**
+ * The /v2 door over raw HTTP: the spec's workflows (push, pull, discovery, management) with the
+ * statuses and headers it asks for, and every OCI error a client can cause, in the spec's error
+ * format. The real clients are in oci-clients.e2e-spec.ts.
+ */
+describe('the /v2 API', () => {
+  let app: TestApp;
+  let client: ECRClient;
+  let creds: RegistryCredentials;
+  let auth: Record<string, string>;
+
+  const call = (
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; body?: Buffer | string } = {},
+  ): Promise<V2Response> =>
+    v2Request(app.url, method, path, { ...options, headers: { ...auth, ...options.headers } });
+
+  const createRepository = (name: string, immutable = false): Promise<unknown> =>
+    client.send(
+      new CreateRepositoryCommand({
+        repositoryName: name,
+        ...(immutable ? { imageTagMutability: 'IMMUTABLE' } : {}),
+      }),
+    );
+
+  /** Pushes a blob with a single POST, answering its digest. */
+  const pushBlob = async (name: string, data: Buffer): Promise<string> => {
+    const digest = sha256Digest(data);
+    const res = await call('POST', `/v2/${name}/blobs/uploads/?digest=${digest}`, {
+      headers: { 'content-type': 'application/octet-stream' },
+      body: data,
+    });
+    expect(res.status).toBe(201);
+    return digest;
+  };
+
+  const manifestOf = (config: string, configSize: number, layers: [string, number][]): string =>
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: config,
+        size: configSize,
+      },
+      layers: layers.map(([digest, size]) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest,
+        size,
+      })),
+    });
+
+  const pushImage = async (
+    name: string,
+    tag: string,
+  ): Promise<{ digest: string; manifest: string }> => {
+    const config = Buffer.from(
+      `{"architecture":"amd64","os":"linux","n":"${randomBytes(4).toString('hex')}"}`,
+    );
+    const layer = randomBytes(1000);
+    const manifest = manifestOf(await pushBlob(name, config), config.length, [
+      [await pushBlob(name, layer), layer.length],
+    ]);
+    const res = await call('PUT', `/v2/${name}/manifests/${tag}`, {
+      headers: { 'content-type': OCI_MANIFEST },
+      body: manifest,
+    });
+    expect(res.status).toBe(201);
+    return { digest: sha256Digest(Buffer.from(manifest)), manifest };
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    client = app.client();
+    creds = await registryLogin(client);
+    auth = { authorization: basicAuth(creds) };
+    await createRepository('api/push');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  describe('authentication', () => {
+    it('GET /v2/ answers 200 with the API version header to a token of GetAuthorizationToken', async () => {
+      const res = await call('GET', '/v2/');
+      expect(res.status).toBe(200);
+      expect(res.headers['docker-distribution-api-version']).toBe('registry/2.0');
+    });
+
+    it("answers 401 UNAUTHORIZED with ECR's Basic challenge without credentials", async () => {
+      const res = await v2Request(app.url, 'GET', '/v2/');
+      expect(res.status).toBe(401);
+      expect(errorCode(res)).toBe('UNAUTHORIZED');
+      expect(res.headers['www-authenticate']).toBe(
+        `Basic realm="${app.url}/",service="ecr.amazonaws.com"`,
+      );
+      expect(res.headers['docker-distribution-api-version']).toBe('registry/2.0');
+    });
+
+    it.each([
+      ['a wrong user', basicAuth({ username: 'root', password: 'x' })],
+      ['a forged password', basicAuth({ username: 'AWS', password: 'abc.def' })],
+      ['another scheme', 'Bearer abc'],
+    ])('answers 401 UNAUTHORIZED to %s', async (_what, authorization) => {
+      const res = await v2Request(app.url, 'GET', '/v2/api/push/tags/list', {
+        headers: { authorization },
+      });
+      expect(res.status).toBe(401);
+      expect(errorCode(res)).toBe('UNAUTHORIZED');
+    });
+
+    it("answers DENIED with ECR's words to an expired token", async () => {
+      const expired = app.app.get(TokensService).issue({
+        registryId: '000000000000',
+        expires: Math.floor(Date.now() / 1000) - 60,
+      });
+      const res = await v2Request(app.url, 'GET', '/v2/', {
+        headers: { authorization: basicAuth({ username: 'AWS', password: expired }) },
+      });
+      expect(res.status).toBe(403);
+      expect(res.json).toEqual({
+        errors: [
+          {
+            code: 'DENIED',
+            message: 'Your authorization token has expired. Reauthenticate and try again.',
+          },
+        ],
+      });
+    });
+
+    it('stops honouring a token once its access key is deactivated, and again once reactivated', async () => {
+      const other = await createAccount(app.url);
+      const otherClient = ecrClient(app.url, { credentials: other.credentials });
+      const authorization = basicAuth(await registryLogin(otherClient));
+      otherClient.destroy();
+      const base = (): Promise<V2Response> =>
+        v2Request(app.url, 'GET', '/v2/', { headers: { authorization } });
+      expect((await base()).status).toBe(200);
+      const key = `/admin/v1/access-keys/${other.credentials.accessKeyId}`;
+      expect((await admin(app.url, 'PATCH', key, { status: 'Inactive' })).status).toBe(200);
+      const refused = await base();
+      expect(refused.status).toBe(401);
+      expect(errorCode(refused)).toBe('UNAUTHORIZED');
+      expect((await admin(app.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
+      expect((await base()).status).toBe(200);
+      expect((await admin(app.url, 'DELETE', key)).status).toBe(204);
+      expect((await base()).status).toBe(401);
+    });
+
+    it("keeps accounts apart: another account's token does not see this account's repositories", async () => {
+      await pushImage('api/push', 'isolated');
+      const other = await createAccount(app.url);
+      const otherClient = ecrClient(app.url, { credentials: other.credentials });
+      const otherAuth = basicAuth(await registryLogin(otherClient));
+      otherClient.destroy();
+      const res = await v2Request(app.url, 'GET', '/v2/api/push/manifests/isolated', {
+        headers: { authorization: otherAuth },
+      });
+      expect(res.status).toBe(404);
+      expect(errorCode(res)).toBe('NAME_UNKNOWN');
+      const catalog = await v2Request(app.url, 'GET', '/v2/_catalog', {
+        headers: { authorization: otherAuth },
+      });
+      expect(catalog.json).toEqual({ repositories: [] });
+    });
+  });
+
+  describe('push and pull', () => {
+    it('a chunked upload: POST, PATCHes with Content-Range, GET status, PUT with a final chunk', async () => {
+      const data = randomBytes(300_000);
+      const start = await call('POST', '/v2/api/push/blobs/uploads/', {
+        headers: { 'content-length': '0' },
+      });
+      expect(start.status).toBe(202);
+      expect(start.headers.range).toBe('0-0');
+      const uuid = start.headers['docker-upload-uuid'] as string;
+      let location = start.headers.location as string;
+      expect(location).toBe(`/v2/api/push/blobs/uploads/${uuid}`);
+
+      const first = await call('PATCH', location, {
+        headers: { 'content-type': 'application/octet-stream', 'content-range': '0-99999' },
+        body: data.subarray(0, 100_000),
+      });
+      expect(first.status).toBe(202);
+      expect(first.headers.range).toBe('0-99999');
+      location = first.headers.location as string;
+
+      // Streamed, without Content-Range.
+      const second = await call('PATCH', location, { body: data.subarray(100_000, 250_000) });
+      expect(second.headers.range).toBe('0-249999');
+
+      const status = await call('GET', location);
+      expect(status.status).toBe(204);
+      expect(status.headers.range).toBe('0-249999');
+      expect(status.headers['docker-upload-uuid']).toBe(uuid);
+
+      const digest = sha256Digest(data);
+      const done = await call('PUT', `${location}?digest=${digest}`, {
+        headers: { 'content-range': '250000-299999' },
+        body: data.subarray(250_000),
+      });
+      expect(done.status).toBe(201);
+      expect(done.headers.location).toBe(`/v2/api/push/blobs/${digest}`);
+      expect(done.headers['docker-content-digest']).toBe(digest);
+
+      const blob = await call('GET', `/v2/api/push/blobs/${digest}`);
+      expect(blob.status).toBe(200);
+      expect(blob.body).toEqual(data);
+      expect(blob.headers['docker-content-digest']).toBe(digest);
+      const head = await call('HEAD', `/v2/api/push/blobs/${digest}`);
+      expect(head.status).toBe(200);
+      expect(head.headers['content-length']).toBe(String(data.length));
+    });
+
+    it('serves a single Range with 206, and 416 past the end', async () => {
+      const data = randomBytes(5000);
+      const digest = await pushBlob('api/push', data);
+      const part = await call('GET', `/v2/api/push/blobs/${digest}`, {
+        headers: { range: 'bytes=100-199' },
+      });
+      expect(part.status).toBe(206);
+      expect(part.headers['content-range']).toBe('bytes 100-199/5000');
+      expect(part.body).toEqual(data.subarray(100, 200));
+      const past = await call('GET', `/v2/api/push/blobs/${digest}`, {
+        headers: { range: 'bytes=5000-' },
+      });
+      expect(past.status).toBe(416);
+      expect(past.headers['content-range']).toBe('bytes */5000');
+    });
+
+    it('takes an empty blob, and a blob pushed twice is a success both times', async () => {
+      const empty = await pushBlob('api/push', Buffer.alloc(0));
+      expect(empty).toBe(sha256Digest(Buffer.alloc(0)));
+      const got = await call('GET', `/v2/api/push/blobs/${empty}`);
+      expect(got.status).toBe(200);
+      expect(got.body.length).toBe(0);
+      const data = randomBytes(100);
+      await pushBlob('api/push', data);
+      await pushBlob('api/push', data);
+    });
+
+    it('mounts a blob from another repository of the account (201), and opens an upload when it cannot (202)', async () => {
+      await createRepository('api/mount-target');
+      const digest = await pushBlob('api/push', randomBytes(2000));
+      const mounted = await call(
+        'POST',
+        `/v2/api/mount-target/blobs/uploads/?mount=${digest}&from=api/push`,
+      );
+      expect(mounted.status).toBe(201);
+      expect(mounted.headers.location).toBe(`/v2/api/mount-target/blobs/${digest}`);
+      expect((await call('HEAD', `/v2/api/mount-target/blobs/${digest}`)).status).toBe(200);
+      const missing = sha256Digest(randomBytes(10));
+      const fallback = await call(
+        'POST',
+        `/v2/api/mount-target/blobs/uploads/?mount=${missing}&from=api/push`,
+      );
+      expect(fallback.status).toBe(202);
+      expect(fallback.headers.location).toMatch(/^\/v2\/api\/mount-target\/blobs\/uploads\//);
+    });
+
+    it('pushes a manifest by tag and pulls it by tag and digest, its bytes and media type as stored', async () => {
+      const { digest, manifest } = await pushImage('api/push', 'v1');
+      for (const ref of ['v1', digest]) {
+        const res = await call('GET', `/v2/api/push/manifests/${ref}`, {
+          headers: { accept: OCI_MANIFEST },
+        });
+        expect(res.status).toBe(200);
+        expect(res.body.toString()).toBe(manifest);
+        expect(res.headers['content-type']).toBe(OCI_MANIFEST);
+        expect(res.headers['docker-content-digest']).toBe(digest);
+      }
+      const head = await call('HEAD', `/v2/api/push/manifests/v1`);
+      expect(head.status).toBe(200);
+      expect(head.headers['docker-content-digest']).toBe(digest);
+    });
+
+    it('pushes Docker schema 2, a Docker manifest list and an OCI index, each answered with its own media type', async () => {
+      await createRepository('api/kinds');
+      const config = Buffer.from('{"architecture":"arm64","os":"linux"}');
+      const layer = randomBytes(300);
+      const docker = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          digest: await pushBlob('api/kinds', config),
+          size: config.length,
+        },
+        layers: [
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+            digest: await pushBlob('api/kinds', layer),
+            size: layer.length,
+          },
+          // A non-distributable layer with urls: accepted without its bytes.
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+            digest: sha256Digest(randomBytes(8)),
+            size: 8,
+            urls: ['https://example.com/layer'],
+          },
+        ],
+      });
+      const put = async (ref: string, mediaType: string, body: string): Promise<void> => {
+        const res = await call('PUT', `/v2/api/kinds/manifests/${ref}`, {
+          headers: { 'content-type': mediaType },
+          body,
+        });
+        expect(res.status).toBe(201);
+        const got = await call('GET', `/v2/api/kinds/manifests/${ref}`);
+        expect(got.headers['content-type']).toBe(mediaType);
+        expect(got.body.toString()).toBe(body);
+      };
+      await put('docker', 'application/vnd.docker.distribution.manifest.v2+json', docker);
+      const { digest: oci, manifest: ociManifest } = await pushImage('api/kinds', 'oci');
+      const entries = [
+        {
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          digest: sha256Digest(Buffer.from(docker)),
+          size: docker.length,
+          platform: { architecture: 'arm64', os: 'linux' },
+        },
+        {
+          mediaType: OCI_MANIFEST,
+          digest: oci,
+          size: ociManifest.length,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+      ];
+      const list = 'application/vnd.docker.distribution.manifest.list.v2+json';
+      await put(
+        'list',
+        list,
+        JSON.stringify({ schemaVersion: 2, mediaType: list, manifests: entries }),
+      );
+      const index = 'application/vnd.oci.image.index.v1+json';
+      await put(
+        'index',
+        index,
+        JSON.stringify({ schemaVersion: 2, mediaType: index, manifests: entries }),
+      );
+      // An index naming a manifest the repository lacks.
+      const missing = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: index,
+        manifests: [{ mediaType: OCI_MANIFEST, digest: sha256Digest(randomBytes(4)), size: 10 }],
+      });
+      const res = await call('PUT', '/v2/api/kinds/manifests/broken', {
+        headers: { 'content-type': index },
+        body: missing,
+      });
+      expect({ status: res.status, code: errorCode(res) }).toEqual({
+        status: 404,
+        code: 'MANIFEST_BLOB_UNKNOWN',
+      });
+    });
+
+    it('pushes a manifest by digest', async () => {
+      const { manifest } = await pushImage('api/push', 'bydigest-src');
+      const digest = sha256Digest(Buffer.from(manifest));
+      const res = await call('PUT', `/v2/api/push/manifests/${digest}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.location).toBe(`/v2/api/push/manifests/${digest}`);
+    });
+  });
+
+  describe('discovery and management', () => {
+    it('lists tags in order, n at a time, with a Link to the next page', async () => {
+      await createRepository('api/tags');
+      for (const tag of ['b', 'a', 'c']) await pushImage('api/tags', tag);
+      const first = await call('GET', '/v2/api/tags/tags/list?n=2');
+      expect(first.json).toEqual({ name: 'api/tags', tags: ['a', 'b'] });
+      expect(first.headers.link).toBe('</v2/api/tags/tags/list?n=2&last=b>; rel="next"');
+      const rest = await call('GET', '/v2/api/tags/tags/list?n=2&last=b');
+      expect(rest.json).toEqual({ name: 'api/tags', tags: ['c'] });
+      expect(rest.headers.link).toBeUndefined();
+      const none = await call('GET', '/v2/api/tags/tags/list?n=0');
+      expect(none.json).toEqual({ name: 'api/tags', tags: [] });
+      expect(none.headers.link).toBeUndefined();
+    });
+
+    it("lists the caller's repositories in _catalog, paginated the same way", async () => {
+      const all = (await call('GET', '/v2/_catalog')).json as { repositories: string[] };
+      expect(all.repositories).toEqual([...all.repositories].sort());
+      expect(all.repositories).toContain('api/push');
+      const first = await call('GET', '/v2/_catalog?n=1');
+      expect(first.json).toEqual({ repositories: [all.repositories[0]] });
+      expect(first.headers.link).toBe(
+        `</v2/_catalog?n=1&last=${encodeURIComponent(all.repositories[0])}>; rel="next"`,
+      );
+      const link = String(first.headers.link);
+      const second = await call('GET', link.slice(1, link.indexOf('>')));
+      expect(second.json).toEqual({ repositories: [all.repositories[1]] });
+    });
+
+    it('deletes a tag and a manifest with 202; they are then unknown', async () => {
+      await createRepository('api/delete');
+      const { digest } = await pushImage('api/delete', 'one');
+      await call('PUT', '/v2/api/delete/manifests/two', {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: (await call('GET', `/v2/api/delete/manifests/${digest}`)).body,
+      });
+      expect((await call('DELETE', '/v2/api/delete/manifests/one')).status).toBe(202);
+      expect(errorCode(await call('GET', '/v2/api/delete/manifests/one'))).toBe('MANIFEST_UNKNOWN');
+      expect((await call('GET', '/v2/api/delete/manifests/two')).status).toBe(200);
+      expect((await call('DELETE', `/v2/api/delete/manifests/${digest}`)).status).toBe(202);
+      expect((await call('GET', '/v2/api/delete/manifests/two')).status).toBe(404);
+    });
+
+    it('lists referrers of a manifest, filtered by artifactType, and answers OCI-Subject to their push', async () => {
+      await createRepository('api/referrers');
+      const { digest: subject, manifest: subjectManifest } = await pushImage('api/referrers', 'v1');
+      const empty = await pushBlob('api/referrers', Buffer.from('{}'));
+      const artifact = (artifactType: string, note: string): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType,
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty, size: 2 },
+          layers: [],
+          subject: { mediaType: OCI_MANIFEST, digest: subject, size: subjectManifest.length },
+          annotations: { note },
+        });
+      const pushed: Record<string, string> = {};
+      for (const [type, note] of [
+        ['application/vnd.example.sbom', 'sbom'],
+        ['application/vnd.example.sig', 'sig'],
+      ]) {
+        const body = artifact(type, note);
+        const digest = sha256Digest(Buffer.from(body));
+        const res = await call('PUT', `/v2/api/referrers/manifests/${digest}`, {
+          headers: { 'content-type': OCI_MANIFEST },
+          body,
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers['oci-subject']).toBe(subject);
+        pushed[note] = digest;
+      }
+      const all = await call('GET', `/v2/api/referrers/referrers/${subject}`);
+      expect(all.status).toBe(200);
+      expect(all.headers['content-type']).toBe('application/vnd.oci.image.index.v1+json');
+      expect(all.headers['oci-filters-applied']).toBeUndefined();
+      const index = all.json as { manifests: Record<string, unknown>[] };
+      expect(index.manifests).toHaveLength(2);
+      expect(index.manifests[0]).toEqual({
+        mediaType: OCI_MANIFEST,
+        digest: pushed.sbom,
+        size: artifact('application/vnd.example.sbom', 'sbom').length,
+        artifactType: 'application/vnd.example.sbom',
+        annotations: { note: 'sbom' },
+      });
+      const filtered = await call(
+        'GET',
+        `/v2/api/referrers/referrers/${subject}?artifactType=application/vnd.example.sig`,
+      );
+      expect(filtered.headers['oci-filters-applied']).toBe('artifactType');
+      expect(
+        (filtered.json as { manifests: { digest: string }[] }).manifests.map((d) => d.digest),
+      ).toEqual([pushed.sig]);
+      const none = await call('GET', `/v2/api/referrers/referrers/${sha256Digest(randomBytes(4))}`);
+      expect(none.status).toBe(200);
+      expect(none.json).toEqual({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [],
+      });
+      expect(errorCode(await call('GET', '/v2/api/referrers/referrers/sha256:zz'))).toBe(
+        'DIGEST_INVALID',
+      );
+    });
+
+    it('cancels an upload with 204; it is then unknown', async () => {
+      const start = await call('POST', '/v2/api/push/blobs/uploads/');
+      const location = start.headers.location as string;
+      expect((await call('DELETE', location)).status).toBe(204);
+      const after = await call('GET', location);
+      expect(after.status).toBe(404);
+      expect(errorCode(after)).toBe('BLOB_UPLOAD_UNKNOWN');
+    });
+  });
+
+  describe('errors a client can cause, in the OCI format', () => {
+    const expectError = (res: V2Response, status: number, code: string): void => {
+      expect({ status: res.status, code: errorCode(res) }).toEqual({ status, code });
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = res.json as { errors: { code: string; message: string }[] };
+      expect(body.errors[0].message.length).toBeGreaterThan(0);
+    };
+
+    it('NAME_INVALID for a name outside the grammar', async () => {
+      expectError(await call('GET', '/v2/Bad..Name/tags/list'), 400, 'NAME_INVALID');
+    });
+
+    it('NAME_UNKNOWN for a repository that does not exist', async () => {
+      expectError(await call('GET', '/v2/api/nothing/tags/list'), 404, 'NAME_UNKNOWN');
+      expectError(await call('POST', '/v2/api/nothing/blobs/uploads/'), 404, 'NAME_UNKNOWN');
+    });
+
+    it('MANIFEST_UNKNOWN for a tag or digest not in the repository', async () => {
+      expectError(await call('GET', '/v2/api/push/manifests/missing'), 404, 'MANIFEST_UNKNOWN');
+      // A HEAD answer has no body: its status says it.
+      const head = await call('HEAD', `/v2/api/push/manifests/${sha256Digest(randomBytes(4))}`);
+      expect(head.status).toBe(404);
+    });
+
+    it('BLOB_UNKNOWN for a blob not in the repository', async () => {
+      expectError(
+        await call('GET', `/v2/api/push/blobs/${sha256Digest(randomBytes(4))}`),
+        404,
+        'BLOB_UNKNOWN',
+      );
+    });
+
+    it('DIGEST_INVALID for a malformed digest, and for an upload whose bytes do not match it', async () => {
+      expectError(await call('GET', '/v2/api/push/blobs/sha256:abc'), 400, 'DIGEST_INVALID');
+      const res = await call(
+        'POST',
+        `/v2/api/push/blobs/uploads/?digest=${sha256Digest(Buffer.from('other'))}`,
+        { body: 'these bytes' },
+      );
+      expectError(res, 400, 'DIGEST_INVALID');
+      const start = await call('POST', '/v2/api/push/blobs/uploads/');
+      expectError(await call('PUT', start.headers.location as string), 400, 'DIGEST_INVALID');
+    });
+
+    it('BLOB_UPLOAD_UNKNOWN for an upload id that is not one', async () => {
+      const id = '00000000-0000-4000-8000-000000000000';
+      expectError(
+        await call('PATCH', `/v2/api/push/blobs/uploads/${id}`, { body: 'x' }),
+        404,
+        'BLOB_UPLOAD_UNKNOWN',
+      );
+      expectError(
+        await call('GET', '/v2/api/push/blobs/uploads/not-a-uuid'),
+        404,
+        'BLOB_UPLOAD_UNKNOWN',
+      );
+    });
+
+    it('BLOB_UPLOAD_INVALID with 416 and the current Range for a chunk out of order', async () => {
+      const start = await call('POST', '/v2/api/push/blobs/uploads/');
+      const location = start.headers.location as string;
+      await call('PATCH', location, { headers: { 'content-range': '0-9' }, body: randomBytes(10) });
+      const res = await call('PATCH', location, {
+        headers: { 'content-range': '20-29' },
+        body: randomBytes(10),
+      });
+      expectError(res, 416, 'BLOB_UPLOAD_INVALID');
+      expect(res.headers.range).toBe('0-9');
+      expect((await call('GET', location)).headers.range).toBe('0-9');
+    });
+
+    it('SIZE_INVALID when Content-Range and Content-Length disagree', async () => {
+      const start = await call('POST', '/v2/api/push/blobs/uploads/');
+      const res = await call('PATCH', start.headers.location as string, {
+        headers: { 'content-range': '0-99', 'content-length': '10' },
+        body: randomBytes(10),
+      });
+      expectError(res, 400, 'SIZE_INVALID');
+    });
+
+    it('MANIFEST_INVALID for a manifest that is not one', async () => {
+      expectError(
+        await call('PUT', '/v2/api/push/manifests/bad', {
+          headers: { 'content-type': OCI_MANIFEST },
+          body: '{not json',
+        }),
+        400,
+        'MANIFEST_INVALID',
+      );
+    });
+
+    it('MANIFEST_BLOB_UNKNOWN for a manifest naming a blob the repository lacks', async () => {
+      const config = Buffer.from('{}');
+      const manifest = manifestOf(await pushBlob('api/push', config), 2, [
+        [sha256Digest(randomBytes(8)), 8],
+      ]);
+      expectError(
+        await call('PUT', '/v2/api/push/manifests/orphan', {
+          headers: { 'content-type': OCI_MANIFEST },
+          body: manifest,
+        }),
+        404,
+        'MANIFEST_BLOB_UNKNOWN',
+      );
+    });
+
+    it("TAG_INVALID with ECR's words for a tag move an IMMUTABLE repository refuses", async () => {
+      await createRepository('api/immutable', true);
+      await pushImage('api/immutable', 'v1');
+      const config = Buffer.from('{"other":true}');
+      const manifest = manifestOf(await pushBlob('api/immutable', config), config.length, []);
+      const res = await call('PUT', '/v2/api/immutable/manifests/v1', {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expectError(res, 400, 'TAG_INVALID');
+      expect((res.json as { errors: { message: string }[] }).errors[0].message).toBe(
+        "The image tag 'v1' already exists in the 'api/immutable' repository and cannot be overwritten because the tag is immutable.",
+      );
+    });
+
+    it('UNSUPPORTED (405) for a blob DELETE', async () => {
+      const digest = await pushBlob('api/push', randomBytes(10));
+      expectError(await call('DELETE', `/v2/api/push/blobs/${digest}`), 405, 'UNSUPPORTED');
+    });
+  });
+});
