@@ -369,6 +369,62 @@ describe('the /v2 API', () => {
       });
     });
 
+    it('converts Docker schema 2 to OCI by tag for an Accept that lists only OCI, and serves the stored bytes by digest', async () => {
+      await createRepository('api/accept');
+      const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+      const layer = randomBytes(200);
+      const dockerType = 'application/vnd.docker.distribution.manifest.v2+json';
+      const docker = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: dockerType,
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          digest: await pushBlob('api/accept', config),
+          size: config.length,
+        },
+        layers: [
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+            digest: await pushBlob('api/accept', layer),
+            size: layer.length,
+          },
+        ],
+      });
+      const stored = sha256Digest(Buffer.from(docker));
+      const put = await call('PUT', '/v2/api/accept/manifests/v1', {
+        headers: { 'content-type': dockerType },
+        body: docker,
+      });
+      expect(put.status).toBe(201);
+
+      const byTag = await call('GET', '/v2/api/accept/manifests/v1', {
+        headers: { accept: OCI_MANIFEST },
+      });
+      expect(byTag.status).toBe(200);
+      expect(byTag.headers['content-type']).toBe(OCI_MANIFEST);
+      const converted = JSON.parse(byTag.body.toString()) as {
+        mediaType: string;
+        config: { mediaType: string; digest: string };
+      };
+      expect(converted.mediaType).toBe(OCI_MANIFEST);
+      expect(converted.config.mediaType).toBe('application/vnd.oci.image.config.v1+json');
+      expect(byTag.headers['docker-content-digest']).toBe(sha256Digest(byTag.body));
+      expect(byTag.headers['docker-content-digest']).not.toBe(stored);
+
+      const byDigest = await call('GET', `/v2/api/accept/manifests/${stored}`, {
+        headers: { accept: OCI_MANIFEST },
+      });
+      expect(byDigest.status).toBe(200);
+      expect(byDigest.headers['content-type']).toBe(dockerType);
+      expect(byDigest.body.toString()).toBe(docker);
+
+      // A client that accepts both formats gets the stored one.
+      const both = await call('GET', '/v2/api/accept/manifests/v1', {
+        headers: { accept: `${OCI_MANIFEST}, ${dockerType}` },
+      });
+      expect(both.body.toString()).toBe(docker);
+    });
+
     it('pushes a manifest by digest', async () => {
       const { manifest } = await pushImage('api/push', 'bydigest-src');
       const digest = sha256Digest(Buffer.from(manifest));

@@ -271,7 +271,9 @@ export class OciDoor {
     { name, arg }: Route,
   ): Promise<void> {
     const { id } = this.imageId(arg);
-    const { images } = await this.images.batchGet(registryId, name, [id]);
+    // The same negotiation as BatchGetImage's acceptedMediaTypes: by tag, Docker schema 2 and
+    // OCI convert to whichever the client accepts; by digest, the stored bytes.
+    const { images } = await this.images.batchGet(registryId, name, [id], acceptedTypes(req));
     const image = images[0];
     if (!image) throw new OciError('MANIFEST_UNKNOWN', `The manifest '${arg}' is not in '${name}'`);
     const body = Buffer.from(image.manifest, 'utf8');
@@ -627,4 +629,21 @@ export class OciDoor {
     }
     this.sendJson(req, res, status, ociErrorBody(code, message, detail));
   }
+}
+
+/**
+ * The media types an `Accept` header names, without parameters; undefined when it names none or
+ * accepts any type (a wildcard range), so that the stored manifest is served as it is.
+ */
+export function acceptedTypes(req: Request): string[] | undefined {
+  const header = req.headers.accept;
+  if (header === undefined) return undefined;
+  const types = header
+    .split(',')
+    .map((part) => part.split(';')[0].trim().toLowerCase())
+    .filter((type) => type.length > 0);
+  if (types.length === 0 || types.some((type) => type === '*/*' || type.endsWith('/*'))) {
+    return undefined;
+  }
+  return types;
 }
