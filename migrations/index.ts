@@ -3,6 +3,7 @@ import { CreateUploadsAndLayers1764406800000 } from './1764406800000-CreateUploa
 import { CreateImages1764410400000 } from './1764410400000-CreateImages';
 import { CreateAccounts1764414000000 } from './1764414000000-CreateAccounts';
 import { DropBlobsLastUsedAt1764417600000 } from './1764417600000-DropBlobsLastUsedAt';
+import { CreateLifecyclePolicies1764421200000 } from './1764421200000-CreateLifecyclePolicies';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const ALL_MIGRATIONS = [
   CreateImages1764410400000,
   CreateAccounts1764414000000,
   DropBlobsLastUsedAt1764417600000,
+  CreateLifecyclePolicies1764421200000,
 ];
