@@ -3,6 +3,7 @@ import { CreateUploadsAndLayers1764406800000 } from './1764406800000-CreateUploa
 import { CreateImages1764410400000 } from './1764410400000-CreateImages';
 import { CreateAccounts1764414000000 } from './1764414000000-CreateAccounts';
 import { DropBlobsLastUsedAt1764417600000 } from './1764417600000-DropBlobsLastUsedAt';
+import { CreateLifecyclePolicies1764421200000 } from './1764421200000-CreateLifecyclePolicies';
 import { EmptyBlobs1764424800000 } from './1764424800000-EmptyBlobs';
 import { ImageSubjects1764428400000 } from './1764428400000-ImageSubjects';
 import { ImageSizeWithConfig1764900000000 } from './1764900000000-ImageSizeWithConfig';
@@ -16,6 +17,7 @@ export const ALL_MIGRATIONS = [
   CreateImages1764410400000,
   CreateAccounts1764414000000,
   DropBlobsLastUsedAt1764417600000,
+  CreateLifecyclePolicies1764421200000,
   EmptyBlobs1764424800000,
   ImageSubjects1764428400000,
   ImageSizeWithConfig1764900000000,

@@ -34,4 +34,8 @@ export const ADMIN_ERROR_STATUS: Record<DomainErrorCode, 400 | 403 | 404 | 409 |
   ImageDigestDoesNotMatchException: 400,
   ReferencedImagesNotFoundException: 400,
   ImageNotFoundException: 404,
+  // Lifecycle policies.
+  LifecyclePolicyNotFoundException: 404,
+  LifecyclePolicyPreviewNotFoundException: 404,
+  LifecyclePolicyPreviewInProgressException: 409,
 };

@@ -43,3 +43,9 @@ export const ACCESS_KEYS_ACCOUNT_ID_FKEY = 'access_keys_account_id_fkey';
 export const ACCESS_KEYS_ACCESS_KEY_ID_CHECK = 'access_keys_access_key_id_check';
 export const ACCESS_KEYS_STATUS_CHECK = 'access_keys_status_check';
 export const MASTER_KEY_CHECK_SINGLETON_CHECK = 'master_key_check_singleton_check';
+
+// lifecycle_policies, lifecycle_policy_previews
+export const LIFECYCLE_POLICIES_REPOSITORY_ID_FKEY = 'lifecycle_policies_repository_id_fkey';
+export const LIFECYCLE_POLICY_PREVIEWS_REPOSITORY_ID_FKEY =
+  'lifecycle_policy_previews_repository_id_fkey';
+export const LIFECYCLE_POLICY_PREVIEWS_STATUS_CHECK = 'lifecycle_policy_previews_status_check';

@@ -8,6 +8,8 @@ import { ImageTagEntity } from '../images/entities/image-tag.entity';
 import { ImageEntity } from '../images/entities/image.entity';
 import { BlobEntity } from '../layers/entities/blob.entity';
 import { LayerEntity } from '../layers/entities/layer.entity';
+import { LifecyclePolicyPreviewEntity } from '../lifecycle/entities/lifecycle-policy-preview.entity';
+import { LifecyclePolicyEntity } from '../lifecycle/entities/lifecycle-policy.entity';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
 import { StorageObjectEntity } from '../storage/entities/storage-object.entity';
@@ -33,4 +35,6 @@ export const ALL_ENTITIES = [
   AccountEntity,
   AccessKeyEntity,
   MasterKeyCheckEntity,
+  LifecyclePolicyEntity,
+  LifecyclePolicyPreviewEntity,
 ];

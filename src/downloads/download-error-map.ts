@@ -35,4 +35,8 @@ export const DOWNLOAD_ERROR_STATUS: Record<DomainErrorCode, 403 | 404 | 500> = {
   ImageDigestDoesNotMatchException: 404,
   ReferencedImagesNotFoundException: 404,
   ImageNotFoundException: 404,
+  // Lifecycle policies.
+  LifecyclePolicyNotFoundException: 404,
+  LifecyclePolicyPreviewNotFoundException: 404,
+  LifecyclePolicyPreviewInProgressException: 404,
 };

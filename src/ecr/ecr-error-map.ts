@@ -46,4 +46,8 @@ export const ECR_ERROR_STATUS: Record<DomainErrorCode | EcrDoorErrorCode, number
   ImageDigestDoesNotMatchException: 400,
   ReferencedImagesNotFoundException: 400,
   ImageNotFoundException: 400,
+  // Lifecycle policies.
+  LifecyclePolicyNotFoundException: 400,
+  LifecyclePolicyPreviewNotFoundException: 400,
+  LifecyclePolicyPreviewInProgressException: 400,
 };

@@ -1,6 +1,7 @@
 import type { AuthErrorCode } from '../../auth/auth.errors';
 import type { ImagesErrorCode } from '../../images/images.errors';
 import type { LayersErrorCode } from '../../layers/layers.errors';
+import type { LifecycleErrorCode } from '../../lifecycle/lifecycle.errors';
 import type { RepositoriesErrorCode } from '../../repositories/repositories.errors';
 import type { UploadsErrorCode } from '../../uploads/uploads.errors';
 import type { CommonErrorCode } from './registry-exception';
@@ -16,4 +17,5 @@ export type DomainErrorCode =
   | RepositoriesErrorCode
   | UploadsErrorCode
   | LayersErrorCode
-  | ImagesErrorCode;
+  | ImagesErrorCode
+  | LifecycleErrorCode;
