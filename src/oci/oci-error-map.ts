@@ -53,4 +53,8 @@ export const OCI_ERROR_MAP: Record<DomainErrorCode, OciMapping> = {
   ImageDigestDoesNotMatchException: as('DIGEST_INVALID'),
   ReferencedImagesNotFoundException: as('MANIFEST_BLOB_UNKNOWN'),
   ImageNotFoundException: as('MANIFEST_UNKNOWN'),
+  // Lifecycle policies: an ECR-only concern the door never reaches.
+  LifecyclePolicyNotFoundException: as('DENIED'),
+  LifecyclePolicyPreviewNotFoundException: as('DENIED'),
+  LifecyclePolicyPreviewInProgressException: as('DENIED'),
 };
