@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Readable } from 'node:stream';
 import { AccessDeniedException } from '../common/errors/registry-exception';
 import { AccessKeysService } from '../auth/access-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -7,9 +6,8 @@ import { parseDigest } from '../crypto/digest';
 import { SigningKeyService } from '../crypto/signing-key.service';
 import { LayerInaccessibleException, LayersNotFoundException } from '../layers/layers.errors';
 import { ImagesService } from '../images/images.service';
-import { LayersService } from '../layers/layers.service';
+import { LayerContent, LayersService } from '../layers/layers.service';
 import { RepositoriesService } from '../repositories/repositories.service';
-import { BLOB_STORES, BlobStores } from '../storage/blob-store';
 
 /** Real ECR's pre-signed layer URLs are valid for an hour. */
 export const DOWNLOAD_URL_TTL_SECONDS = 3600;
@@ -28,12 +26,6 @@ export interface DownloadGrant {
   expires: number;
 }
 
-export interface LayerContent {
-  digest: string;
-  size: number;
-  open(start: number, end: number): Readable;
-}
-
 /**
  * Hands out signed, expiring URLs to Berth's own download endpoint, and resolves them back to a
  * layer's bytes. The signature binds the repository's id, the digest, the access key that asked
@@ -48,7 +40,6 @@ export class DownloadsService {
     private readonly repositories: RepositoriesService,
     private readonly signer: SigningKeyService,
     private readonly keys: AccessKeysService,
-    @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -150,13 +141,7 @@ export class DownloadsService {
     // A download is a pull of the images that reference the blob: recorded at most once a day,
     // so the row read above decides whether anything is written.
     if (layer.pull_due) await this.images.recordBlobPull(repositoryId, layer.digest);
-    const partSizes = layer.part_sizes.map(Number);
-    const store = this.stores[layer.driver];
-    return {
-      digest: layer.digest,
-      size: Number(layer.size),
-      open: (start, end) => store.read(layer.storage_key, partSizes, start, end),
-    };
+    return this.layers.contentOf(layer);
   }
 }
 

@@ -130,7 +130,11 @@ export class LayersService {
   /** The layer's bytes, for reading any range of them; undefined when it is not a layer here. */
   async content(repositoryId: string, digest: string): Promise<LayerContent | undefined> {
     const layer = await this.layers.findWithBlob(repositoryId, digest);
-    if (!layer) return undefined;
+    return layer && this.contentOf(layer);
+  }
+
+  /** The bytes of a layer found by `findWithBlob`, read by the driver that wrote them. */
+  contentOf(layer: LayerBlobRow): LayerContent {
     const partSizes = layer.part_sizes.map(Number);
     const store = this.stores[layer.driver];
     return {
