@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { GcModule } from '../gc/gc.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
+import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { UploadsModule } from '../uploads/uploads.module';
 import { AccessKeysController } from './access-keys.controller';
@@ -31,7 +32,15 @@ const CONTROLLERS = [
  * JSON, behind a bearer token, errors as application/problem+json, documented at /admin/docs.
  */
 @Module({
-  imports: [AuthModule, GcModule, RepositoriesModule, LayersModule, ImagesModule, UploadsModule],
+  imports: [
+    AuthModule,
+    GcModule,
+    RepositoriesModule,
+    LayersModule,
+    ImagesModule,
+    UploadsModule,
+    LifecycleModule,
+  ],
   controllers: CONTROLLERS,
   providers: [AdminTokenService, AdminTokenGuard, AdminExceptionFilter, AdminRegistryService],
 })

@@ -10,8 +10,10 @@ import {
 import { AdminApi, problemContent } from './admin-api.decorators';
 import { AdminRegistryService } from './admin-registry.service';
 import { GarbageCollectorService } from '../gc/garbage-collector.service';
+import { LifecycleRunReport, LifecycleService } from '../lifecycle/lifecycle.service';
 import { Page } from './cursor';
 import {
+  ApplyLifecyclePoliciesRequest,
   CollectGarbageRequest,
   CollectionReport,
   DeleteRepositoryQuery,
@@ -19,6 +21,7 @@ import {
   ImagePage,
   Layer,
   LayerPage,
+  LifecycleRunReportView,
   PurgeReport,
   PurgeUploadsRequest,
   Repository,
@@ -135,6 +138,7 @@ export class MaintenanceController {
   constructor(
     private readonly registry: AdminRegistryService,
     private readonly collector: GarbageCollectorService,
+    private readonly lifecycle: LifecycleService,
   ) {}
 
   @Post('collect-garbage')
@@ -150,6 +154,23 @@ export class MaintenanceController {
     return this.collector.collect({ dryRun: body.dryRun ?? false });
   }
 
+  @Post('apply-lifecycle-policies')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Evaluate every lifecycle policy now, expire what each selects, then collect',
+    description:
+      'Runs the evaluation every instance runs every LIFECYCLE_INTERVAL, on every repository ' +
+      'with a policy whether due or not (one another instance is evaluating at that moment is ' +
+      'left to it and counted in skipped), and answers what it expired per repository. With ' +
+      'dryRun, answers what it would expire and changes nothing.',
+  })
+  @ApiOkResponse({ type: LifecycleRunReportView })
+  async applyLifecyclePolicies(
+    @Body() body: ApplyLifecyclePoliciesRequest,
+  ): Promise<LifecycleRunReportView> {
+    return lifecycleRunView(await this.lifecycle.apply({ dryRun: body.dryRun ?? false }));
+  }
+
   @Post('purge-expired-uploads')
   @HttpCode(200)
   @ApiOperation({
@@ -160,4 +181,26 @@ export class MaintenanceController {
   purge(@Body() body: PurgeUploadsRequest): Promise<PurgeReport> {
     return this.registry.purgeExpiredUploads(body.dryRun ?? false, body.olderThanSeconds);
   }
+}
+
+function lifecycleRunView(report: LifecycleRunReport): LifecycleRunReportView {
+  return {
+    dryRun: report.dryRun,
+    images: report.images,
+    repositories: report.repositories.map((r) => ({
+      repositoryId: r.repositoryId,
+      accountId: r.registryId,
+      repositoryName: r.repositoryName,
+      expired: r.expired.map((e) => ({
+        imageDigest: e.imageDigest,
+        imageTags: [...e.imageTags],
+        imagePushedAt: e.imagePushedAt.toISOString(),
+        appliedRulePriority: e.appliedRulePriority,
+      })),
+      kept: r.kept.map((k) => ({ imageDigest: k.digest, reason: k.reason })),
+    })),
+    skipped: report.skipped,
+    failed: report.failed,
+    ...(report.collection ? { collection: report.collection } : {}),
+  };
 }

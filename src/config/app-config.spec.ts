@@ -234,6 +234,20 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('lifecycle policies', () => {
+    it('evaluates the policies that are due every hour by default, and reads LIFECYCLE_INTERVAL', () => {
+      expect(loadConfig({}).lifecycleIntervalSeconds).toBe(3600);
+      expect(loadConfig({ LIFECYCLE_INTERVAL: '10m' }).lifecycleIntervalSeconds).toBe(600);
+    });
+
+    it.each([[{ LIFECYCLE_INTERVAL: 'daily' }], [{ LIFECYCLE_INTERVAL: '0' }]])(
+      'refuses %j, naming LIFECYCLE_INTERVAL',
+      (env) => {
+        expect(configError(env).message).toContain('LIFECYCLE_INTERVAL');
+      },
+    );
+  });
+
   it('reports every bad variable at once', () => {
     const err = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REGISTRY_ID: '1' });
     expect(err.problems.map((p) => p.split('=')[0]).sort()).toEqual([

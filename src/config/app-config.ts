@@ -139,6 +139,10 @@ export class EnvironmentVariables {
   GC_INTERVAL: string = '1h';
 
   @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 90s, 30m, 1h or 1d' })
+  LIFECYCLE_INTERVAL: string = '1h';
+
+  @IsOptional()
   @IsIn(KILL_POINTS)
   BERTH_KILL_POINT?: KillPoint;
 
@@ -346,6 +350,8 @@ export interface AppConfig {
   layerGraceSeconds: number;
   /** How often each instance collects garbage (randomised around this value). */
   gcIntervalSeconds: number;
+  /** How often each instance evaluates the lifecycle policies that are due (randomised). */
+  lifecycleIntervalSeconds: number;
   /** Tests only: the process kills itself with SIGKILL when it reaches this point. */
   killPoint?: KillPoint;
   /** Key of download URL and token signatures; unset: generated once into the database. */
@@ -425,6 +431,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parseDurationSeconds(vars.GC_INTERVAL) < 1) {
     throw new ConfigError([`GC_INTERVAL=${JSON.stringify(raw.GC_INTERVAL)}: must be at least 1s`]);
   }
+  if (parseDurationSeconds(vars.LIFECYCLE_INTERVAL) < 1) {
+    throw new ConfigError([
+      `LIFECYCLE_INTERVAL=${JSON.stringify(raw.LIFECYCLE_INTERVAL)}: must be at least 1s`,
+    ]);
+  }
   const dataDir = path.resolve(vars.DATA_DIR);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   return {
@@ -448,6 +459,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
     layerGraceSeconds: parseDurationSeconds(vars.LAYER_GRACE),
     gcIntervalSeconds: parseDurationSeconds(vars.GC_INTERVAL),
+    lifecycleIntervalSeconds: parseDurationSeconds(vars.LIFECYCLE_INTERVAL),
     killPoint: vars.BERTH_KILL_POINT,
     signingKey: vars.SIGNING_KEY,
     adminToken: vars.ADMIN_TOKEN,

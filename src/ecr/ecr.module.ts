@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module';
 import { DownloadsModule } from '../downloads/downloads.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
+import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UploadsModule } from '../uploads/uploads.module';
@@ -12,6 +13,7 @@ import { EcrExceptionFilter } from './ecr-exception.filter';
 import { EcrOperationsRegistry } from './ecr-operations.registry';
 import { ImagesOperations } from './operations/images.operations';
 import { LayersOperations } from './operations/layers.operations';
+import { LifecycleOperations } from './operations/lifecycle.operations';
 import { RepositoriesOperations } from './operations/repositories.operations';
 import { TokensOperations } from './operations/tokens.operations';
 import { UploadsOperations } from './operations/uploads.operations';
@@ -30,6 +32,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     ImagesModule,
     DownloadsModule,
     TokensModule,
+    LifecycleModule,
   ],
   controllers: [EcrController],
   providers: [
@@ -40,6 +43,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     LayersOperations,
     ImagesOperations,
     TokensOperations,
+    LifecycleOperations,
   ],
   exports: [EcrOperationsRegistry],
 })

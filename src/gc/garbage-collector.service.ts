@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { reachKillPoint } from '../common/kill-point';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
@@ -90,37 +90,58 @@ export class GarbageCollectorService {
     repositoryId: string,
     digests: string[],
   ): Promise<{ expired: string[]; kept: KeptImage[]; report: CollectionReport }> {
-    const expired: string[] = [];
-    const kept: KeptImage[] = [];
-    await this.dataSource.transaction(async (m) => {
+    const { expired, kept } = await this.dataSource.transaction(async (m) => {
       if (!(await this.gc.holdRepository(m, repositoryId))) {
-        kept.push(...digests.map((digest) => ({ digest, reason: 'missing' as const })));
-        return;
+        return {
+          expired: [],
+          kept: digests.map((digest) => ({ digest, reason: 'missing' as const })),
+        };
       }
-      // An index expired along with its children goes first, so that they are free to go.
-      let pending = [...new Set(digests)];
-      for (;;) {
-        const referenced: string[] = [];
-        for (const digest of pending) {
-          const outcome = await this.gc.deleteImageUnlessReferenced(m, repositoryId, digest);
-          if (outcome === 'deleted') expired.push(digest);
-          else if (outcome === 'missing') kept.push({ digest, reason: 'missing' });
-          else referenced.push(digest);
-        }
-        if (referenced.length === pending.length) {
-          kept.push(
-            ...referenced.map((digest) => ({ digest, reason: 'referencedByIndex' as const })),
-          );
-          break;
-        }
-        pending = referenced;
-        if (pending.length === 0) break;
-      }
+      return this.expireImagesIn(m, repositoryId, digests);
     });
     const report = await this.collect();
     report.images = expired.length;
-    this.metrics.gcRemoved.inc({ kind: 'images' }, expired.length);
+    this.countExpired(expired.length);
     return { expired, kept, report };
+  }
+
+  /**
+   * The deletions of `expireImages`, inside the caller's transaction `m`, which holds the
+   * repository row (`FOR SHARE` at least) so that it is not deleted meanwhile. Nothing is
+   * collected: the caller collects once its transaction commits, and counts what it expired
+   * with `countExpired`.
+   */
+  async expireImagesIn(
+    m: EntityManager,
+    repositoryId: string,
+    digests: string[],
+  ): Promise<{ expired: string[]; kept: KeptImage[] }> {
+    const expired: string[] = [];
+    const kept: KeptImage[] = [];
+    // An index expired along with its children goes first, so that they are free to go.
+    let pending = [...new Set(digests)];
+    while (pending.length > 0) {
+      const referenced: string[] = [];
+      for (const digest of pending) {
+        const outcome = await this.gc.deleteImageUnlessReferenced(m, repositoryId, digest);
+        if (outcome === 'deleted') expired.push(digest);
+        else if (outcome === 'missing') kept.push({ digest, reason: 'missing' });
+        else referenced.push(digest);
+      }
+      if (referenced.length === pending.length) {
+        kept.push(
+          ...referenced.map((digest) => ({ digest, reason: 'referencedByIndex' as const })),
+        );
+        break;
+      }
+      pending = referenced;
+    }
+    return { expired, kept };
+  }
+
+  /** Records images expired by a committed `expireImagesIn`. */
+  countExpired(images: number): void {
+    this.metrics.gcRemoved.inc({ kind: 'images' }, images);
   }
 
   /** Collects in the background; a failure is logged and left to the next run. */

@@ -2,7 +2,9 @@ import { InvalidParameterException } from '../common/errors/registry-exception';
 import {
   evaluateLifecyclePolicy,
   parseLifecyclePolicy,
+  planLifecycleExpiry,
   type LifecycleImage,
+  type RepositoryImage,
 } from './lifecycle-policy';
 
 const PREFIX =
@@ -476,5 +478,56 @@ describe('evaluateLifecyclePolicy follows ECR’s evaluation rules', () => {
       ['b', 1],
       ['c', 1],
     ]);
+  });
+});
+
+describe('planLifecycleExpiry', () => {
+  const untaggedKeep1 = parseLifecyclePolicy(
+    text(rule(1, { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 })),
+  );
+  const node = (digest: string, age: number, children: string[] = []): RepositoryImage => ({
+    ...img(digest, [], age),
+    children,
+  });
+  const digests = (images: readonly { imageDigest: string }[]): string[] =>
+    images.map((i) => i.imageDigest);
+
+  it('expires what the evaluation selects when no index references it', () => {
+    const plan = planLifecycleExpiry(
+      untaggedKeep1,
+      [node('a', 1), node('b', 2), node('c', 3)],
+      NOW,
+    );
+    expect(digests(plan.expire)).toEqual(['b', 'c']);
+    expect(plan.keptByIndex).toEqual([]);
+  });
+
+  it('keeps an image an index that stays references, and what a kept index references', () => {
+    // i1 (newest) stays and references x; i2 is selected but referenced by i1, so it stays and
+    // keeps y; z is referenced by nothing.
+    const images = [
+      node('i1', 1, ['x', 'i2']),
+      node('i2', 2, ['y']),
+      node('x', 3),
+      node('y', 4),
+      node('z', 5),
+    ];
+    const plan = planLifecycleExpiry(untaggedKeep1, images, NOW);
+    expect(digests(plan.expire)).toEqual(['z']);
+    expect(digests(plan.keptByIndex).sort()).toEqual(['i2', 'x', 'y']);
+  });
+
+  it('expires an index together with the children only it references', () => {
+    const images = [node('new', 1), node('idx', 2, ['c1', 'c2']), node('c1', 3), node('c2', 4)];
+    const plan = planLifecycleExpiry(untaggedKeep1, images, NOW);
+    expect(digests(plan.expire)).toEqual(['idx', 'c1', 'c2']);
+    expect(plan.expire.map((e) => e.appliedRulePriority)).toEqual([1, 1, 1]);
+  });
+
+  it('gives the same answer as the evaluation over images without indexes', () => {
+    const images = [node('a', 10), node('b', 20), node('c', 30)];
+    expect(planLifecycleExpiry(untaggedKeep1, images, NOW).expire).toEqual(
+      evaluateLifecyclePolicy(untaggedKeep1, images, NOW),
+    );
   });
 });

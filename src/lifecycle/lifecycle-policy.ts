@@ -346,3 +346,45 @@ export function evaluateLifecyclePolicy(
   }
   return expired;
 }
+
+/** An image of a repository as an expiry plan sees it: with what it references, if an index. */
+export interface RepositoryImage extends LifecycleImage {
+  /** The digests of the manifests this image (an index) references; empty for any other. */
+  readonly children: readonly string[];
+}
+
+export interface ExpiryPlan {
+  /** What an evaluation at `now` expires, each with the rule that expires it. */
+  readonly expire: ExpiredImage[];
+  /** What the policy selects but an index that stays in the repository references. */
+  readonly keptByIndex: ExpiredImage[];
+}
+
+/**
+ * What an evaluation of the repository's `images` at `now` expires: the policy's selection,
+ * less the images an index that is not expired with them references (BatchDeleteImage keeps
+ * those, and so does the expiry, which goes the same way). The preview and the evaluation both
+ * answer this, so a preview lists exactly what an evaluation at the same moment removes.
+ */
+export function planLifecycleExpiry(
+  policy: LifecyclePolicy,
+  images: readonly RepositoryImage[],
+  now: Date,
+): ExpiryPlan {
+  const selected = evaluateLifecyclePolicy(policy, images, now);
+  const expiring = new Set(selected.map((image) => image.imageDigest));
+  // An index kept keeps its children; a child kept that is itself an index keeps its own.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const image of images) {
+      if (expiring.has(image.imageDigest)) continue;
+      for (const child of image.children) {
+        if (expiring.delete(child)) changed = true;
+      }
+    }
+  }
+  return {
+    expire: selected.filter((image) => expiring.has(image.imageDigest)),
+    keptByIndex: selected.filter((image) => !expiring.has(image.imageDigest)),
+  };
+}

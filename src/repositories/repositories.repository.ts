@@ -37,7 +37,8 @@ function fromRow(row: RepositoryRow): RepositoryEntity {
  *
  * Lock order, for every transaction that takes more than one lock: the repository row first
  * (here), then the account row an initiation holds (`UploadsRepository.serialiseInitiations`),
- * then the upload row (`UploadsRepository.lock`), then image rows
+ * then the upload row (`UploadsRepository.lock`), then the lifecycle policy row
+ * (`LifecycleRepository.claim`, `upsertPolicy`), then image rows
  * (`ImagesRepository`), child manifests last. Taking a repository after an upload would
  * deadlock with a DeleteRepository, which holds the repository and waits for its uploads to
  * cascade.

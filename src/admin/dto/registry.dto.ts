@@ -273,3 +273,75 @@ export class CollectionReport {
   @ApiProperty({ description: 'The bytes of those blobs' })
   bytes!: number;
 }
+
+export class ApplyLifecyclePoliciesRequest {
+  @ApiPropertyOptional({ description: 'Report what would be expired, and expire nothing' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class ExpiredImageView {
+  @ApiProperty()
+  imageDigest!: string;
+
+  @ApiProperty({ type: [String] })
+  imageTags!: string[];
+
+  @ApiProperty({ description: 'ISO 8601' })
+  imagePushedAt!: string;
+
+  @ApiProperty({ description: 'The rule that expired it' })
+  appliedRulePriority!: number;
+}
+
+export class KeptImageView {
+  @ApiProperty()
+  imageDigest!: string;
+
+  @ApiProperty({
+    enum: ['referencedByIndex', 'missing'],
+    description: 'An index that stays references it, or it was gone already',
+  })
+  reason!: string;
+}
+
+export class RepositoryEvaluationView {
+  @ApiProperty()
+  repositoryId!: string;
+
+  @ApiProperty()
+  accountId!: string;
+
+  @ApiProperty()
+  repositoryName!: string;
+
+  @ApiProperty({ type: [ExpiredImageView], description: 'Expired (dry run: would be)' })
+  expired!: ExpiredImageView[];
+
+  @ApiProperty({ type: [KeptImageView], description: 'Selected by the policy, but kept' })
+  kept!: KeptImageView[];
+}
+
+export class LifecycleRunReportView {
+  @ApiProperty()
+  dryRun!: boolean;
+
+  @ApiProperty({ description: 'Images expired (dry run: that would be), over every repository' })
+  images!: number;
+
+  @ApiProperty({ type: [RepositoryEvaluationView], description: 'Each repository evaluated' })
+  repositories!: RepositoryEvaluationView[];
+
+  @ApiProperty({ description: 'Repositories another instance was evaluating: left to it' })
+  skipped!: number;
+
+  @ApiProperty({ description: 'Repositories whose evaluation failed (logged); retried later' })
+  failed!: number;
+
+  @ApiPropertyOptional({
+    type: CollectionReport,
+    description: 'The collection that followed an expiry, removing what only those images held',
+  })
+  collection?: CollectionReport;
+}
