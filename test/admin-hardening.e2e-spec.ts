@@ -146,6 +146,7 @@ describe('the admin API refuses what would fail in SQL', () => {
       ['PATCH', '/admin/v1/access-keys/AKIABERTHTEST0000001'],
       ['POST', '/admin/v1/maintenance/purge-expired-uploads'],
       ['POST', '/admin/v1/maintenance/collect-garbage'],
+      ['POST', '/admin/v1/maintenance/apply-lifecycle-policies'],
     ])('10,000 levels to %s %s answer 400 problem+json', async (method, path) => {
       for (const body of [nested(10_000), '['.repeat(10_000) + ']'.repeat(10_000)]) {
         const res = await fetch(`${t.url}${path}`, {
