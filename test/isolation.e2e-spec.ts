@@ -4,15 +4,20 @@ import {
   BatchGetImageCommand,
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
+  DeleteLifecyclePolicyCommand,
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand,
+  GetLifecyclePolicyCommand,
+  GetLifecyclePolicyPreviewCommand,
   InitiateLayerUploadCommand,
   ListImagesCommand,
   PutImageCommand,
+  PutLifecyclePolicyCommand,
+  StartLifecyclePolicyPreviewCommand,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import { EcrOperationsRegistry } from '../src/ecr/ecr-operations.registry';
@@ -30,6 +35,17 @@ import { errorOf, initiate, layerBytes, sha256Digest, uploadPart } from './suppo
 const A_ID = '111111111111';
 const B_ID = '222222222222';
 const REPO = 'iso/app';
+/** A's lifecycle policy: it expires nothing of A's (one image, kept). */
+const POLICY = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      description: 'keep the newest 5 images',
+      selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 5 },
+      action: { type: 'expire' },
+    },
+  ],
+});
 
 describe('two accounts on one Berth', () => {
   let t: TestApp;
@@ -80,6 +96,8 @@ describe('two accounts on one Berth', () => {
       }),
     );
     expect(layers.layers!.every((l) => l.layerAvailability === 'AVAILABLE')).toBe(true);
+    const policy = await a.send(new GetLifecyclePolicyCommand({ repositoryName: REPO }));
+    expect(policy.lifecyclePolicyText).toBe(POLICY);
   }
 
   beforeAll(async () => {
@@ -89,6 +107,9 @@ describe('two accounts on one Berth', () => {
     await a.send(new CreateRepositoryCommand({ repositoryName: REPO }));
     image = await pushImageBlobs(a, REPO);
     await putImage(a, REPO, image.manifest, 'v1');
+    await a.send(
+      new PutLifecyclePolicyCommand({ repositoryName: REPO, lifecyclePolicyText: POLICY }),
+    );
     uploadA = await initiate(a, REPO);
     await uploadPart(a, REPO, uploadA, layerBytes(1000), 0);
     downloadUrlA = (
@@ -203,6 +224,32 @@ describe('two accounts on one Berth', () => {
           layerDigest: digest,
         }),
       ),
+    );
+    await deniedToB(
+      'PutLifecyclePolicy',
+      b.send(
+        new PutLifecyclePolicyCommand({
+          registryId,
+          repositoryName: REPO,
+          lifecyclePolicyText: POLICY.replace('5', '1'),
+        }),
+      ),
+    );
+    await deniedToB(
+      'GetLifecyclePolicy',
+      b.send(new GetLifecyclePolicyCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'DeleteLifecyclePolicy',
+      b.send(new DeleteLifecyclePolicyCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'StartLifecyclePolicyPreview',
+      b.send(new StartLifecyclePolicyPreviewCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'GetLifecyclePolicyPreview',
+      b.send(new GetLifecyclePolicyPreviewCommand({ registryId, repositoryName: REPO })),
     );
     // Not a naming of A's registry: ECR answers one entry per id, each token acting as its
     // caller. B's tokens for [B, A] both act as B.
@@ -374,6 +421,21 @@ describe('two accounts on one Berth', () => {
       const other = await b.send(new GetAuthorizationTokenCommand({ registryIds: [A_ID] }));
       expect(other.authorizationData).toEqual([entry]);
       expect(claimsOf(other.authorizationData![0].authorizationToken!).r).toBe(B_ID);
+    });
+
+    it("sees no lifecycle policy of A's, and previews only its own repository", async () => {
+      for (const call of [
+        () => b.send(new GetLifecyclePolicyCommand({ repositoryName: REPO })),
+        () => b.send(new DeleteLifecyclePolicyCommand({ repositoryName: REPO })),
+        () => b.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: REPO })),
+      ]) {
+        expect((await errorOf(call())).name).toBe('LifecyclePolicyNotFoundException');
+      }
+      expect(
+        (await errorOf(b.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: REPO }))))
+          .name,
+      ).toBe('LifecyclePolicyPreviewNotFoundException');
+      await expectAUntouched();
     });
 
     it("deletes B's repository of that name, never A's", async () => {
