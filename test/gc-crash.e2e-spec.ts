@@ -36,6 +36,7 @@ const LEFT: Record<KillPoint, 'layers' | 'blobs' | 'objects'> = {
   'gc.layers.committed': 'blobs',
   'gc.blobs.deleted': 'blobs',
   'gc.blobs.committed': 'objects',
+  'gc.storage.removed': 'objects',
 };
 
 describe.each<Driver>(['filesystem', 'postgres'])(
@@ -142,6 +143,19 @@ describe.each<Driver>(['filesystem', 'postgres'])(
           expect((await findOrphans(pg, blobDir)).unreferencedObjects).toContain(
             `${exclusiveStorage.key} (${driver})`,
           );
+        }
+        if (point === 'gc.storage.removed') {
+          // Inside the byte removal: a file went at once, chunk deletions rolled back with the
+          // transaction; either way the row is left for the next run.
+          const chunks = await count(
+            'SELECT count(*) AS n FROM blob_chunks WHERE storage_key = $1',
+            [exclusiveStorage.key],
+          );
+          const file = fs.existsSync(objectDir(blobDir, exclusiveStorage.key));
+          expect({ file, chunks: chunks > 0 }).toEqual({
+            file: false,
+            chunks: driver === 'postgres',
+          });
         }
 
         // The next run, on another instance, removes it all, bytes included.

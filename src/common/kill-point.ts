@@ -14,6 +14,11 @@ export const KILL_POINTS = [
   'gc.blobs.deleted',
   /** Blob deletions are committed; their storage objects and bytes are still there. */
   'gc.blobs.committed',
+  /**
+   * The bytes of a batch of unreferenced storage objects are removed, their rows not deleted:
+   * files are gone already, `blob_chunks` deletions and the rows roll back.
+   */
+  'gc.storage.removed',
 ] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];
 

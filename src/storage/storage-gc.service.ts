@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { reachKillPoint } from '../common/kill-point';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { BLOB_STORES, BlobStores } from './blob-store';
 import { FilesystemBlobStore } from './filesystem-blob.store';
@@ -22,6 +24,7 @@ export class StorageGcService {
     private readonly repository: StorageRepository,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -37,6 +40,7 @@ export class StorageGcService {
         const rows = await this.repository.lockOrphans(manager, batch);
         for (const row of rows) await this.stores[row.driver].remove(manager, row.key);
         if (rows.length > 0) {
+          reachKillPoint(this.config.killPoint, 'gc.storage.removed');
           await this.repository.deleteObjects(
             manager,
             rows.map((r) => r.key),
