@@ -5,6 +5,7 @@ import {
   ECRClient,
   GetLifecyclePolicyCommand,
   GetLifecyclePolicyPreviewCommand,
+  PutImageCommand,
   PutLifecyclePolicyCommand,
   StartLifecyclePolicyPreviewCommand,
 } from '@aws-sdk/client-ecr';
@@ -487,5 +488,91 @@ describe('lifecycle policies over the ECR API', () => {
     // A second evaluation finds nothing more to expire.
     const second = await applyLifecyclePolicies(t.url);
     expect(second.repositories.find((r) => r.repositoryName === repo)?.expired).toEqual([]);
+  });
+
+  it('keeps the images an index that stays references, in the preview and in the evaluation alike', async () => {
+    const repo = 'lc/index';
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const children = [imageOf([randomBlob(1000)], 'c1'), imageOf([randomBlob(1000)], 'c2')];
+    for (const child of children) await pushImageTagged(ecr, repo, child, undefined);
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+      manifests: children.map((c, i) => ({
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        digest: c.digest,
+        size: Buffer.byteLength(c.manifest),
+        platform: { architecture: i === 0 ? 'amd64' : 'arm64', os: 'linux' },
+      })),
+    });
+    const put = await ecr.send(
+      new PutImageCommand({ repositoryName: repo, imageManifest: index, imageTag: 'multi' }),
+    );
+    const indexDigest = put.image!.imageId!.imageDigest!;
+    const loose = [
+      imageOf([randomBlob(1000)], 'u1'),
+      imageOf([randomBlob(1000)], 'u2'),
+      imageOf([randomBlob(1000)], 'u3'),
+    ];
+    for (const image of loose) await pushImageTagged(ecr, repo, image, undefined);
+    // Untagged, keep 1: the newest loose image stays; the two children are selected too, but the
+    // tagged index (which no rule selects) references them.
+    const text = policyOf({
+      rulePriority: 1,
+      selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+    });
+    await ecr.send(
+      new PutLifecyclePolicyCommand({ repositoryName: repo, lifecyclePolicyText: text }),
+    );
+    await ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: repo }));
+    const preview = await settledPreview(ecr, repo);
+    const doomed = [loose[0].digest, loose[1].digest].sort();
+    expect(preview.previewResults!.map((r) => r.imageDigest).sort()).toEqual(doomed);
+
+    const run = await applyLifecyclePolicies(t.url);
+    const here = run.repositories.find((r) => r.repositoryName === repo)!;
+    expect(here.expired.map((e) => e.imageDigest).sort()).toEqual(doomed);
+    expect(here.kept.map((k) => [k.imageDigest, k.reason]).sort()).toEqual(
+      children.map((c) => [c.digest, 'referencedByIndex']).sort(),
+    );
+    expect(await describedDigests(repo)).toEqual(
+      [indexDigest, children[0].digest, children[1].digest, loose[2].digest].sort(),
+    );
+  });
+
+  it('answers a preview left in progress by a lost instance FAILED, and a day-old one EXPIRED', async () => {
+    const repo = 'lc/stale';
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const text = keepNewest('v', 1, 1);
+    await ecr.send(
+      new StartLifecyclePolicyPreviewCommand({ repositoryName: repo, lifecyclePolicyText: text }),
+    );
+    expect((await settledPreview(ecr, repo)).status).toBe('COMPLETE');
+    const id = await repositoryId(repo);
+
+    // As an instance that died computing it would leave it, eleven minutes ago.
+    await pg.query(
+      `UPDATE lifecycle_policy_previews SET status = 'IN_PROGRESS',
+              created_at = now() - interval '11 minutes' WHERE repository_id = $1`,
+      [id],
+    );
+    const lost = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: repo }));
+    expect(lost.status).toBe('FAILED');
+    expect(lost.previewResults).toEqual([]);
+    // It does not block a new one.
+    const again = await ecr.send(
+      new StartLifecyclePolicyPreviewCommand({ repositoryName: repo, lifecyclePolicyText: text }),
+    );
+    expect(again.status).toBe('IN_PROGRESS');
+    expect((await settledPreview(ecr, repo)).status).toBe('COMPLETE');
+
+    await pg.query(
+      `UPDATE lifecycle_policy_previews SET created_at = now() - interval '25 hours'
+        WHERE repository_id = $1`,
+      [id],
+    );
+    const old = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: repo }));
+    expect(old.status).toBe('EXPIRED');
+    expect(old.summary).toEqual({ expiringImageTotalCount: 0 });
   });
 });
