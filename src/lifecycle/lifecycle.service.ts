@@ -18,6 +18,13 @@ import {
   parseLifecyclePolicy,
   planLifecycleExpiry,
 } from './lifecycle-policy';
+import {
+  pagePreviewResults,
+  PREVIEW_STALE_SECONDS,
+  PreviewResult,
+  previewStatus,
+  PreviewStatus,
+} from './lifecycle-preview';
 import { LifecycleRepository } from './lifecycle.repository';
 import {
   LifecyclePolicyNotFoundException,
@@ -25,24 +32,9 @@ import {
   LifecyclePolicyPreviewNotFoundException,
 } from './lifecycle.errors';
 
-/** A preview still IN_PROGRESS after this long lost its instance: it is FAILED, and replaceable. */
-export const PREVIEW_STALE_SECONDS = 600;
-/** A COMPLETE preview this old no longer describes the repository: it is answered EXPIRED. */
-export const PREVIEW_EXPIRY_SECONDS = 24 * 60 * 60;
-
-export type PreviewStatus = 'IN_PROGRESS' | 'COMPLETE' | 'EXPIRED' | 'FAILED';
-
 export interface LifecyclePolicyView {
   policyText: string;
   lastEvaluatedAt?: Date;
-}
-
-/** One image a preview found the policy expires. */
-export interface PreviewResult {
-  imageDigest: string;
-  imageTags: string[];
-  imagePushedAt: Date;
-  appliedRulePriority: number;
 }
 
 export interface PreviewQuery {
@@ -227,9 +219,7 @@ export class LifecycleService implements OnApplicationShutdown {
     const repo = await this.repositories.require(registryId, repositoryName);
     const row = await this.lifecycle.findPreview(repo.id);
     if (!row) throw LifecyclePolicyPreviewNotFoundException.of(registryId, repositoryName);
-    let status = row.status as PreviewStatus;
-    if (status === 'IN_PROGRESS' && row.ageSeconds > PREVIEW_STALE_SECONDS) status = 'FAILED';
-    if (status === 'COMPLETE' && row.ageSeconds > PREVIEW_EXPIRY_SECONDS) status = 'EXPIRED';
+    const status = previewStatus(row.status, row.ageSeconds);
     if (query.after && query.after.startedAt !== row.createdAt.getTime()) {
       throw InvalidParameterException.constraint(
         'nextToken',
@@ -245,10 +235,14 @@ export class LifecycleService implements OnApplicationShutdown {
     if (status !== 'COMPLETE' && status !== 'EXPIRED') return page;
     const all = fromStored(row.results);
     page.expiringImageTotalCount = all.length;
-    const matching = all.filter((r) => matchesQuery(r, query));
-    const offset = query.after?.offset ?? 0;
-    page.results = matching.slice(offset, offset + query.limit);
-    if (offset + query.limit < matching.length) page.nextOffset = offset + query.limit;
+    const { page: results, nextOffset } = pagePreviewResults(all, {
+      imageIds: query.imageIds,
+      tagStatus: query.tagStatus,
+      limit: query.limit,
+      offset: query.after?.offset ?? 0,
+    });
+    page.results = results;
+    if (nextOffset !== undefined) page.nextOffset = nextOffset;
     return page;
   }
 
@@ -374,17 +368,4 @@ function viewOf(row: { policyText: string; lastEvaluatedAt: Date | null }): Life
 
 function keptByIndex(image: ExpiredImage): KeptImage {
   return { digest: image.imageDigest, reason: 'referencedByIndex' };
-}
-
-function matchesQuery(result: PreviewResult, query: PreviewQuery): boolean {
-  const tagged = result.imageTags.length > 0;
-  if (query.tagStatus === 'TAGGED' && !tagged) return false;
-  if (query.tagStatus === 'UNTAGGED' && tagged) return false;
-  if (!query.imageIds) return true;
-  return query.imageIds.some(
-    (id) =>
-      (id.imageDigest === undefined || id.imageDigest === result.imageDigest) &&
-      (id.imageTag === undefined || result.imageTags.includes(id.imageTag)) &&
-      (id.imageDigest !== undefined || id.imageTag !== undefined),
-  );
 }
