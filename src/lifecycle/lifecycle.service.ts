@@ -277,10 +277,11 @@ export class LifecycleService implements OnApplicationShutdown {
       else if (outcome) {
         report.repositories.push(outcome);
         report.images += outcome.expired.length;
+        // Counted once committed, repository by repository.
+        if (!dryRun) this.collector.countExpired(outcome.expired.length);
       }
     }
     if (!dryRun) {
-      this.collector.countExpired(report.images);
       if (report.images > 0) {
         report.collection = await this.collector.collect();
         this.logger.info(
