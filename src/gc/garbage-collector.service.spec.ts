@@ -129,4 +129,21 @@ describe('GarbageCollectorService', () => {
     expect(out.expired).toEqual([]);
     expect(out.kept).toEqual([{ digest: 'sha256:child', reason: 'referencedByIndex' }]);
   });
+
+  it('expires within the caller transaction: no transaction of its own, no collection, no count', async () => {
+    const deleteImageUnlessReferenced = jest.fn(async () => 'deleted');
+    const { collector, dataSource, storage, metrics, repo } = setup({
+      deleteImageUnlessReferenced,
+    });
+    const m = {} as EntityManager;
+    const out = await collector.expireImagesIn(m, '7', ['sha256:a', 'sha256:a', 'sha256:b']);
+    expect(out).toEqual({ expired: ['sha256:a', 'sha256:b'], kept: [] });
+    expect(deleteImageUnlessReferenced).toHaveBeenCalledWith(m, '7', 'sha256:a');
+    expect(repo.holdRepository).not.toHaveBeenCalled();
+    expect(dataSource.transaction).not.toHaveBeenCalled();
+    expect(storage.collect).not.toHaveBeenCalled();
+    expect(metrics.gcRemoved.inc).not.toHaveBeenCalled();
+    collector.countExpired(2);
+    expect(metrics.gcRemoved.inc).toHaveBeenCalledWith({ kind: 'images' }, 2);
+  });
 });
