@@ -575,4 +575,65 @@ describe('lifecycle policies over the ECR API', () => {
     expect(old.status).toBe('EXPIRED');
     expect(old.summary).toEqual({ expiringImageTotalCount: 0 });
   });
+
+  it('does not expire an image a PutImage tags while the evaluation runs', async () => {
+    const repo = 'lc/retag';
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const images: TestImage[] = [];
+    for (let i = 0; i < 3; i++) {
+      const image = imageOf([randomBlob(1000)], `r-${i}`);
+      await pushImageTagged(ecr, repo, image, undefined);
+      images.push(image);
+    }
+    const text = policyOf({
+      rulePriority: 1,
+      selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+    });
+    await ecr.send(
+      new PutLifecyclePolicyCommand({ repositoryName: repo, lifecyclePolicyText: text }),
+    );
+    const id = await repositoryId(repo);
+    const oldest = images[0].digest;
+
+    // What a PutImage tagging the oldest image does: lock the image row, then write the tag. It
+    // holds the lock while the evaluation plans (the oldest is doomed) and reaches that image.
+    const writer = new Client({ connectionString: t.db.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      const [{ id: imageId }] = (
+        await writer.query<{ id: string }>(
+          'SELECT id FROM images WHERE repository_id = $1 AND digest = $2 FOR UPDATE',
+          [id, oldest],
+        )
+      ).rows;
+      const run = applyLifecyclePolicies(t.url);
+      for (let waited = 0; ; waited += 20) {
+        const { rows } = await pg.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (Number(rows[0].n) > 0) break;
+        if (waited > 20_000) throw new Error('the evaluation never waited for the image lock');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await writer.query(
+        'INSERT INTO image_tags (repository_id, tag, image_id) VALUES ($1, $2, $3)',
+        [id, 'pinned', imageId],
+      );
+      await writer.query('COMMIT');
+      const here = (await run).repositories.find((r) => r.repositoryName === repo)!;
+      // The oldest is tagged now: the untagged rule no longer selects it; the middle one goes.
+      expect(here.expired.map((e) => e.imageDigest)).toEqual([images[1].digest]);
+    } finally {
+      await writer.end();
+    }
+    const left = await ecr.send(new DescribeImagesCommand({ repositoryName: repo }));
+    expect(left.imageDetails!.map((d) => [d.imageDigest, d.imageTags ?? []]).sort()).toEqual(
+      [
+        [oldest, ['pinned']],
+        [images[2].digest, []],
+      ].sort(),
+    );
+  });
 });

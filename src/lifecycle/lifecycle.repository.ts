@@ -138,6 +138,21 @@ export class LifecycleRepository {
     );
   }
 
+  /**
+   * Locks those of the repository's images `digests` that exist, `FOR UPDATE`, in id order;
+   * answers their digests. From then on no PutImage can add a tag to them until the transaction
+   * ends (it locks the image it tags first), so a snapshot read after this sees every tag they
+   * will have when they are deleted.
+   */
+  async lockImages(m: EntityManager, repositoryId: string, digests: string[]): Promise<string[]> {
+    const rows = await m.query<{ digest: string }[]>(
+      `SELECT digest FROM images WHERE repository_id = $1 AND digest = ANY($2::varchar[])
+        ORDER BY id FOR UPDATE`,
+      [repositoryId, digests],
+    );
+    return rows.map((r) => r.digest);
+  }
+
   /** Every image of the repository with its tags and, for an index, what it references. */
   async snapshot(m: EntityManager, repositoryId: string): Promise<ImageSnapshot> {
     const rows = await m.query<

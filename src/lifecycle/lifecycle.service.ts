@@ -307,11 +307,23 @@ export class LifecycleService implements OnApplicationShutdown {
       if (!repo) return undefined;
       const text = await this.lifecycle.claim(m, repositoryId, dueSeconds);
       if (text === undefined) return dueSeconds === null ? 'skipped' : undefined;
-      const plan = await this.plan(m, repositoryId, parseLifecyclePolicy(text));
+      const policy = parseLifecyclePolicy(text);
+      const first = await this.plan(m, repositoryId, policy);
+      // The images to expire are locked, then the plan is made again from a snapshot that sees
+      // every tag they can still get: a PutImage that tagged one of them meanwhile is seen (and
+      // may keep it); one that comes later waits, and pushes the image anew once this commits.
+      const locked = new Set(
+        await this.lifecycle.lockImages(
+          m,
+          repositoryId,
+          first.expire.map((e) => e.imageDigest),
+        ),
+      );
+      const plan = await this.plan(m, repositoryId, policy);
       const { expired, kept } = await this.collector.expireImagesIn(
         m,
         repositoryId,
-        plan.expire.map((e) => e.imageDigest),
+        plan.expire.filter((e) => locked.has(e.imageDigest)).map((e) => e.imageDigest),
       );
       await this.lifecycle.markEvaluated(m, repositoryId);
       const gone = new Set(expired);
