@@ -1,5 +1,13 @@
-import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { randomBytes } from 'node:crypto';
+import {
+  BatchCheckLayerAvailabilityCommand,
+  BatchGetImageCommand,
+  CompleteLayerUploadCommand,
+  CreateRepositoryCommand,
+  ECRClient,
+  InitiateLayerUploadCommand,
+  UploadLayerPartCommand,
+} from '@aws-sdk/client-ecr';
+import { createHash, randomBytes } from 'node:crypto';
 import { TokensService } from '../src/tokens/tokens.service';
 import { admin, createAccount } from './support/accounts';
 import { ecrClient, startTestApp, type TestApp } from './support/app';
@@ -9,6 +17,9 @@ import { errorCode, v2Request, type V2Response } from './support/oci-http';
 import { basicAuth, registryLogin } from './support/oci-registry';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+const sha512Digest = (data: Buffer | string): string =>
+  `sha512:${createHash('sha512').update(data).digest('hex')}`;
 
 /**
  * The /v2 door over raw HTTP: the spec's workflows (push, pull, discovery, management) with the
@@ -434,6 +445,209 @@ describe('the /v2 API', () => {
       });
       expect(res.status).toBe(201);
       expect(res.headers.location).toBe(`/v2/api/push/manifests/${digest}`);
+    });
+  });
+
+  describe('sha512 digests', () => {
+    beforeAll(async () => {
+      await createRepository('api/sha512');
+    });
+
+    const expectBlob = async (digest: string, data: Buffer): Promise<void> => {
+      const blob = await call('GET', `/v2/api/sha512/blobs/${digest}`);
+      expect(blob.status).toBe(200);
+      expect(blob.headers['docker-content-digest']).toBe(digest);
+      expect(blob.body.equals(data)).toBe(true);
+    };
+
+    it('takes a sha512 blob in a single POST', async () => {
+      const data = randomBytes(70_000);
+      const digest = sha512Digest(data);
+      const res = await call('POST', `/v2/api/sha512/blobs/uploads/?digest=${digest}`, {
+        body: data,
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.location).toBe(`/v2/api/sha512/blobs/${digest}`);
+      expect(res.headers['docker-content-digest']).toBe(digest);
+      await expectBlob(digest, data);
+      const head = await call('HEAD', `/v2/api/sha512/blobs/${digest}`);
+      expect(head.status).toBe(200);
+      expect(head.headers['content-length']).toBe(String(data.length));
+    });
+
+    it.each([
+      ['announced with digest-algorithm=sha512', '?digest-algorithm=sha512'],
+      ['not announced (the bytes are read back and hashed again)', ''],
+    ])('takes a chunked and streamed sha512 upload %s', async (_what, announce) => {
+      const data = randomBytes(200_000);
+      const start = await call('POST', `/v2/api/sha512/blobs/uploads/${announce}`);
+      expect(start.status).toBe(202);
+      const first = await call('PATCH', start.headers.location as string, {
+        headers: { 'content-range': '0-99999' },
+        body: data.subarray(0, 100_000),
+      });
+      expect(first.headers.range).toBe('0-99999');
+      const second = await call('PATCH', first.headers.location as string, {
+        body: data.subarray(100_000, 150_000),
+      });
+      expect(second.headers.range).toBe('0-149999');
+      const digest = sha512Digest(data);
+      const done = await call('PUT', `${second.headers.location as string}?digest=${digest}`, {
+        body: data.subarray(150_000),
+      });
+      expect(done.status).toBe(201);
+      expect(done.headers['docker-content-digest']).toBe(digest);
+      await expectBlob(digest, data);
+    });
+
+    it('a sha512 upload completed with its sha256 digest is a sha256 blob', async () => {
+      const data = randomBytes(10_000);
+      const start = await call('POST', '/v2/api/sha512/blobs/uploads/?digest-algorithm=sha512');
+      const digest = sha256Digest(data);
+      const done = await call('PUT', `${start.headers.location as string}?digest=${digest}`, {
+        body: data,
+      });
+      expect(done.status).toBe(201);
+      await expectBlob(digest, data);
+    });
+
+    it('DIGEST_INVALID for sha512 bytes that do not match, and for an algorithm it cannot verify', async () => {
+      const res = await call(
+        'POST',
+        `/v2/api/sha512/blobs/uploads/?digest=${sha512Digest('other')}`,
+        { body: 'these bytes' },
+      );
+      expect(res.status).toBe(400);
+      expect(errorCode(res)).toBe('DIGEST_INVALID');
+      const start = await call('POST', '/v2/api/sha512/blobs/uploads/?digest-algorithm=sha512');
+      const put = await call(
+        'PUT',
+        `${start.headers.location as string}?digest=${sha512Digest('x')}`,
+        {
+          body: 'y',
+        },
+      );
+      expect(put.status).toBe(400);
+      expect(errorCode(put)).toBe('DIGEST_INVALID');
+      const md5 = await call('POST', '/v2/api/sha512/blobs/uploads/?digest-algorithm=md5');
+      expect(md5.status).toBe(400);
+      expect(errorCode(md5)).toBe('DIGEST_INVALID');
+    });
+
+    it('pushes a manifest of sha512 blobs by its sha512 digest, and pulls it by that digest, its sha256 one and its tag', async () => {
+      const config = Buffer.from('{"architecture":"amd64","os":"linux","sha":512}');
+      const layer = randomBytes(3000);
+      for (const data of [config, layer]) {
+        const res = await call(
+          'POST',
+          `/v2/api/sha512/blobs/uploads/?digest=${sha512Digest(data)}`,
+          {
+            body: data,
+          },
+        );
+        expect(res.status).toBe(201);
+      }
+      const manifest = manifestOf(sha512Digest(config), config.length, [
+        [sha512Digest(layer), layer.length],
+      ]);
+      const digest = sha512Digest(manifest);
+      const canonical = sha256Digest(Buffer.from(manifest));
+      const put = await call('PUT', `/v2/api/sha512/manifests/${digest}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expect(put.status).toBe(201);
+      expect(put.headers.location).toBe(`/v2/api/sha512/manifests/${digest}`);
+      expect(put.headers['docker-content-digest']).toBe(digest);
+      // Pushed again, by tag with the spec's ?digest=: answered in sha512 again.
+      const tagged = await call('PUT', `/v2/api/sha512/manifests/v1?digest=${digest}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expect(tagged.status).toBe(201);
+      expect(tagged.headers['docker-content-digest']).toBe(digest);
+
+      for (const method of ['GET', 'HEAD']) {
+        const bySha512 = await call(method, `/v2/api/sha512/manifests/${digest}`);
+        expect(bySha512.status).toBe(200);
+        expect(bySha512.headers['docker-content-digest']).toBe(digest);
+        expect(bySha512.headers['content-length']).toBe(String(Buffer.byteLength(manifest)));
+        if (method === 'GET') expect(bySha512.body.toString()).toBe(manifest);
+      }
+      const bySha256 = await call('GET', `/v2/api/sha512/manifests/${canonical}`);
+      expect(bySha256.headers['docker-content-digest']).toBe(canonical);
+      const byTag = await call('GET', '/v2/api/sha512/manifests/v1');
+      expect(byTag.status).toBe(200);
+      expect(byTag.headers['docker-content-digest']).toBe(canonical);
+
+      // The ECR API knows the image by its sha256 digest only, as ECR knows images.
+      const ecr = await client.send(
+        new BatchGetImageCommand({
+          repositoryName: 'api/sha512',
+          imageIds: [{ imageDigest: canonical }, { imageDigest: digest }],
+        }),
+      );
+      expect(ecr.images?.map((i) => i.imageId?.imageDigest)).toEqual([canonical]);
+      expect(ecr.failures?.[0]).toMatchObject({ failureCode: 'ImageNotFound' });
+    });
+
+    it('answers DIGEST_INVALID to a manifest whose sha512 reference does not match, and MANIFEST_UNKNOWN to an unknown one', async () => {
+      const manifest = manifestOf(sha256Digest(Buffer.from('c')), 1, []);
+      const put = await call('PUT', `/v2/api/sha512/manifests/${sha512Digest('other')}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expect(put.status).toBe(400);
+      expect(errorCode(put)).toBe('DIGEST_INVALID');
+      const get = await call('GET', `/v2/api/sha512/manifests/${sha512Digest('nothing')}`);
+      expect(get.status).toBe(404);
+      expect(errorCode(get)).toBe('MANIFEST_UNKNOWN');
+      const del = await call('DELETE', `/v2/api/sha512/manifests/${sha512Digest('nothing')}`);
+      expect(errorCode(del)).toBe('MANIFEST_UNKNOWN');
+    });
+
+    it('deletes a manifest by its sha512 digest', async () => {
+      const { manifest } = await pushImage('api/sha512', 'del512');
+      const del = await call('DELETE', `/v2/api/sha512/manifests/${sha512Digest(manifest)}`);
+      expect(del.status).toBe(202);
+      expect((await call('GET', '/v2/api/sha512/manifests/del512')).status).toBe(404);
+    });
+
+    it('the ECR API sees a sha512 layer, but completes its own uploads with sha256 digests only', async () => {
+      const data = randomBytes(1000);
+      const digest = sha512Digest(data);
+      await call('POST', `/v2/api/sha512/blobs/uploads/?digest=${digest}`, { body: data });
+      const check = await client.send(
+        new BatchCheckLayerAvailabilityCommand({
+          repositoryName: 'api/sha512',
+          layerDigests: [digest],
+        }),
+      );
+      expect(check.layers?.[0]).toMatchObject({
+        layerAvailability: 'AVAILABLE',
+        layerSize: data.length,
+      });
+      const { uploadId } = await client.send(
+        new InitiateLayerUploadCommand({ repositoryName: 'api/sha512' }),
+      );
+      await client.send(
+        new UploadLayerPartCommand({
+          repositoryName: 'api/sha512',
+          uploadId,
+          partFirstByte: 0,
+          partLastByte: data.length - 1,
+          layerPartBlob: data,
+        }),
+      );
+      await expect(
+        client.send(
+          new CompleteLayerUploadCommand({
+            repositoryName: 'api/sha512',
+            uploadId,
+            layerDigests: [digest],
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidLayerException' });
     });
   });
 

@@ -193,6 +193,16 @@ export class ImagesRepository {
     return rows[0];
   }
 
+  /** The digest of the repository's image whose manifest bytes have this SHA-512 (hex). */
+  async digestBySha512(repositoryId: string, sha512Hex: string): Promise<string | undefined> {
+    // Matches the expression of images_manifest_sha512_idx, so the index answers it.
+    const rows = await this.dataSource.query<{ digest: string }[]>(
+      `SELECT digest FROM images WHERE repository_id = $1 AND sha512(manifest) = decode($2, 'hex')`,
+      [repositoryId, sha512Hex],
+    );
+    return rows[0]?.digest;
+  }
+
   async findByDigest(
     m: EntityManager,
     repositoryId: string,

@@ -131,6 +131,21 @@ export class ImagesService {
     private readonly layers: LayersService,
   ) {}
 
+  /**
+   * The (sha256) digest images are known by, of the repository's manifest whose bytes have the
+   * SHA-512 digest `sha512Digest`; undefined when it has none.
+   */
+  async canonicalDigest(
+    registryId: string,
+    repositoryName: string,
+    sha512Digest: string,
+  ): Promise<string | undefined> {
+    const parsed = parseDigest(sha512Digest);
+    const repo = await this.repositories.require(registryId, repositoryName);
+    if (parsed?.algorithm !== 'sha512') return undefined;
+    return this.images.digestBySha512(repo.id, parsed.hex);
+  }
+
   /** Stores a manifest (and moves or sets its tag); answers its digest and media type. */
   async put(input: NewImage): Promise<{ digest: string; mediaType: string; subject?: string }> {
     const { registryId, tag } = input;

@@ -8,7 +8,7 @@ import { answerRange } from '../common/http-range';
 import { UPLOAD_ID_PATTERN } from '../common/patterns';
 import { AccessKeysService } from '../auth/access-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import type { ParsedDigest } from '../crypto/digest';
+import { digestsEqual, type DigestAlgorithm, type ParsedDigest } from '../crypto/digest';
 import { ImagesService, type ImageId } from '../images/images.service';
 import {
   ImageAlreadyExistsException,
@@ -264,13 +264,32 @@ export class OciDoor {
       : { id: { imageDigest: parsed.digest.digest }, digest: parsed.digest };
   }
 
+  /**
+   * The image a manifest reference names, by tag or by its sha256 digest (images are known by
+   * it); a sha512 reference is looked up by the stored bytes' SHA-512. `asked` is the digest
+   * the client named, which the answer's Docker-Content-Digest repeats.
+   */
+  private async manifestId(
+    registryId: string,
+    name: string,
+    reference: string,
+  ): Promise<{ id: ImageId; asked?: ParsedDigest }> {
+    const { id, digest } = this.imageId(reference);
+    if (digest?.algorithm !== 'sha512') return { id, asked: digest };
+    const canonical = await this.images.canonicalDigest(registryId, name, digest.digest);
+    if (!canonical) {
+      throw new OciError('MANIFEST_UNKNOWN', `The manifest '${reference}' is not in '${name}'`);
+    }
+    return { id: { imageDigest: canonical }, asked: digest };
+  }
+
   private async getManifest(
     req: Request,
     res: Response,
     registryId: string,
     { name, arg }: Route,
   ): Promise<void> {
-    const { id } = this.imageId(arg);
+    const { id, asked } = await this.manifestId(registryId, name, arg);
     // The same negotiation as BatchGetImage's acceptedMediaTypes: by tag, Docker schema 2 and
     // OCI convert to whichever the client accepts; by digest, the stored bytes.
     const { images } = await this.images.batchGet(registryId, name, [id], acceptedTypes(req));
@@ -280,7 +299,8 @@ export class OciDoor {
     res.status(200);
     res.setHeader('Content-Type', image.mediaType);
     res.setHeader('Content-Length', body.length);
-    res.setHeader(CONTENT_DIGEST_HEADER, image.digest);
+    // By digest, the stored bytes: their digest in the algorithm asked for.
+    res.setHeader(CONTENT_DIGEST_HEADER, asked?.digest ?? image.digest);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
@@ -290,7 +310,10 @@ export class OciDoor {
     registryId: string,
     { name, arg }: Route,
   ): Promise<void> {
-    const { id } = this.imageId(arg);
+    const { id, digest: reference } = this.imageId(arg);
+    // The digest the client pushes by: the reference, or with a tag the spec's `?digest=`.
+    const given = query(req, 'digest');
+    const wanted = reference ?? (given === undefined ? undefined : this.blobDigest(given));
     const bytes = await readLimited(req, MAX_MANIFEST_BYTES);
     let manifest: string;
     try {
@@ -299,6 +322,15 @@ export class OciDoor {
       throw new OciError('MANIFEST_INVALID', 'A manifest is JSON in UTF-8');
     }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    if (wanted?.algorithm === 'sha512') {
+      const computed = `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+      if (!digestsEqual(wanted.digest, computed)) {
+        throw new OciError(
+          'DIGEST_INVALID',
+          `The provided image digest '${wanted.digest}' does not match the digest '${computed}' calculated for the manifest`,
+        );
+      }
+    }
     let digest: string;
     let subject: string | undefined;
     try {
@@ -314,7 +346,7 @@ export class OciDoor {
             ? contentType
             : undefined,
         tag: id.imageTag,
-        digest: id.imageDigest,
+        digest: wanted?.algorithm === 'sha256' ? wanted.digest : undefined,
       }));
     } catch (err) {
       if (err instanceof ImageAlreadyExistsException) {
@@ -332,6 +364,9 @@ export class OciDoor {
         throw err;
       }
     }
+    // The image is known by its sha256 digest; a client that pushed by a sha512 one is answered
+    // in its terms, as the spec wants the digest answered to be the one the client gave.
+    if (wanted) digest = wanted.digest;
     res.status(201);
     res.setHeader('Location', manifestLocation(name, digest));
     // The referrers API lists this manifest: the client need not maintain a referrers tag.
@@ -347,7 +382,7 @@ export class OciDoor {
     registryId: string,
     { name, arg }: Route,
   ): Promise<void> {
-    const { id } = this.imageId(arg);
+    const { id } = await this.manifestId(registryId, name, arg);
     const { failures } = await this.images.batchDelete(registryId, name, [id]);
     const failure = failures[0];
     if (failure) {
@@ -482,7 +517,10 @@ export class OciDoor {
     }
     const monolithic = query(req, 'digest');
     const digest = monolithic === undefined ? undefined : this.completionDigest(req);
-    const { uploadId } = await this.uploads.initiate(registryId, name);
+    // A client pushing a sha512 blob in chunks says so up front (the spec's `digest-algorithm`),
+    // so that the upload is hashed with SHA-512 as its bytes arrive.
+    const digestAlgorithm = digest?.algorithm ?? this.announcedAlgorithm(req);
+    const { uploadId } = await this.uploads.initiate(registryId, name, { digestAlgorithm });
     if (digest) {
       await this.append(req, registryId, name, uploadId);
       return this.complete(res, registryId, name, uploadId, digest);
@@ -491,20 +529,23 @@ export class OciDoor {
     this.uploadAccepted(res, 202, name, uploadId, 0);
   }
 
-  /** The `digest` a completion names: required, and one Berth computes while bytes arrive. */
+  /** The `digest` a completion names: required, sha256 or sha512. */
   private completionDigest(req: Request): ParsedDigest {
     const given = query(req, 'digest');
     if (given === undefined) {
       throw new OciError('DIGEST_INVALID', 'The digest query parameter is required');
     }
-    const digest = this.blobDigest(given);
-    if (digest.algorithm !== 'sha256') {
-      throw new OciError(
-        'DIGEST_INVALID',
-        `Uploads are verified with sha256; a ${digest.algorithm} digest cannot be checked here`,
-      );
-    }
-    return digest;
+    return this.blobDigest(given);
+  }
+
+  /** The `digest-algorithm` of an upload's POST: sha256 when absent. */
+  private announcedAlgorithm(req: Request): DigestAlgorithm {
+    const given = query(req, 'digest-algorithm');
+    if (given === undefined || given === 'sha256' || given === 'sha512') return given ?? 'sha256';
+    throw new OciError(
+      'DIGEST_INVALID',
+      `Unsupported digest algorithm '${given.slice(0, 50)}': Berth verifies sha256 and sha512`,
+    );
   }
 
   private async append(
@@ -557,6 +598,7 @@ export class OciDoor {
         uploadId,
         layerDigests: [digest.digest],
         partRules: 'any',
+        digestAlgorithm: digest.algorithm,
       });
     } catch (err) {
       // A blob the repository has already is a success on this door (201), as the spec wants.
