@@ -5,6 +5,8 @@ import {
   CreateRepositoryCommand,
   ECRClient,
   InitiateLayerUploadCommand,
+  ListImageReferrersCommand,
+  type ListImageReferrersCommandOutput,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import { createHash, randomBytes } from 'node:crypto';
@@ -754,6 +756,109 @@ describe('the /v2 API', () => {
       expect(errorCode(await call('GET', '/v2/api/referrers/referrers/sha256:zz'))).toBe(
         'DIGEST_INVALID',
       );
+    });
+
+    it('ListImageReferrers (ECR API) lists what the referrers API lists, paginated and filtered', async () => {
+      await createRepository('api/ecr-referrers');
+      const { digest: subject, manifest: subjectManifest } = await pushImage(
+        'api/ecr-referrers',
+        'v1',
+      );
+      const empty = await pushBlob('api/ecr-referrers', Buffer.from('{}'));
+      const types = ['application/vnd.example.sbom', 'application/vnd.example.sig'];
+      for (let i = 0; i < 5; i++) {
+        const body = JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType: types[i % 2],
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty, size: 2 },
+          layers: [],
+          subject: { mediaType: OCI_MANIFEST, digest: subject, size: subjectManifest.length },
+          annotations: { n: String(i) },
+        });
+        const res = await call('PUT', `/v2/api/ecr-referrers/manifests/r${i}`, {
+          headers: { 'content-type': OCI_MANIFEST },
+          body,
+        });
+        expect(res.status).toBe(201);
+      }
+      const index = (await call('GET', `/v2/api/ecr-referrers/referrers/${subject}`)).json as {
+        manifests: Record<string, unknown>[];
+      };
+      expect(index.manifests).toHaveLength(5);
+
+      const listed: unknown[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const page: ListImageReferrersCommandOutput = await client.send(
+          new ListImageReferrersCommand({
+            repositoryName: 'api/ecr-referrers',
+            subjectId: { imageDigest: subject },
+            maxResults: 2,
+            nextToken,
+          }),
+        );
+        listed.push(...(page.referrers ?? []));
+        nextToken = page.nextToken;
+        pages += 1;
+      } while (nextToken);
+      expect(pages).toBe(3);
+      expect(listed).toEqual(index.manifests.map((m) => ({ ...m, artifactStatus: 'ACTIVE' })));
+
+      const sigs = await client.send(
+        new ListImageReferrersCommand({
+          repositoryName: 'api/ecr-referrers',
+          subjectId: { imageDigest: subject },
+          filter: { artifactTypes: [types[1]], artifactStatus: 'ANY' },
+        }),
+      );
+      expect(sigs.referrers?.map((r) => r.annotations?.n)).toEqual(['1', '3']);
+      expect(sigs.nextToken).toBeUndefined();
+      const archived = await client.send(
+        new ListImageReferrersCommand({
+          repositoryName: 'api/ecr-referrers',
+          subjectId: { imageDigest: subject },
+          filter: { artifactStatus: 'ARCHIVED' },
+        }),
+      );
+      expect(archived.referrers).toEqual([]);
+      const none = await client.send(
+        new ListImageReferrersCommand({
+          repositoryName: 'api/ecr-referrers',
+          subjectId: { imageDigest: sha256Digest(randomBytes(4)) },
+        }),
+      );
+      expect(none.referrers).toEqual([]);
+
+      const refused = (input: Record<string, unknown>): Promise<unknown> =>
+        client.send(
+          new ListImageReferrersCommand({
+            repositoryName: 'api/ecr-referrers',
+            subjectId: { imageDigest: subject },
+            ...input,
+          }),
+        );
+      await expect(
+        client.send(
+          new ListImageReferrersCommand({
+            repositoryName: 'api/missing',
+            subjectId: { imageDigest: subject },
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
+      await expect(refused({ subjectId: { imageDigest: 'sha256:zz' } })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      await expect(refused({ maxResults: 51 })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      await expect(refused({ nextToken: 'not-a-token' })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      await expect(
+        refused({ filter: { artifactTypes: ['a', 'b', 'c', 'd', 'e', 'f'] } }),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException' });
     });
 
     it('cancels an upload with 204; it is then unknown', async () => {

@@ -418,9 +418,31 @@ export class ImagesService {
     digest: string,
     artifactType?: string,
   ): Promise<Referrer[]> {
+    const types = artifactType === undefined ? undefined : [artifactType];
+    return (await this.referrersPage(registryId, repositoryName, digest, types)).referrers;
+  }
+
+  /**
+   * A page of the referrers of `digest` (ListImageReferrers): up to `page.limit` after the image
+   * id `page.afterId`, in push order, of any of `artifactTypes`; `lastId` when more may follow.
+   */
+  async referrersPage(
+    registryId: string,
+    repositoryName: string,
+    digest: string,
+    artifactTypes?: string[],
+    page?: { afterId: string; limit: number },
+  ): Promise<{ referrers: Referrer[]; lastId?: string }> {
     const repo = await this.repositories.require(registryId, repositoryName);
-    const rows = await this.images.referrers(repo.id, digest, artifactType);
-    return rows.map((r) => {
+    const rows = await this.images.referrers(
+      repo.id,
+      digest,
+      artifactTypes,
+      page && { afterId: page.afterId, limit: page.limit + 1 },
+    );
+    const more = page !== undefined && rows.length > page.limit;
+    const shown = more ? rows.slice(0, page.limit) : rows;
+    const referrers = shown.map((r) => {
       let annotations: unknown;
       try {
         annotations = (JSON.parse(r.manifest.toString('utf8')) as { annotations?: unknown })
@@ -438,6 +460,7 @@ export class ImagesService {
           : {}),
       };
     });
+    return more ? { referrers, lastId: shown[shown.length - 1].id } : { referrers };
   }
 
   /** Deletes (or untags) the images named; answers what went and what failed. */
