@@ -998,3 +998,92 @@ describe('the /v2 API', () => {
     });
   });
 });
+
+/**
+ * ECR's request-rate quotas on the /v2 door: each request spends the rate of the ECR operation
+ * it stands for, from the same buckets as the ECR API, and a request past it is 429
+ * TOOMANYREQUESTS with Retry-After.
+ */
+describe('the /v2 API under request-rate quotas', () => {
+  let app: TestApp;
+  let client: ECRClient;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    app = await startTestApp({ ECR_RATE_LIMITS: 'PutImage=1,BatchGetImage=1' });
+    client = app.client();
+    auth = { authorization: basicAuth(await registryLogin(client)) };
+    await client.send(new CreateRepositoryCommand({ repositoryName: 'rates/app' }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const call = (
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; body?: Buffer | string } = {},
+  ): Promise<V2Response> =>
+    v2Request(app.url, method, path, { ...options, headers: { ...auth, ...options.headers } });
+
+  it('answers 429 TOOMANYREQUESTS with Retry-After past the PutImage rate, shared with the ECR API', async () => {
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    const pushed = await call(
+      'POST',
+      `/v2/rates/app/blobs/uploads/?digest=${sha256Digest(config)}`,
+      {
+        body: config,
+      },
+    );
+    expect(pushed.status).toBe(201);
+    const manifest = (n: number): string =>
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: sha256Digest(config),
+          size: config.length,
+        },
+        layers: [],
+        annotations: { n: String(n) },
+      });
+    const statuses: number[] = [];
+    let refused: V2Response | undefined;
+    for (let i = 0; i < 2; i++) {
+      const res = await call('PUT', `/v2/rates/app/manifests/t${i}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest(i),
+      });
+      statuses.push(res.status);
+      if (res.status === 429) refused = res;
+    }
+    // A bucket holds one second of requests: one passes, the next (within the second) does not.
+    expect(statuses).toEqual([201, 429]);
+    expect(errorCode(refused!)).toBe('TOOMANYREQUESTS');
+    expect((refused!.json as { errors: { message: string }[] }).errors[0].message).toBe(
+      'Rate exceeded',
+    );
+    expect(refused!.headers['retry-after']).toBe('1');
+    expect(refused!.headers['docker-distribution-api-version']).toBe('registry/2.0');
+
+    // The manifest GETs and HEADs spend BatchGetImage's rate, which the ECR API's calls spend too.
+    const pause = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 1100));
+    const batchGet = (): Promise<unknown> =>
+      client.send(
+        new BatchGetImageCommand({ repositoryName: 'rates/app', imageIds: [{ imageTag: 't0' }] }),
+      );
+    await pause();
+    await batchGet();
+    const past = await call('HEAD', '/v2/rates/app/manifests/t0');
+    expect(past.status).toBe(429);
+    expect(past.headers['retry-after']).toBe('1');
+    await pause();
+    expect((await call('GET', '/v2/rates/app/manifests/t0')).status).toBe(200);
+    await expect(batchGet()).rejects.toMatchObject({ name: 'ThrottlingException' });
+    // Requests that stand for no limited operation are not refused.
+    expect((await call('GET', '/v2/')).status).toBe(200);
+    expect((await call('GET', '/v2/rates/app/tags/list')).status).toBe(200);
+  });
+});

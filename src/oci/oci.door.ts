@@ -18,6 +18,7 @@ import { LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { ROOT_LOGGER } from '../logging/logger';
 import type { RequestLogLocals } from '../logging/request-log.middleware';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
@@ -127,6 +128,7 @@ export class OciDoor {
     private readonly keys: AccessKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   /** The Express handler for everything under `/v2` (the path is the request's whole path). */
@@ -156,6 +158,7 @@ export class OciDoor {
     const m = req.method;
     // For the request log: a short, fixed list of names, never the repository or the digest.
     (res.locals as RequestLogLocals).operation = `v2:${found.kind}:${m}`;
+    this.throttle(registryId, found, m);
     switch (found.kind) {
       case 'base':
         if (m !== 'GET' && m !== 'HEAD') throw unsupportedMethod(req);
@@ -185,6 +188,22 @@ export class OciDoor {
       case 'referrers':
         if (m !== 'GET') throw unsupportedMethod(req);
         return this.referrers(req, res, registryId, found);
+    }
+  }
+
+  /**
+   * Spends the account's rate of the ECR operation the request stands for (the same buckets as
+   * the ECR door's); past it, 429 TOOMANYREQUESTS with the seconds to wait in Retry-After.
+   */
+  private throttle(registryId: string, found: Route, method: string): void {
+    const operation = ecrOperationOf(found.kind, method, found.arg);
+    if (!operation) return;
+    const waitMs = this.rateLimits.take(registryId, operation);
+    if (waitMs > 0) {
+      throw new OciError('TOOMANYREQUESTS', 'Rate exceeded', {
+        operation,
+        retryAfterSeconds: Math.ceil(waitMs / 1000),
+      });
     }
   }
 
@@ -665,11 +684,49 @@ export class OciDoor {
     // What is left of the body is read and dropped, so that the connection stays usable.
     if (!req.complete) req.resume();
     if (status === 401) res.setHeader('WWW-Authenticate', wwwAuthenticate(this.config.publicUrl));
+    if (code === 'TOOMANYREQUESTS') {
+      const wait = (detail as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      res.setHeader('Retry-After', String(wait ?? 1));
+    }
     if (code === 'BLOB_UPLOAD_INVALID' && status === 416 && err instanceof RegistryException) {
       const last = err.details.lastValidByteReceived;
       res.setHeader('Range', uploadRange(typeof last === 'number' ? last + 1 : 0));
     }
     this.sendJson(req, res, status, ociErrorBody(code, message, detail));
+  }
+}
+
+/**
+ * The ECR operation a /v2 request stands for, whose request-rate quota it spends: the registry
+ * API actions ECR documents docker's requests as (a blob HEAD is BatchCheckLayerAvailability, a
+ * blob GET GetDownloadUrlForLayer, a manifest GET BatchGetImage, …). Undefined for requests no
+ * operation stands for (`GET /v2/`, an upload's status or cancellation).
+ */
+export function ecrOperationOf(
+  kind: Route['kind'],
+  method: string,
+  arg: string,
+): string | undefined {
+  switch (kind) {
+    case 'blob':
+      if (method === 'HEAD') return 'BatchCheckLayerAvailability';
+      return method === 'GET' ? 'GetDownloadUrlForLayer' : undefined;
+    case 'uploads':
+      if (arg === '') return method === 'POST' ? 'InitiateLayerUpload' : undefined;
+      if (method === 'PATCH') return 'UploadLayerPart';
+      return method === 'PUT' ? 'CompleteLayerUpload' : undefined;
+    case 'manifest':
+      if (method === 'GET' || method === 'HEAD') return 'BatchGetImage';
+      if (method === 'PUT') return 'PutImage';
+      return method === 'DELETE' ? 'BatchDeleteImage' : undefined;
+    case 'tags':
+      return 'ListImages';
+    case 'referrers':
+      return 'ListImageReferrers';
+    case 'catalog':
+      return 'DescribeRepositories';
+    case 'base':
+      return undefined;
   }
 }
 
