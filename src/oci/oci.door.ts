@@ -60,7 +60,7 @@ const ROUTES: { kind: Route['kind']; pattern: RegExp }[] = [
   { kind: 'referrers', pattern: /^\/(.+)\/referrers\/([^/]+)$/ },
 ];
 
-interface Route {
+export interface Route {
   kind: 'base' | 'catalog' | 'uploads' | 'blob' | 'manifest' | 'tags' | 'referrers';
   name: string;
   /** The upload id, the digest or the reference after the route's keyword. */
@@ -139,15 +139,21 @@ export class OciDoor {
 
   private async handle(req: Request, res: Response): Promise<void> {
     res.setHeader(API_VERSION_HEADER, API_VERSION);
-    const registryId = await this.authenticate(req);
     const rawPath = req.path.slice('/v2'.length);
-    let path: string;
+    let path: string | undefined;
     try {
       path = decodeURIComponent(rawPath);
     } catch {
+      path = undefined;
+    }
+    const found = path === undefined ? undefined : route(path);
+    // For the request log and the metrics, named before authentication so that refusals are
+    // counted by operation too: a short, fixed list of names, never the repository or digest.
+    (res.locals as RequestLogLocals).operation = found ? operationName(found, req) : 'Unmatched';
+    const registryId = await this.authenticate(req);
+    if (path === undefined) {
       throw new OciError('NAME_INVALID', 'The path is not valid percent-encoding');
     }
-    const found = route(path);
     if (!found) throw new OciError('UNSUPPORTED', 'No such endpoint', undefined, 404);
     if (found.kind !== 'base' && found.kind !== 'catalog' && !isRepositoryName(found.name)) {
       throw new OciError(
@@ -156,8 +162,6 @@ export class OciDoor {
       );
     }
     const m = req.method;
-    // For the request log: a short, fixed list of names, never the repository or the digest.
-    (res.locals as RequestLogLocals).operation = `v2:${found.kind}:${m}`;
     this.throttle(registryId, found, m);
     switch (found.kind) {
       case 'base':
@@ -694,6 +698,44 @@ export class OciDoor {
     }
     this.sendJson(req, res, status, ociErrorBody(code, message, detail));
   }
+}
+
+/** The operation names of /v2 requests, by route kind and method (others are Unsupported). */
+const OPERATIONS: Record<Route['kind'], Partial<Record<string, string>>> = {
+  base: { GET: 'CheckApi', HEAD: 'CheckApi' },
+  catalog: { GET: 'ListRepositories' },
+  tags: { GET: 'ListTags' },
+  manifest: {
+    GET: 'GetManifest',
+    HEAD: 'HeadManifest',
+    PUT: 'PutManifest',
+    DELETE: 'DeleteManifest',
+  },
+  blob: { GET: 'GetBlob', HEAD: 'HeadBlob', DELETE: 'DeleteBlob' },
+  uploads: {
+    POST: 'StartUpload',
+    GET: 'GetUpload',
+    PATCH: 'PatchUpload',
+    PUT: 'CompleteUpload',
+    DELETE: 'CancelUpload',
+  },
+  referrers: { GET: 'ListReferrers' },
+};
+
+/**
+ * The name of a /v2 request's operation, for the request log and the `operation` label of the
+ * metrics: one of a fixed list (never a repository, a digest or a raw method), in the style of
+ * the ECR API's operation names. A POST that mounts or pushes a whole blob is named for it.
+ */
+export function operationName(found: Route, req: Request): string {
+  const method = req.method;
+  if (found.kind === 'uploads' && method === 'POST' && found.arg === '') {
+    if (query(req, 'mount') !== undefined) return 'MountBlob';
+    if (query(req, 'digest') !== undefined) return 'PushBlob';
+  }
+  if (found.kind === 'uploads' && found.arg === '' && method !== 'POST') return 'Unsupported';
+  if (found.kind === 'uploads' && found.arg !== '' && method === 'POST') return 'Unsupported';
+  return OPERATIONS[found.kind][method] ?? 'Unsupported';
 }
 
 /**
