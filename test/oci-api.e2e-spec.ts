@@ -871,6 +871,349 @@ describe('the /v2 API', () => {
     });
   });
 
+  // The workflows of the distribution-spec conformance suite (conformance/01_pull_test.go,
+  // 02_push_test.go, 03_discovery_test.go, 04_management_test.go), with the statuses it accepts.
+  describe('the conformance workflows', () => {
+    const name = 'api/conformance';
+    const SPEC_CODES = [
+      'BLOB_UNKNOWN',
+      'BLOB_UPLOAD_INVALID',
+      'BLOB_UPLOAD_UNKNOWN',
+      'DIGEST_INVALID',
+      'MANIFEST_BLOB_UNKNOWN',
+      'MANIFEST_INVALID',
+      'MANIFEST_UNKNOWN',
+      'NAME_INVALID',
+      'NAME_UNKNOWN',
+      'SIZE_INVALID',
+      'UNAUTHORIZED',
+      'DENIED',
+      'UNSUPPORTED',
+      'TOOMANYREQUESTS',
+    ];
+
+    beforeAll(async () => {
+      await createRepository(name);
+      await createRepository('api/conformance-mount');
+    });
+
+    it('pull: a manifest reference that is neither a tag nor a digest is a 404 to GET and HEAD', async () => {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await call(method, `/v2/${name}/manifests/.INVALID_MANIFEST_NAME`);
+        expect(res.status).toBe(404);
+        if (method === 'GET') expect(errorCode(res)).toBe('MANIFEST_UNKNOWN');
+      }
+      expect((await call('DELETE', `/v2/${name}/manifests/.INVALID_MANIFEST_NAME`)).status).toBe(
+        404,
+      );
+      // Still NAME_UNKNOWN first for a repository that does not exist.
+      expect(errorCode(await call('GET', '/v2/api/nothing/manifests/.INVALID'))).toBe(
+        'NAME_UNKNOWN',
+      );
+      // Pushing to such a reference stays a client error of the spec's table.
+      const put = await call('PUT', `/v2/${name}/manifests/.INVALID_MANIFEST_NAME`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifestOf(sha256Digest(Buffer.from('x')), 1, []),
+      });
+      expect(put.status).toBe(400);
+    });
+
+    it('pull: the suite setup, HEAD and GET of blobs and manifests, and its 400 error check', async () => {
+      const { digest, manifest } = await pushImage(name, 'pulltag');
+      const config = (JSON.parse(manifest) as { config: { digest: string } }).config.digest;
+      const dummy = sha256Digest(Buffer.from('dummy'));
+      expect((await call('HEAD', `/v2/${name}/blobs/${dummy}`)).status).toBe(404);
+      expect((await call('GET', `/v2/${name}/blobs/${dummy}`)).status).toBe(404);
+      const head = await call('HEAD', `/v2/${name}/blobs/${config}`);
+      expect(head.status).toBe(200);
+      expect(head.headers['docker-content-digest']).toBe(config);
+      for (const [method, reference] of [
+        ['HEAD', digest],
+        ['GET', digest],
+        ['HEAD', 'pulltag'],
+        ['GET', 'pulltag'],
+      ]) {
+        const res = await call(method, `/v2/${name}/manifests/${reference}`, {
+          headers: { accept: OCI_MANIFEST },
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers['docker-content-digest']).toBe(digest);
+      }
+      const wrong = await call('PUT', `/v2/${name}/manifests/sha256:totallywrong`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: 'blablabla',
+      });
+      expect(wrong.status).toBe(400);
+      expect(SPEC_CODES).toContain(errorCode(wrong));
+      // Teardown: a blob DELETE may be 405; a manifest DELETE 2xx.
+      expect((await call('DELETE', `/v2/${name}/blobs/${config}`)).status).toBe(405);
+      expect((await call('DELETE', `/v2/${name}/manifests/${digest}`)).status).toBe(202);
+    });
+
+    it('push: streamed, monolithic (POST and PUT), chunked with a retried chunk, and cross-mounts', async () => {
+      // Streamed: a PATCH without Content-Range, then a PUT with no body.
+      const blobA = Buffer.from('NBA Jam on my NBA toast');
+      const streamStart = await call('POST', `/v2/${name}/blobs/uploads/`);
+      const patched = await call('PATCH', streamStart.headers.location as string, {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: blobA,
+      });
+      expect(patched.status).toBe(202);
+      const streamDone = await call(
+        'PUT',
+        `${patched.headers.location as string}?digest=${sha256Digest(blobA)}`,
+        { headers: { 'content-type': 'application/octet-stream', 'content-length': '0' } },
+      );
+      expect(streamDone.status).toBe(201);
+      expect(streamDone.headers.location).toBeTruthy();
+
+      // Monolithic: a POST with the digest and the blob, and a POST then a PUT with the blob.
+      const blobC = Buffer.from('{"conformance":"monolithic"}');
+      const post = await call('POST', `/v2/${name}/blobs/uploads/?digest=${sha256Digest(blobC)}`, {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: blobC,
+      });
+      expect(post.status).toBe(201);
+      expect(post.headers.location).toBeTruthy();
+      const session = await call('POST', `/v2/${name}/blobs/uploads/`);
+      expect(session.status).toBe(202);
+      const whole = await call(
+        'PUT',
+        `${session.headers.location as string}?digest=${sha256Digest(blobC)}`,
+        { headers: { 'content-type': 'application/octet-stream' }, body: blobC },
+      );
+      expect(whole.status).toBe(201);
+      expect(whole.headers.location).toBeTruthy();
+      expect((await call('GET', `/v2/${name}/blobs/${sha256Digest(blobC)}`)).status).toBe(200);
+
+      // Chunked: out of order is 416; a retried chunk is 416 with the Range; status is 204.
+      const blobB = randomBytes(2000);
+      const [chunk1, chunk2] = [blobB.subarray(0, 1200), blobB.subarray(1200)];
+      const fresh = await call('POST', `/v2/${name}/blobs/uploads/`, {
+        headers: { 'content-length': '0' },
+      });
+      const outOfOrder = await call('PATCH', fresh.headers.location as string, {
+        headers: { 'content-range': '1200-1999', 'content-length': '800' },
+        body: chunk2,
+      });
+      expect(outOfOrder.status).toBe(416);
+      const start = await call('POST', `/v2/${name}/blobs/uploads/`, {
+        headers: { 'content-length': '0' },
+      });
+      const first = await call('PATCH', start.headers.location as string, {
+        headers: { 'content-range': '0-1199', 'content-length': '1200' },
+        body: chunk1,
+      });
+      expect(first.status).toBe(202);
+      expect(first.headers.range).toBe('0-1199');
+      const retried = await call('PATCH', first.headers.location as string, {
+        headers: { 'content-range': '0-1199', 'content-length': '1200' },
+        body: chunk1,
+      });
+      expect(retried.status).toBe(416);
+      expect(retried.headers.range).toBe('0-1199');
+      const status = await call('GET', first.headers.location as string);
+      expect(status.status).toBe(204);
+      expect(status.headers.range).toBe('0-1199');
+      expect(status.headers.location).toBe(first.headers.location);
+      const final = await call(
+        'PUT',
+        `${status.headers.location as string}?digest=${sha256Digest(blobB)}`,
+        { headers: { 'content-range': '1200-1999', 'content-length': '800' }, body: chunk2 },
+      );
+      expect(final.status).toBe(201);
+      expect(final.headers.location).toBeTruthy();
+
+      // Cross-mounts: without `from` an upload opens (202); a missing blob opens one too; a
+      // blob of the source repository mounts (201).
+      const noFrom = await call(
+        'POST',
+        `/v2/api/conformance-mount/blobs/uploads/?mount=${sha256Digest(blobA)}`,
+      );
+      expect([201, 202]).toContain(noFrom.status);
+      const missing = await call(
+        'POST',
+        `/v2/api/conformance-mount/blobs/uploads/?mount=${sha256Digest(Buffer.from('none'))}&from=${name}`,
+      );
+      expect(missing.status).toBe(202);
+      const mounted = await call(
+        'POST',
+        `/v2/api/conformance-mount/blobs/uploads/?mount=${sha256Digest(blobA)}&from=${name}`,
+      );
+      expect(mounted.status).toBe(201);
+      expect(
+        (await call('GET', `/v2/api/conformance-mount/blobs/${sha256Digest(blobA)}`)).status,
+      ).toBe(200);
+
+      // A manifest with no layers, pushed under four tags.
+      const config = Buffer.from('{"architecture":"amd64","os":"linux","conformance":1}');
+      await pushBlob(name, config);
+      const manifest = manifestOf(sha256Digest(config), config.length, []);
+      for (let i = 0; i < 4; i++) {
+        const res = await call('PUT', `/v2/${name}/manifests/test${i}`, {
+          headers: { 'content-type': OCI_MANIFEST },
+          body: manifest,
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers.location).toBeTruthy();
+      }
+    });
+
+    it('discovery: referrers pushed before their subject, an index referrer, one to a missing subject, filters', async () => {
+      const repo = 'api/conformance-refs';
+      await createRepository(repo);
+      const emptyJson = Buffer.from('{}');
+      const empty = await pushBlob(repo, emptyJson);
+      expect(empty).toBe('sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
+      const refBlob = await pushBlob(repo, Buffer.from('NBA Jam on my NBA toast'));
+      const config = Buffer.from('{"architecture":"amd64","os":"linux","refs":1}');
+      const layer = randomBytes(100);
+      const subjectManifest = manifestOf(await pushBlob(repo, config), config.length, [
+        [await pushBlob(repo, layer), layer.length],
+      ]);
+      const subject = sha256Digest(Buffer.from(subjectManifest));
+      const absent = sha256Digest(Buffer.from('a manifest never pushed'));
+      const typeA = 'application/vnd.nba.jam';
+      const typeB = 'application/vnd.nba.jam.b';
+      const subjectOf = (digest: string): Record<string, unknown> => ({
+        mediaType: OCI_MANIFEST,
+        digest,
+        size: subjectManifest.length,
+      });
+      const put = async (
+        body: string,
+        contentType = OCI_MANIFEST,
+      ): Promise<{ digest: string; subject: unknown }> => {
+        const digest = sha256Digest(Buffer.from(body));
+        const res = await call('PUT', `/v2/${repo}/manifests/${digest}`, {
+          headers: { 'content-type': contentType },
+          body,
+        });
+        expect(res.status).toBe(201);
+        return { digest, subject: res.headers['oci-subject'] };
+      };
+      const configArtifact = (type: string, note: string, to = subject): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: type, digest: refBlob, size: 23 },
+          layers: [
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: refBlob, size: 23 },
+          ],
+          subject: subjectOf(to),
+          annotations: { 'org.opencontainers.conformance.test': note },
+        });
+      const layerArtifact = (type: string, note: string, to = subject): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType: type,
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty, size: 2 },
+          layers: [
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: refBlob, size: 23 },
+          ],
+          subject: subjectOf(to),
+          annotations: { 'org.opencontainers.conformance.test': note },
+        });
+      // Before the subject is pushed.
+      const a1 = await put(configArtifact(typeA, 'a1'));
+      const a2 = await put(layerArtifact(typeA, 'a2'));
+      const index = await put(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          artifactType: 'application/vnd.food.stand',
+          manifests: [
+            {
+              mediaType: OCI_MANIFEST,
+              digest: a1.digest,
+              size: configArtifact(typeA, 'a1').length,
+            },
+            { mediaType: OCI_MANIFEST, digest: a2.digest, size: layerArtifact(typeA, 'a2').length },
+          ],
+          subject: subjectOf(subject),
+          annotations: { 'org.opencontainers.conformance.test': 'index' },
+        }),
+        'application/vnd.oci.image.index.v1+json',
+      );
+      for (const pushed of [a1, a2, index]) expect(pushed.subject).toBe(subject);
+      expect(
+        (
+          await call('PUT', `/v2/${repo}/manifests/tagged`, {
+            headers: { 'content-type': OCI_MANIFEST },
+            body: subjectManifest,
+          })
+        ).status,
+      ).toBe(201);
+      const b1 = await put(configArtifact(typeB, 'b1'));
+      const b2 = await put(layerArtifact(typeB, 'b2'));
+      const c = await put(layerArtifact(typeB, 'c', absent));
+      expect(c.subject).toBe(absent);
+
+      const listed = await call('GET', `/v2/${repo}/referrers/${subject}`);
+      expect(listed.status).toBe(200);
+      expect(listed.headers['content-type']).toBe('application/vnd.oci.image.index.v1+json');
+      const manifests = (
+        listed.json as { manifests: { digest: string; annotations: Record<string, string> }[] }
+      ).manifests;
+      expect(manifests.map((m) => m.digest).sort()).toEqual(
+        [a1.digest, a2.digest, index.digest, b1.digest, b2.digest].sort(),
+      );
+      for (const m of manifests) expect(Object.keys(m.annotations)).toHaveLength(1);
+      const filtered = await call('GET', `/v2/${repo}/referrers/${subject}?artifactType=${typeA}`);
+      expect(filtered.headers['oci-filters-applied']).toBe('artifactType');
+      expect(
+        (filtered.json as { manifests: { digest: string }[] }).manifests.map((m) => m.digest),
+      ).toEqual([a1.digest, a2.digest]);
+      const toAbsent = await call('GET', `/v2/${repo}/referrers/${absent}`);
+      expect(toAbsent.status).toBe(200);
+      expect(
+        (toAbsent.json as { manifests: { digest: string }[] }).manifests.map((m) => m.digest),
+      ).toEqual([c.digest]);
+      const dummy = await call(
+        'GET',
+        `/v2/${repo}/referrers/${sha256Digest(Buffer.from('dummy'))}`,
+      );
+      expect(dummy.status).toBe(200);
+      expect((dummy.json as { manifests: unknown[] }).manifests).toEqual([]);
+
+      // Teardown, in the suite's order (manifests before blobs): 202 or 404 each.
+      for (const digest of [
+        index.digest,
+        subject,
+        a1.digest,
+        a2.digest,
+        b1.digest,
+        b2.digest,
+        c.digest,
+      ]) {
+        expect([202, 404]).toContain(
+          (await call('DELETE', `/v2/${repo}/manifests/${digest}`)).status,
+        );
+      }
+    });
+
+    it('management: a tag DELETE is 202, then the digest DELETE 202 or 404, the tags list shrinks, a blob DELETE 405', async () => {
+      const repo = 'api/conformance-mgmt';
+      await createRepository(repo);
+      const { digest, manifest } = await pushImage(repo, 'tagtest0');
+      await pushImage(repo, 'other');
+      const before = ((await call('GET', `/v2/${repo}/tags/list`)).json as { tags: string[] }).tags;
+      const untag = await call('DELETE', `/v2/${repo}/manifests/tagtest0`);
+      expect(untag.status).toBe(202);
+      expect([202, 404]).toContain(
+        (await call('DELETE', `/v2/${repo}/manifests/${digest}`)).status,
+      );
+      expect((await call('GET', `/v2/${repo}/manifests/${digest}`)).status).toBe(404);
+      const after = ((await call('GET', `/v2/${repo}/tags/list`)).json as { tags: string[] }).tags;
+      expect(after.length).toBeLessThan(before.length);
+      const config = (JSON.parse(manifest) as { config: { digest: string } }).config.digest;
+      const blobDelete = await call('DELETE', `/v2/${repo}/blobs/${config}`);
+      expect(blobDelete.status).toBe(405);
+      expect(errorCode(blobDelete)).toBe('UNSUPPORTED');
+    });
+  });
+
   describe('errors a client can cause, in the OCI format', () => {
     const expectError = (res: V2Response, status: number, code: string): void => {
       expect({ status: res.status, code: errorCode(res) }).toEqual({ status, code });

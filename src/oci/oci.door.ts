@@ -25,7 +25,7 @@ import { UploadsService } from '../uploads/uploads.service';
 import { parseBasicAuthorization, REGISTRY_USER, wwwAuthenticate } from './basic-auth';
 import { OCI_ERROR_MAP } from './oci-error-map';
 import { OciError, ociErrorBody, type OciErrorCode } from './oci-errors';
-import { isRepositoryName, parseOciDigest, parseReference } from './oci-grammar';
+import { isRepositoryName, isTag, parseOciDigest, parseReference } from './oci-grammar';
 import {
   API_VERSION,
   API_VERSION_HEADER,
@@ -297,6 +297,16 @@ export class OciDoor {
     name: string,
     reference: string,
   ): Promise<{ id: ImageId; asked?: ParsedDigest }> {
+    // No manifest has a reference that is neither a tag nor a digest: reading one is a miss (as
+    // in CNCF distribution, whose routes do not match it, and as the conformance suite's pull of
+    // `.INVALID_MANIFEST_NAME` expects), while pushing one is TAG_INVALID.
+    if (!reference.includes(':') && !isTag(reference)) {
+      await this.repositories.require(registryId, name);
+      throw new OciError(
+        'MANIFEST_UNKNOWN',
+        `The manifest '${reference.slice(0, 200)}' is not in '${name}'`,
+      );
+    }
     const { id, digest } = this.imageId(reference);
     if (digest?.algorithm !== 'sha512') return { id, asked: digest };
     const canonical = await this.images.canonicalDigest(registryId, name, digest.digest);
