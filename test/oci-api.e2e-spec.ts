@@ -1045,6 +1045,36 @@ describe('the /v2 API', () => {
         (await call('GET', `/v2/api/conformance-mount/blobs/${sha256Digest(blobA)}`)).status,
       ).toBe(200);
 
+      // An index with an artifactType of a manifest pushed by tag, and an index of that index.
+      const { digest: child, manifest: childManifest } = await pushImage(name, 'indexed');
+      const INDEX = 'application/vnd.oci.image.index.v1+json';
+      const index = JSON.stringify(
+        {
+          schemaVersion: 2,
+          mediaType: INDEX,
+          artifactType: 'application/vnd.food.stand',
+          manifests: [{ mediaType: OCI_MANIFEST, size: childManifest.length, digest: child }],
+          annotations: { 'org.opencontainers.conformance.test': 'test index' },
+        },
+        null,
+        '\t',
+      );
+      const indexDigest = sha256Digest(Buffer.from(index));
+      const nested = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: INDEX,
+        artifactType: 'application/vnd.food.stand',
+        manifests: [{ mediaType: INDEX, size: Buffer.byteLength(index), digest: indexDigest }],
+        annotations: { 'org.opencontainers.conformance.test': 'test index' },
+      });
+      for (const body of [index, nested]) {
+        const res = await call('PUT', `/v2/${name}/manifests/${sha256Digest(Buffer.from(body))}`, {
+          headers: { 'content-type': INDEX },
+          body,
+        });
+        expect(res.status).toBe(201);
+      }
+
       // A manifest with no layers, pushed under four tags.
       const config = Buffer.from('{"architecture":"amd64","os":"linux","conformance":1}');
       await pushBlob(name, config);
