@@ -11,6 +11,7 @@ import {
   GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand,
   InitiateLayerUploadCommand,
+  ListImageReferrersCommand,
   ListImagesCommand,
   PutImageCommand,
   UploadLayerPartCommand,
@@ -183,6 +184,16 @@ describe('two accounts on one Berth', () => {
     await deniedToB(
       'ListImages',
       b.send(new ListImagesCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'ListImageReferrers',
+      b.send(
+        new ListImageReferrersCommand({
+          registryId,
+          repositoryName: REPO,
+          subjectId: { imageDigest: image.digest },
+        }),
+      ),
     );
     await deniedToB(
       'BatchDeleteImage',
