@@ -24,6 +24,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
 import { parseBasicAuthorization, REGISTRY_USER, wwwAuthenticate } from './basic-auth';
 import { OCI_ERROR_MAP } from './oci-error-map';
+import { ecrOperationOf, operationName, type RouteKind } from './oci-operations';
 import { OciError, ociErrorBody, type OciErrorCode } from './oci-errors';
 import { isRepositoryName, isTag, parseOciDigest, parseReference } from './oci-grammar';
 import {
@@ -52,7 +53,7 @@ const UPLOAD_ID = new RegExp(`^${UPLOAD_ID_PATTERN}$`);
 const EXPIRED = 'Your authorization token has expired. Reauthenticate and try again.';
 
 /** The routes of the API under `/v2`, the repository name being any path before them. */
-const ROUTES: { kind: Route['kind']; pattern: RegExp }[] = [
+const ROUTES: { kind: RouteKind; pattern: RegExp }[] = [
   { kind: 'uploads', pattern: /^\/(.+)\/blobs\/uploads\/?([^/]*)$/ },
   { kind: 'blob', pattern: /^\/(.+)\/blobs\/([^/]+)$/ },
   { kind: 'manifest', pattern: /^\/(.+)\/manifests\/([^/]+)$/ },
@@ -60,8 +61,8 @@ const ROUTES: { kind: Route['kind']; pattern: RegExp }[] = [
   { kind: 'referrers', pattern: /^\/(.+)\/referrers\/([^/]+)$/ },
 ];
 
-export interface Route {
-  kind: 'base' | 'catalog' | 'uploads' | 'blob' | 'manifest' | 'tags' | 'referrers';
+interface Route {
+  kind: RouteKind;
   name: string;
   /** The upload id, the digest or the reference after the route's keyword. */
   arg: string;
@@ -149,7 +150,9 @@ export class OciDoor {
     const found = path === undefined ? undefined : route(path);
     // For the request log and the metrics, named before authentication so that refusals are
     // counted by operation too: a short, fixed list of names, never the repository or digest.
-    (res.locals as RequestLogLocals).operation = found ? operationName(found, req) : 'Unmatched';
+    (res.locals as RequestLogLocals).operation = found
+      ? operationName(found.kind, req.method, found.arg, (key) => query(req, key))
+      : 'Unmatched';
     const registryId = await this.authenticate(req);
     if (path === undefined) {
       throw new OciError('NAME_INVALID', 'The path is not valid percent-encoding');
@@ -707,78 +710,6 @@ export class OciDoor {
       res.setHeader('Range', uploadRange(typeof last === 'number' ? last + 1 : 0));
     }
     this.sendJson(req, res, status, ociErrorBody(code, message, detail));
-  }
-}
-
-/** The operation names of /v2 requests, by route kind and method (others are Unsupported). */
-const OPERATIONS: Record<Route['kind'], Partial<Record<string, string>>> = {
-  base: { GET: 'CheckApi', HEAD: 'CheckApi' },
-  catalog: { GET: 'ListRepositories' },
-  tags: { GET: 'ListTags' },
-  manifest: {
-    GET: 'GetManifest',
-    HEAD: 'HeadManifest',
-    PUT: 'PutManifest',
-    DELETE: 'DeleteManifest',
-  },
-  blob: { GET: 'GetBlob', HEAD: 'HeadBlob', DELETE: 'DeleteBlob' },
-  uploads: {
-    POST: 'StartUpload',
-    GET: 'GetUpload',
-    PATCH: 'PatchUpload',
-    PUT: 'CompleteUpload',
-    DELETE: 'CancelUpload',
-  },
-  referrers: { GET: 'ListReferrers' },
-};
-
-/**
- * The name of a /v2 request's operation, for the request log and the `operation` label of the
- * metrics: one of a fixed list (never a repository, a digest or a raw method), in the style of
- * the ECR API's operation names. A POST that mounts or pushes a whole blob is named for it.
- */
-export function operationName(found: Route, req: Request): string {
-  const method = req.method;
-  if (found.kind === 'uploads' && method === 'POST' && found.arg === '') {
-    if (query(req, 'mount') !== undefined) return 'MountBlob';
-    if (query(req, 'digest') !== undefined) return 'PushBlob';
-  }
-  if (found.kind === 'uploads' && found.arg === '' && method !== 'POST') return 'Unsupported';
-  if (found.kind === 'uploads' && found.arg !== '' && method === 'POST') return 'Unsupported';
-  return OPERATIONS[found.kind][method] ?? 'Unsupported';
-}
-
-/**
- * The ECR operation a /v2 request stands for, whose request-rate quota it spends: the registry
- * API actions ECR documents docker's requests as (a blob HEAD is BatchCheckLayerAvailability, a
- * blob GET GetDownloadUrlForLayer, a manifest GET BatchGetImage, …). Undefined for requests no
- * operation stands for (`GET /v2/`, an upload's status or cancellation).
- */
-export function ecrOperationOf(
-  kind: Route['kind'],
-  method: string,
-  arg: string,
-): string | undefined {
-  switch (kind) {
-    case 'blob':
-      if (method === 'HEAD') return 'BatchCheckLayerAvailability';
-      return method === 'GET' ? 'GetDownloadUrlForLayer' : undefined;
-    case 'uploads':
-      if (arg === '') return method === 'POST' ? 'InitiateLayerUpload' : undefined;
-      if (method === 'PATCH') return 'UploadLayerPart';
-      return method === 'PUT' ? 'CompleteLayerUpload' : undefined;
-    case 'manifest':
-      if (method === 'GET' || method === 'HEAD') return 'BatchGetImage';
-      if (method === 'PUT') return 'PutImage';
-      return method === 'DELETE' ? 'BatchDeleteImage' : undefined;
-    case 'tags':
-      return 'ListImages';
-    case 'referrers':
-      return 'ListImageReferrers';
-    case 'catalog':
-      return 'DescribeRepositories';
-    case 'base':
-      return undefined;
   }
 }
 
