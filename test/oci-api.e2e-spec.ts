@@ -4,6 +4,7 @@ import {
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
   ECRClient,
+  GetDownloadUrlForLayerCommand,
   InitiateLayerUploadCommand,
   ListImageReferrersCommand,
   type ListImageReferrersCommandOutput,
@@ -591,6 +592,16 @@ describe('the /v2 API', () => {
       );
       expect(ecr.images?.map((i) => i.imageId?.imageDigest)).toEqual([canonical]);
       expect(ecr.failures?.[0]).toMatchObject({ failureCode: 'ImageNotFound' });
+      // Its sha512 layer downloads through the ECR API by that digest.
+      const { downloadUrl, layerDigest } = await client.send(
+        new GetDownloadUrlForLayerCommand({
+          repositoryName: 'api/sha512',
+          layerDigest: sha512Digest(layer),
+        }),
+      );
+      expect(layerDigest).toBe(sha512Digest(layer));
+      const downloaded = Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer());
+      expect(downloaded.equals(layer)).toBe(true);
     });
 
     it('answers DIGEST_INVALID to a manifest whose sha512 reference does not match, and MANIFEST_UNKNOWN to an unknown one', async () => {
@@ -606,6 +617,28 @@ describe('the /v2 API', () => {
       expect(errorCode(get)).toBe('MANIFEST_UNKNOWN');
       const del = await call('DELETE', `/v2/api/sha512/manifests/${sha512Digest('nothing')}`);
       expect(errorCode(del)).toBe('MANIFEST_UNKNOWN');
+    });
+
+    it('an index names its children by their sha256 digest: one named by sha512 is MANIFEST_BLOB_UNKNOWN', async () => {
+      const { manifest } = await pushImage('api/sha512', 'child');
+      const index = (digest: string): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [{ mediaType: OCI_MANIFEST, digest, size: manifest.length }],
+        });
+      const headers = { 'content-type': 'application/vnd.oci.image.index.v1+json' };
+      const by512 = await call('PUT', '/v2/api/sha512/manifests/list512', {
+        headers,
+        body: index(sha512Digest(manifest)),
+      });
+      expect(by512.status).toBe(404);
+      expect(errorCode(by512)).toBe('MANIFEST_BLOB_UNKNOWN');
+      const by256 = await call('PUT', '/v2/api/sha512/manifests/list256', {
+        headers,
+        body: index(sha256Digest(Buffer.from(manifest))),
+      });
+      expect(by256.status).toBe(201);
     });
 
     it('deletes a manifest by its sha512 digest', async () => {
