@@ -18,6 +18,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OciModule } from './oci/oci.module';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -39,6 +40,7 @@ export class AppModule implements NestModule {
         DownloadsModule,
         TokensModule,
         AuthModule,
+        RateLimitsModule,
         EcrModule,
         AdminModule,
         MetricsModule,

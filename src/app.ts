@@ -9,6 +9,8 @@ import { ProblemJsonFilter } from './common/problem-json.filter';
 import { AppConfig } from './config/app-config';
 import { createRootLogger, PinoNestLogger, ROOT_LOGGER } from './logging/logger';
 import { RequestLogMiddleware } from './logging/request-log.middleware';
+import { MetricsMiddleware } from './metrics/metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
 import { OciDoor } from './oci/oci.door';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -38,11 +40,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.set('etag', false);
   // The OCI door takes everything under /v2 ahead of Nest's routes: it streams request bodies
   // itself and answers in its own error format.
+  // Counted and logged as Nest's routes are (their middleware does not run for it).
   const requestLog = new RequestLogMiddleware(app.get(ROOT_LOGGER));
+  const metrics = new MetricsMiddleware(app.get(MetricsService));
   const door = app.get(OciDoor);
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.path !== '/v2' && !req.path.startsWith('/v2/')) return next();
-    requestLog.use(req, res, () => door.handler(req, res, next));
+    metrics.use(req, res, () => requestLog.use(req, res, () => door.handler(req, res, next)));
   });
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));
   setupAdminDocs(app);

@@ -14,6 +14,7 @@ import {
   GetLifecyclePolicyCommand,
   GetLifecyclePolicyPreviewCommand,
   InitiateLayerUploadCommand,
+  ListImageReferrersCommand,
   ListImagesCommand,
   PutImageCommand,
   PutLifecyclePolicyCommand,
@@ -204,6 +205,16 @@ describe('two accounts on one Berth', () => {
     await deniedToB(
       'ListImages',
       b.send(new ListImagesCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'ListImageReferrers',
+      b.send(
+        new ListImageReferrersCommand({
+          registryId,
+          repositoryName: REPO,
+          subjectId: { imageDigest: image.digest },
+        }),
+      ),
     );
     await deniedToB(
       'BatchDeleteImage',

@@ -7,6 +7,8 @@ import { admin } from './support/accounts';
 import { rawCall, startTestApp, target, TestApp } from './support/app';
 import { pushImageBlobs, putImage } from './support/images';
 import { errorOf, initiate, layerBytes, sha256Digest, uploadPart } from './support/layers';
+import { v2Request } from './support/oci-http';
+import { basicAuth, registryLogin } from './support/oci-registry';
 
 /** The value of one sample of the exposition text, or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -116,6 +118,61 @@ describe('GET /metrics', () => {
     for (const state of ['in_use', 'idle', 'waiting']) {
       expect(sample(text, `berth_db_pool_connections{state="${state}"}`)).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('counts /v2 requests by operation name and error code, with their latency, never by name or digest', async () => {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'metrics/oci-secret-name' }));
+    const headers = { authorization: basicAuth(await registryLogin(ecr)) };
+    const otherBefore =
+      sample(
+        (await scrape()).text,
+        'berth_requests_total{api="other",operation="unmatched",error=""}',
+      ) ?? 0;
+    await v2Request(t.url, 'GET', '/v2/');
+    await v2Request(t.url, 'GET', '/v2/', { headers });
+    const blob = Buffer.from('metrics blob');
+    const digest = sha256Digest(blob);
+    const base = '/v2/metrics/oci-secret-name';
+    expect(
+      (
+        await v2Request(t.url, 'POST', `${base}/blobs/uploads/?digest=${digest}`, {
+          headers,
+          body: blob,
+        })
+      ).status,
+    ).toBe(201);
+    expect((await v2Request(t.url, 'HEAD', `${base}/blobs/${digest}`, { headers })).status).toBe(
+      200,
+    );
+    const missing = sha256Digest(Buffer.from('nothing'));
+    expect((await v2Request(t.url, 'GET', `${base}/blobs/${missing}`, { headers })).status).toBe(
+      404,
+    );
+    expect((await v2Request(t.url, 'GET', `${base}/manifests/v9`, { headers })).status).toBe(404);
+    expect((await v2Request(t.url, 'GET', '/v2/no/such/route/x', { headers })).status).toBe(404);
+    const text = await eventually(
+      'berth_requests_total{api="oci",operation="Unmatched",error="UNSUPPORTED"}',
+      1,
+    );
+    const count = (operation: string, error: string): number | undefined =>
+      sample(text, `berth_requests_total{api="oci",operation="${operation}",error="${error}"}`);
+    expect(count('CheckApi', 'UNAUTHORIZED')).toBe(1);
+    expect(count('CheckApi', '')).toBe(1);
+    expect(count('PushBlob', '')).toBe(1);
+    expect(count('HeadBlob', '')).toBe(1);
+    expect(count('GetBlob', 'BLOB_UNKNOWN')).toBe(1);
+    expect(count('GetManifest', 'MANIFEST_UNKNOWN')).toBe(1);
+    expect(
+      sample(text, 'berth_request_duration_seconds_count{api="oci",operation="CheckApi"}'),
+    ).toBe(2);
+    expect(sample(text, 'berth_received_bytes_total{api="oci"}')).toBeGreaterThan(blob.length);
+    expect(sample(text, 'berth_sent_bytes_total{api="oci"}')).toBeGreaterThan(0);
+    // Counted once, as /v2, not also among the other routes.
+    expect(
+      sample(text, 'berth_requests_total{api="other",operation="unmatched",error=""}') ?? 0,
+    ).toBe(otherBefore);
+    const labels = text.split('\n').flatMap((line) => /\{[^}]*\}/.exec(line) ?? []);
+    expect(labels.join('\n')).not.toMatch(/oci-secret-name|sha256:|no\/such/);
   });
 
   it('counts the bytes of layer downloads', async () => {

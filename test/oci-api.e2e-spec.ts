@@ -1,5 +1,16 @@
-import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { randomBytes } from 'node:crypto';
+import {
+  BatchCheckLayerAvailabilityCommand,
+  BatchGetImageCommand,
+  CompleteLayerUploadCommand,
+  CreateRepositoryCommand,
+  ECRClient,
+  GetDownloadUrlForLayerCommand,
+  InitiateLayerUploadCommand,
+  ListImageReferrersCommand,
+  type ListImageReferrersCommandOutput,
+  UploadLayerPartCommand,
+} from '@aws-sdk/client-ecr';
+import { createHash, randomBytes } from 'node:crypto';
 import { TokensService } from '../src/tokens/tokens.service';
 import { admin, createAccount } from './support/accounts';
 import { ecrClient, startTestApp, type TestApp } from './support/app';
@@ -9,6 +20,9 @@ import { errorCode, v2Request, type V2Response } from './support/oci-http';
 import { basicAuth, registryLogin } from './support/oci-registry';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+const sha512Digest = (data: Buffer | string): string =>
+  `sha512:${createHash('sha512').update(data).digest('hex')}`;
 
 /**
  * The /v2 door over raw HTTP: the spec's workflows (push, pull, discovery, management) with the
@@ -437,6 +451,241 @@ describe('the /v2 API', () => {
     });
   });
 
+  describe('sha512 digests', () => {
+    beforeAll(async () => {
+      await createRepository('api/sha512');
+    });
+
+    const expectBlob = async (digest: string, data: Buffer): Promise<void> => {
+      const blob = await call('GET', `/v2/api/sha512/blobs/${digest}`);
+      expect(blob.status).toBe(200);
+      expect(blob.headers['docker-content-digest']).toBe(digest);
+      expect(blob.body.equals(data)).toBe(true);
+    };
+
+    it('takes a sha512 blob in a single POST', async () => {
+      const data = randomBytes(70_000);
+      const digest = sha512Digest(data);
+      const res = await call('POST', `/v2/api/sha512/blobs/uploads/?digest=${digest}`, {
+        body: data,
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.location).toBe(`/v2/api/sha512/blobs/${digest}`);
+      expect(res.headers['docker-content-digest']).toBe(digest);
+      await expectBlob(digest, data);
+      const head = await call('HEAD', `/v2/api/sha512/blobs/${digest}`);
+      expect(head.status).toBe(200);
+      expect(head.headers['content-length']).toBe(String(data.length));
+    });
+
+    it.each([
+      ['announced with digest-algorithm=sha512', '?digest-algorithm=sha512'],
+      ['not announced (the bytes are read back and hashed again)', ''],
+    ])('takes a chunked and streamed sha512 upload %s', async (_what, announce) => {
+      const data = randomBytes(200_000);
+      const start = await call('POST', `/v2/api/sha512/blobs/uploads/${announce}`);
+      expect(start.status).toBe(202);
+      const first = await call('PATCH', start.headers.location as string, {
+        headers: { 'content-range': '0-99999' },
+        body: data.subarray(0, 100_000),
+      });
+      expect(first.headers.range).toBe('0-99999');
+      const second = await call('PATCH', first.headers.location as string, {
+        body: data.subarray(100_000, 150_000),
+      });
+      expect(second.headers.range).toBe('0-149999');
+      const digest = sha512Digest(data);
+      const done = await call('PUT', `${second.headers.location as string}?digest=${digest}`, {
+        body: data.subarray(150_000),
+      });
+      expect(done.status).toBe(201);
+      expect(done.headers['docker-content-digest']).toBe(digest);
+      await expectBlob(digest, data);
+    });
+
+    it('a sha512 upload completed with its sha256 digest is a sha256 blob', async () => {
+      const data = randomBytes(10_000);
+      const start = await call('POST', '/v2/api/sha512/blobs/uploads/?digest-algorithm=sha512');
+      const digest = sha256Digest(data);
+      const done = await call('PUT', `${start.headers.location as string}?digest=${digest}`, {
+        body: data,
+      });
+      expect(done.status).toBe(201);
+      await expectBlob(digest, data);
+    });
+
+    it('DIGEST_INVALID for sha512 bytes that do not match, and for an algorithm it cannot verify', async () => {
+      const res = await call(
+        'POST',
+        `/v2/api/sha512/blobs/uploads/?digest=${sha512Digest('other')}`,
+        { body: 'these bytes' },
+      );
+      expect(res.status).toBe(400);
+      expect(errorCode(res)).toBe('DIGEST_INVALID');
+      const start = await call('POST', '/v2/api/sha512/blobs/uploads/?digest-algorithm=sha512');
+      const put = await call(
+        'PUT',
+        `${start.headers.location as string}?digest=${sha512Digest('x')}`,
+        {
+          body: 'y',
+        },
+      );
+      expect(put.status).toBe(400);
+      expect(errorCode(put)).toBe('DIGEST_INVALID');
+      const md5 = await call('POST', '/v2/api/sha512/blobs/uploads/?digest-algorithm=md5');
+      expect(md5.status).toBe(400);
+      expect(errorCode(md5)).toBe('DIGEST_INVALID');
+    });
+
+    it('pushes a manifest of sha512 blobs by its sha512 digest, and pulls it by that digest, its sha256 one and its tag', async () => {
+      const config = Buffer.from('{"architecture":"amd64","os":"linux","sha":512}');
+      const layer = randomBytes(3000);
+      for (const data of [config, layer]) {
+        const res = await call(
+          'POST',
+          `/v2/api/sha512/blobs/uploads/?digest=${sha512Digest(data)}`,
+          {
+            body: data,
+          },
+        );
+        expect(res.status).toBe(201);
+      }
+      const manifest = manifestOf(sha512Digest(config), config.length, [
+        [sha512Digest(layer), layer.length],
+      ]);
+      const digest = sha512Digest(manifest);
+      const canonical = sha256Digest(Buffer.from(manifest));
+      const put = await call('PUT', `/v2/api/sha512/manifests/${digest}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expect(put.status).toBe(201);
+      expect(put.headers.location).toBe(`/v2/api/sha512/manifests/${digest}`);
+      expect(put.headers['docker-content-digest']).toBe(digest);
+      // Pushed again, by tag with the spec's ?digest=: answered in sha512 again.
+      const tagged = await call('PUT', `/v2/api/sha512/manifests/v1?digest=${digest}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expect(tagged.status).toBe(201);
+      expect(tagged.headers['docker-content-digest']).toBe(digest);
+
+      for (const method of ['GET', 'HEAD']) {
+        const bySha512 = await call(method, `/v2/api/sha512/manifests/${digest}`);
+        expect(bySha512.status).toBe(200);
+        expect(bySha512.headers['docker-content-digest']).toBe(digest);
+        expect(bySha512.headers['content-length']).toBe(String(Buffer.byteLength(manifest)));
+        if (method === 'GET') expect(bySha512.body.toString()).toBe(manifest);
+      }
+      const bySha256 = await call('GET', `/v2/api/sha512/manifests/${canonical}`);
+      expect(bySha256.headers['docker-content-digest']).toBe(canonical);
+      const byTag = await call('GET', '/v2/api/sha512/manifests/v1');
+      expect(byTag.status).toBe(200);
+      expect(byTag.headers['docker-content-digest']).toBe(canonical);
+
+      // The ECR API knows the image by its sha256 digest only, as ECR knows images.
+      const ecr = await client.send(
+        new BatchGetImageCommand({
+          repositoryName: 'api/sha512',
+          imageIds: [{ imageDigest: canonical }, { imageDigest: digest }],
+        }),
+      );
+      expect(ecr.images?.map((i) => i.imageId?.imageDigest)).toEqual([canonical]);
+      expect(ecr.failures?.[0]).toMatchObject({ failureCode: 'ImageNotFound' });
+      // Its sha512 layer downloads through the ECR API by that digest.
+      const { downloadUrl, layerDigest } = await client.send(
+        new GetDownloadUrlForLayerCommand({
+          repositoryName: 'api/sha512',
+          layerDigest: sha512Digest(layer),
+        }),
+      );
+      expect(layerDigest).toBe(sha512Digest(layer));
+      const downloaded = Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer());
+      expect(downloaded.equals(layer)).toBe(true);
+    });
+
+    it('answers DIGEST_INVALID to a manifest whose sha512 reference does not match, and MANIFEST_UNKNOWN to an unknown one', async () => {
+      const manifest = manifestOf(sha256Digest(Buffer.from('c')), 1, []);
+      const put = await call('PUT', `/v2/api/sha512/manifests/${sha512Digest('other')}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest,
+      });
+      expect(put.status).toBe(400);
+      expect(errorCode(put)).toBe('DIGEST_INVALID');
+      const get = await call('GET', `/v2/api/sha512/manifests/${sha512Digest('nothing')}`);
+      expect(get.status).toBe(404);
+      expect(errorCode(get)).toBe('MANIFEST_UNKNOWN');
+      const del = await call('DELETE', `/v2/api/sha512/manifests/${sha512Digest('nothing')}`);
+      expect(errorCode(del)).toBe('MANIFEST_UNKNOWN');
+    });
+
+    it('an index names its children by their sha256 digest: one named by sha512 is MANIFEST_BLOB_UNKNOWN', async () => {
+      const { manifest } = await pushImage('api/sha512', 'child');
+      const index = (digest: string): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [{ mediaType: OCI_MANIFEST, digest, size: manifest.length }],
+        });
+      const headers = { 'content-type': 'application/vnd.oci.image.index.v1+json' };
+      const by512 = await call('PUT', '/v2/api/sha512/manifests/list512', {
+        headers,
+        body: index(sha512Digest(manifest)),
+      });
+      expect(by512.status).toBe(404);
+      expect(errorCode(by512)).toBe('MANIFEST_BLOB_UNKNOWN');
+      const by256 = await call('PUT', '/v2/api/sha512/manifests/list256', {
+        headers,
+        body: index(sha256Digest(Buffer.from(manifest))),
+      });
+      expect(by256.status).toBe(201);
+    });
+
+    it('deletes a manifest by its sha512 digest', async () => {
+      const { manifest } = await pushImage('api/sha512', 'del512');
+      const del = await call('DELETE', `/v2/api/sha512/manifests/${sha512Digest(manifest)}`);
+      expect(del.status).toBe(202);
+      expect((await call('GET', '/v2/api/sha512/manifests/del512')).status).toBe(404);
+    });
+
+    it('the ECR API sees a sha512 layer, but completes its own uploads with sha256 digests only', async () => {
+      const data = randomBytes(1000);
+      const digest = sha512Digest(data);
+      await call('POST', `/v2/api/sha512/blobs/uploads/?digest=${digest}`, { body: data });
+      const check = await client.send(
+        new BatchCheckLayerAvailabilityCommand({
+          repositoryName: 'api/sha512',
+          layerDigests: [digest],
+        }),
+      );
+      expect(check.layers?.[0]).toMatchObject({
+        layerAvailability: 'AVAILABLE',
+        layerSize: data.length,
+      });
+      const { uploadId } = await client.send(
+        new InitiateLayerUploadCommand({ repositoryName: 'api/sha512' }),
+      );
+      await client.send(
+        new UploadLayerPartCommand({
+          repositoryName: 'api/sha512',
+          uploadId,
+          partFirstByte: 0,
+          partLastByte: data.length - 1,
+          layerPartBlob: data,
+        }),
+      );
+      await expect(
+        client.send(
+          new CompleteLayerUploadCommand({
+            repositoryName: 'api/sha512',
+            uploadId,
+            layerDigests: [digest],
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidLayerException' });
+    });
+  });
+
   describe('discovery and management', () => {
     it('lists tags in order, n at a time, with a Link to the next page', async () => {
       await createRepository('api/tags');
@@ -542,6 +791,109 @@ describe('the /v2 API', () => {
       );
     });
 
+    it('ListImageReferrers (ECR API) lists what the referrers API lists, paginated and filtered', async () => {
+      await createRepository('api/ecr-referrers');
+      const { digest: subject, manifest: subjectManifest } = await pushImage(
+        'api/ecr-referrers',
+        'v1',
+      );
+      const empty = await pushBlob('api/ecr-referrers', Buffer.from('{}'));
+      const types = ['application/vnd.example.sbom', 'application/vnd.example.sig'];
+      for (let i = 0; i < 5; i++) {
+        const body = JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType: types[i % 2],
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty, size: 2 },
+          layers: [],
+          subject: { mediaType: OCI_MANIFEST, digest: subject, size: subjectManifest.length },
+          annotations: { n: String(i) },
+        });
+        const res = await call('PUT', `/v2/api/ecr-referrers/manifests/r${i}`, {
+          headers: { 'content-type': OCI_MANIFEST },
+          body,
+        });
+        expect(res.status).toBe(201);
+      }
+      const index = (await call('GET', `/v2/api/ecr-referrers/referrers/${subject}`)).json as {
+        manifests: Record<string, unknown>[];
+      };
+      expect(index.manifests).toHaveLength(5);
+
+      const listed: unknown[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const page: ListImageReferrersCommandOutput = await client.send(
+          new ListImageReferrersCommand({
+            repositoryName: 'api/ecr-referrers',
+            subjectId: { imageDigest: subject },
+            maxResults: 2,
+            nextToken,
+          }),
+        );
+        listed.push(...(page.referrers ?? []));
+        nextToken = page.nextToken;
+        pages += 1;
+      } while (nextToken);
+      expect(pages).toBe(3);
+      expect(listed).toEqual(index.manifests.map((m) => ({ ...m, artifactStatus: 'ACTIVE' })));
+
+      const sigs = await client.send(
+        new ListImageReferrersCommand({
+          repositoryName: 'api/ecr-referrers',
+          subjectId: { imageDigest: subject },
+          filter: { artifactTypes: [types[1]], artifactStatus: 'ANY' },
+        }),
+      );
+      expect(sigs.referrers?.map((r) => r.annotations?.n)).toEqual(['1', '3']);
+      expect(sigs.nextToken).toBeUndefined();
+      const archived = await client.send(
+        new ListImageReferrersCommand({
+          repositoryName: 'api/ecr-referrers',
+          subjectId: { imageDigest: subject },
+          filter: { artifactStatus: 'ARCHIVED' },
+        }),
+      );
+      expect(archived.referrers).toEqual([]);
+      const none = await client.send(
+        new ListImageReferrersCommand({
+          repositoryName: 'api/ecr-referrers',
+          subjectId: { imageDigest: sha256Digest(randomBytes(4)) },
+        }),
+      );
+      expect(none.referrers).toEqual([]);
+
+      const refused = (input: Record<string, unknown>): Promise<unknown> =>
+        client.send(
+          new ListImageReferrersCommand({
+            repositoryName: 'api/ecr-referrers',
+            subjectId: { imageDigest: subject },
+            ...input,
+          }),
+        );
+      await expect(
+        client.send(
+          new ListImageReferrersCommand({
+            repositoryName: 'api/missing',
+            subjectId: { imageDigest: subject },
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
+      await expect(refused({ subjectId: { imageDigest: 'sha256:zz' } })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      await expect(refused({ maxResults: 51 })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      await expect(refused({ nextToken: 'not-a-token' })).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      await expect(
+        refused({ filter: { artifactTypes: ['a', 'b', 'c', 'd', 'e', 'f'] } }),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    });
+
     it('cancels an upload with 204; it is then unknown', async () => {
       const start = await call('POST', '/v2/api/push/blobs/uploads/');
       const location = start.headers.location as string;
@@ -549,6 +901,379 @@ describe('the /v2 API', () => {
       const after = await call('GET', location);
       expect(after.status).toBe(404);
       expect(errorCode(after)).toBe('BLOB_UPLOAD_UNKNOWN');
+    });
+  });
+
+  // The workflows of the distribution-spec conformance suite (conformance/01_pull_test.go,
+  // 02_push_test.go, 03_discovery_test.go, 04_management_test.go), with the statuses it accepts.
+  describe('the conformance workflows', () => {
+    const name = 'api/conformance';
+    const SPEC_CODES = [
+      'BLOB_UNKNOWN',
+      'BLOB_UPLOAD_INVALID',
+      'BLOB_UPLOAD_UNKNOWN',
+      'DIGEST_INVALID',
+      'MANIFEST_BLOB_UNKNOWN',
+      'MANIFEST_INVALID',
+      'MANIFEST_UNKNOWN',
+      'NAME_INVALID',
+      'NAME_UNKNOWN',
+      'SIZE_INVALID',
+      'UNAUTHORIZED',
+      'DENIED',
+      'UNSUPPORTED',
+      'TOOMANYREQUESTS',
+    ];
+
+    beforeAll(async () => {
+      await createRepository(name);
+      await createRepository('api/conformance-mount');
+    });
+
+    it('pull: a manifest reference that is neither a tag nor a digest is a 404 to GET and HEAD', async () => {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await call(method, `/v2/${name}/manifests/.INVALID_MANIFEST_NAME`);
+        expect(res.status).toBe(404);
+        if (method === 'GET') expect(errorCode(res)).toBe('MANIFEST_UNKNOWN');
+      }
+      expect((await call('DELETE', `/v2/${name}/manifests/.INVALID_MANIFEST_NAME`)).status).toBe(
+        404,
+      );
+      // Still NAME_UNKNOWN first for a repository that does not exist.
+      expect(errorCode(await call('GET', '/v2/api/nothing/manifests/.INVALID'))).toBe(
+        'NAME_UNKNOWN',
+      );
+      // Pushing to such a reference stays a client error of the spec's table.
+      const put = await call('PUT', `/v2/${name}/manifests/.INVALID_MANIFEST_NAME`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifestOf(sha256Digest(Buffer.from('x')), 1, []),
+      });
+      expect(put.status).toBe(400);
+    });
+
+    it('pull: the suite setup, HEAD and GET of blobs and manifests, and its 400 error check', async () => {
+      const { digest, manifest } = await pushImage(name, 'pulltag');
+      const config = (JSON.parse(manifest) as { config: { digest: string } }).config.digest;
+      const dummy = sha256Digest(Buffer.from('dummy'));
+      expect((await call('HEAD', `/v2/${name}/blobs/${dummy}`)).status).toBe(404);
+      expect((await call('GET', `/v2/${name}/blobs/${dummy}`)).status).toBe(404);
+      const head = await call('HEAD', `/v2/${name}/blobs/${config}`);
+      expect(head.status).toBe(200);
+      expect(head.headers['docker-content-digest']).toBe(config);
+      for (const [method, reference] of [
+        ['HEAD', digest],
+        ['GET', digest],
+        ['HEAD', 'pulltag'],
+        ['GET', 'pulltag'],
+      ]) {
+        const res = await call(method, `/v2/${name}/manifests/${reference}`, {
+          headers: { accept: OCI_MANIFEST },
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers['docker-content-digest']).toBe(digest);
+      }
+      const wrong = await call('PUT', `/v2/${name}/manifests/sha256:totallywrong`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: 'blablabla',
+      });
+      expect(wrong.status).toBe(400);
+      expect(SPEC_CODES).toContain(errorCode(wrong));
+      // Teardown: a blob DELETE may be 405; a manifest DELETE 2xx.
+      expect((await call('DELETE', `/v2/${name}/blobs/${config}`)).status).toBe(405);
+      expect((await call('DELETE', `/v2/${name}/manifests/${digest}`)).status).toBe(202);
+    });
+
+    it('push: streamed, monolithic (POST and PUT), chunked with a retried chunk, and cross-mounts', async () => {
+      // Streamed: a PATCH without Content-Range, then a PUT with no body.
+      const blobA = Buffer.from('NBA Jam on my NBA toast');
+      const streamStart = await call('POST', `/v2/${name}/blobs/uploads/`);
+      const patched = await call('PATCH', streamStart.headers.location as string, {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: blobA,
+      });
+      expect(patched.status).toBe(202);
+      const streamDone = await call(
+        'PUT',
+        `${patched.headers.location as string}?digest=${sha256Digest(blobA)}`,
+        { headers: { 'content-type': 'application/octet-stream', 'content-length': '0' } },
+      );
+      expect(streamDone.status).toBe(201);
+      expect(streamDone.headers.location).toBeTruthy();
+
+      // Monolithic: a POST with the digest and the blob, and a POST then a PUT with the blob.
+      const blobC = Buffer.from('{"conformance":"monolithic"}');
+      const post = await call('POST', `/v2/${name}/blobs/uploads/?digest=${sha256Digest(blobC)}`, {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: blobC,
+      });
+      expect(post.status).toBe(201);
+      expect(post.headers.location).toBeTruthy();
+      const session = await call('POST', `/v2/${name}/blobs/uploads/`);
+      expect(session.status).toBe(202);
+      const whole = await call(
+        'PUT',
+        `${session.headers.location as string}?digest=${sha256Digest(blobC)}`,
+        { headers: { 'content-type': 'application/octet-stream' }, body: blobC },
+      );
+      expect(whole.status).toBe(201);
+      expect(whole.headers.location).toBeTruthy();
+      expect((await call('GET', `/v2/${name}/blobs/${sha256Digest(blobC)}`)).status).toBe(200);
+
+      // Chunked: out of order is 416; a retried chunk is 416 with the Range; status is 204.
+      const blobB = randomBytes(2000);
+      const [chunk1, chunk2] = [blobB.subarray(0, 1200), blobB.subarray(1200)];
+      const fresh = await call('POST', `/v2/${name}/blobs/uploads/`, {
+        headers: { 'content-length': '0' },
+      });
+      const outOfOrder = await call('PATCH', fresh.headers.location as string, {
+        headers: { 'content-range': '1200-1999', 'content-length': '800' },
+        body: chunk2,
+      });
+      expect(outOfOrder.status).toBe(416);
+      const start = await call('POST', `/v2/${name}/blobs/uploads/`, {
+        headers: { 'content-length': '0' },
+      });
+      const first = await call('PATCH', start.headers.location as string, {
+        headers: { 'content-range': '0-1199', 'content-length': '1200' },
+        body: chunk1,
+      });
+      expect(first.status).toBe(202);
+      expect(first.headers.range).toBe('0-1199');
+      const retried = await call('PATCH', first.headers.location as string, {
+        headers: { 'content-range': '0-1199', 'content-length': '1200' },
+        body: chunk1,
+      });
+      expect(retried.status).toBe(416);
+      expect(retried.headers.range).toBe('0-1199');
+      const status = await call('GET', first.headers.location as string);
+      expect(status.status).toBe(204);
+      expect(status.headers.range).toBe('0-1199');
+      expect(status.headers.location).toBe(first.headers.location);
+      const final = await call(
+        'PUT',
+        `${status.headers.location as string}?digest=${sha256Digest(blobB)}`,
+        { headers: { 'content-range': '1200-1999', 'content-length': '800' }, body: chunk2 },
+      );
+      expect(final.status).toBe(201);
+      expect(final.headers.location).toBeTruthy();
+
+      // Cross-mounts: without `from` an upload opens (202); a missing blob opens one too; a
+      // blob of the source repository mounts (201).
+      const noFrom = await call(
+        'POST',
+        `/v2/api/conformance-mount/blobs/uploads/?mount=${sha256Digest(blobA)}`,
+      );
+      expect([201, 202]).toContain(noFrom.status);
+      const missing = await call(
+        'POST',
+        `/v2/api/conformance-mount/blobs/uploads/?mount=${sha256Digest(Buffer.from('none'))}&from=${name}`,
+      );
+      expect(missing.status).toBe(202);
+      const mounted = await call(
+        'POST',
+        `/v2/api/conformance-mount/blobs/uploads/?mount=${sha256Digest(blobA)}&from=${name}`,
+      );
+      expect(mounted.status).toBe(201);
+      expect(
+        (await call('GET', `/v2/api/conformance-mount/blobs/${sha256Digest(blobA)}`)).status,
+      ).toBe(200);
+
+      // An index with an artifactType of a manifest pushed by tag, and an index of that index.
+      const { digest: child, manifest: childManifest } = await pushImage(name, 'indexed');
+      const INDEX = 'application/vnd.oci.image.index.v1+json';
+      const index = JSON.stringify(
+        {
+          schemaVersion: 2,
+          mediaType: INDEX,
+          artifactType: 'application/vnd.food.stand',
+          manifests: [{ mediaType: OCI_MANIFEST, size: childManifest.length, digest: child }],
+          annotations: { 'org.opencontainers.conformance.test': 'test index' },
+        },
+        null,
+        '\t',
+      );
+      const indexDigest = sha256Digest(Buffer.from(index));
+      const nested = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: INDEX,
+        artifactType: 'application/vnd.food.stand',
+        manifests: [{ mediaType: INDEX, size: Buffer.byteLength(index), digest: indexDigest }],
+        annotations: { 'org.opencontainers.conformance.test': 'test index' },
+      });
+      for (const body of [index, nested]) {
+        const res = await call('PUT', `/v2/${name}/manifests/${sha256Digest(Buffer.from(body))}`, {
+          headers: { 'content-type': INDEX },
+          body,
+        });
+        expect(res.status).toBe(201);
+      }
+
+      // A manifest with no layers, pushed under four tags.
+      const config = Buffer.from('{"architecture":"amd64","os":"linux","conformance":1}');
+      await pushBlob(name, config);
+      const manifest = manifestOf(sha256Digest(config), config.length, []);
+      for (let i = 0; i < 4; i++) {
+        const res = await call('PUT', `/v2/${name}/manifests/test${i}`, {
+          headers: { 'content-type': OCI_MANIFEST },
+          body: manifest,
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers.location).toBeTruthy();
+      }
+    });
+
+    it('discovery: referrers pushed before their subject, an index referrer, one to a missing subject, filters', async () => {
+      const repo = 'api/conformance-refs';
+      await createRepository(repo);
+      const emptyJson = Buffer.from('{}');
+      const empty = await pushBlob(repo, emptyJson);
+      expect(empty).toBe('sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
+      const refBlob = await pushBlob(repo, Buffer.from('NBA Jam on my NBA toast'));
+      const config = Buffer.from('{"architecture":"amd64","os":"linux","refs":1}');
+      const layer = randomBytes(100);
+      const subjectManifest = manifestOf(await pushBlob(repo, config), config.length, [
+        [await pushBlob(repo, layer), layer.length],
+      ]);
+      const subject = sha256Digest(Buffer.from(subjectManifest));
+      const absent = sha256Digest(Buffer.from('a manifest never pushed'));
+      const typeA = 'application/vnd.nba.jam';
+      const typeB = 'application/vnd.nba.jam.b';
+      const subjectOf = (digest: string): Record<string, unknown> => ({
+        mediaType: OCI_MANIFEST,
+        digest,
+        size: subjectManifest.length,
+      });
+      const put = async (
+        body: string,
+        contentType = OCI_MANIFEST,
+      ): Promise<{ digest: string; subject: unknown }> => {
+        const digest = sha256Digest(Buffer.from(body));
+        const res = await call('PUT', `/v2/${repo}/manifests/${digest}`, {
+          headers: { 'content-type': contentType },
+          body,
+        });
+        expect(res.status).toBe(201);
+        return { digest, subject: res.headers['oci-subject'] };
+      };
+      const configArtifact = (type: string, note: string, to = subject): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: type, digest: refBlob, size: 23 },
+          layers: [
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: refBlob, size: 23 },
+          ],
+          subject: subjectOf(to),
+          annotations: { 'org.opencontainers.conformance.test': note },
+        });
+      const layerArtifact = (type: string, note: string, to = subject): string =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType: type,
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty, size: 2 },
+          layers: [
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: refBlob, size: 23 },
+          ],
+          subject: subjectOf(to),
+          annotations: { 'org.opencontainers.conformance.test': note },
+        });
+      // Before the subject is pushed.
+      const a1 = await put(configArtifact(typeA, 'a1'));
+      const a2 = await put(layerArtifact(typeA, 'a2'));
+      const index = await put(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          artifactType: 'application/vnd.food.stand',
+          manifests: [
+            {
+              mediaType: OCI_MANIFEST,
+              digest: a1.digest,
+              size: configArtifact(typeA, 'a1').length,
+            },
+            { mediaType: OCI_MANIFEST, digest: a2.digest, size: layerArtifact(typeA, 'a2').length },
+          ],
+          subject: subjectOf(subject),
+          annotations: { 'org.opencontainers.conformance.test': 'index' },
+        }),
+        'application/vnd.oci.image.index.v1+json',
+      );
+      for (const pushed of [a1, a2, index]) expect(pushed.subject).toBe(subject);
+      expect(
+        (
+          await call('PUT', `/v2/${repo}/manifests/tagged`, {
+            headers: { 'content-type': OCI_MANIFEST },
+            body: subjectManifest,
+          })
+        ).status,
+      ).toBe(201);
+      const b1 = await put(configArtifact(typeB, 'b1'));
+      const b2 = await put(layerArtifact(typeB, 'b2'));
+      const c = await put(layerArtifact(typeB, 'c', absent));
+      expect(c.subject).toBe(absent);
+
+      const listed = await call('GET', `/v2/${repo}/referrers/${subject}`);
+      expect(listed.status).toBe(200);
+      expect(listed.headers['content-type']).toBe('application/vnd.oci.image.index.v1+json');
+      const manifests = (
+        listed.json as { manifests: { digest: string; annotations: Record<string, string> }[] }
+      ).manifests;
+      expect(manifests.map((m) => m.digest).sort()).toEqual(
+        [a1.digest, a2.digest, index.digest, b1.digest, b2.digest].sort(),
+      );
+      for (const m of manifests) expect(Object.keys(m.annotations)).toHaveLength(1);
+      const filtered = await call('GET', `/v2/${repo}/referrers/${subject}?artifactType=${typeA}`);
+      expect(filtered.headers['oci-filters-applied']).toBe('artifactType');
+      expect(
+        (filtered.json as { manifests: { digest: string }[] }).manifests.map((m) => m.digest),
+      ).toEqual([a1.digest, a2.digest]);
+      const toAbsent = await call('GET', `/v2/${repo}/referrers/${absent}`);
+      expect(toAbsent.status).toBe(200);
+      expect(
+        (toAbsent.json as { manifests: { digest: string }[] }).manifests.map((m) => m.digest),
+      ).toEqual([c.digest]);
+      const dummy = await call(
+        'GET',
+        `/v2/${repo}/referrers/${sha256Digest(Buffer.from('dummy'))}`,
+      );
+      expect(dummy.status).toBe(200);
+      expect((dummy.json as { manifests: unknown[] }).manifests).toEqual([]);
+
+      // Teardown, in the suite's order (manifests before blobs): 202 or 404 each.
+      for (const digest of [
+        index.digest,
+        subject,
+        a1.digest,
+        a2.digest,
+        b1.digest,
+        b2.digest,
+        c.digest,
+      ]) {
+        expect([202, 404]).toContain(
+          (await call('DELETE', `/v2/${repo}/manifests/${digest}`)).status,
+        );
+      }
+    });
+
+    it('management: a tag DELETE is 202, then the digest DELETE 202 or 404, the tags list shrinks, a blob DELETE 405', async () => {
+      const repo = 'api/conformance-mgmt';
+      await createRepository(repo);
+      const { digest, manifest } = await pushImage(repo, 'tagtest0');
+      await pushImage(repo, 'other');
+      const before = ((await call('GET', `/v2/${repo}/tags/list`)).json as { tags: string[] }).tags;
+      const untag = await call('DELETE', `/v2/${repo}/manifests/tagtest0`);
+      expect(untag.status).toBe(202);
+      expect([202, 404]).toContain(
+        (await call('DELETE', `/v2/${repo}/manifests/${digest}`)).status,
+      );
+      expect((await call('GET', `/v2/${repo}/manifests/${digest}`)).status).toBe(404);
+      const after = ((await call('GET', `/v2/${repo}/tags/list`)).json as { tags: string[] }).tags;
+      expect(after.length).toBeLessThan(before.length);
+      const config = (JSON.parse(manifest) as { config: { digest: string } }).config.digest;
+      const blobDelete = await call('DELETE', `/v2/${repo}/blobs/${config}`);
+      expect(blobDelete.status).toBe(405);
+      expect(errorCode(blobDelete)).toBe('UNSUPPORTED');
     });
   });
 
@@ -677,5 +1402,94 @@ describe('the /v2 API', () => {
       const digest = await pushBlob('api/push', randomBytes(10));
       expectError(await call('DELETE', `/v2/api/push/blobs/${digest}`), 405, 'UNSUPPORTED');
     });
+  });
+});
+
+/**
+ * ECR's request-rate quotas on the /v2 door: each request spends the rate of the ECR operation
+ * it stands for, from the same buckets as the ECR API, and a request past it is 429
+ * TOOMANYREQUESTS with Retry-After.
+ */
+describe('the /v2 API under request-rate quotas', () => {
+  let app: TestApp;
+  let client: ECRClient;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    app = await startTestApp({ ECR_RATE_LIMITS: 'PutImage=1,BatchGetImage=1' });
+    client = app.client();
+    auth = { authorization: basicAuth(await registryLogin(client)) };
+    await client.send(new CreateRepositoryCommand({ repositoryName: 'rates/app' }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const call = (
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; body?: Buffer | string } = {},
+  ): Promise<V2Response> =>
+    v2Request(app.url, method, path, { ...options, headers: { ...auth, ...options.headers } });
+
+  it('answers 429 TOOMANYREQUESTS with Retry-After past the PutImage rate, shared with the ECR API', async () => {
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    const pushed = await call(
+      'POST',
+      `/v2/rates/app/blobs/uploads/?digest=${sha256Digest(config)}`,
+      {
+        body: config,
+      },
+    );
+    expect(pushed.status).toBe(201);
+    const manifest = (n: number): string =>
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: sha256Digest(config),
+          size: config.length,
+        },
+        layers: [],
+        annotations: { n: String(n) },
+      });
+    const statuses: number[] = [];
+    let refused: V2Response | undefined;
+    for (let i = 0; i < 2; i++) {
+      const res = await call('PUT', `/v2/rates/app/manifests/t${i}`, {
+        headers: { 'content-type': OCI_MANIFEST },
+        body: manifest(i),
+      });
+      statuses.push(res.status);
+      if (res.status === 429) refused = res;
+    }
+    // A bucket holds one second of requests: one passes, the next (within the second) does not.
+    expect(statuses).toEqual([201, 429]);
+    expect(errorCode(refused!)).toBe('TOOMANYREQUESTS');
+    expect((refused!.json as { errors: { message: string }[] }).errors[0].message).toBe(
+      'Rate exceeded',
+    );
+    expect(refused!.headers['retry-after']).toBe('1');
+    expect(refused!.headers['docker-distribution-api-version']).toBe('registry/2.0');
+
+    // The manifest GETs and HEADs spend BatchGetImage's rate, which the ECR API's calls spend too.
+    const pause = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 1100));
+    const batchGet = (): Promise<unknown> =>
+      client.send(
+        new BatchGetImageCommand({ repositoryName: 'rates/app', imageIds: [{ imageTag: 't0' }] }),
+      );
+    await pause();
+    await batchGet();
+    const past = await call('HEAD', '/v2/rates/app/manifests/t0');
+    expect(past.status).toBe(429);
+    expect(past.headers['retry-after']).toBe('1');
+    await pause();
+    expect((await call('GET', '/v2/rates/app/manifests/t0')).status).toBe(200);
+    await expect(batchGet()).rejects.toMatchObject({ name: 'ThrottlingException' });
+    // Requests that stand for no limited operation are not refused.
+    expect((await call('GET', '/v2/')).status).toBe(200);
+    expect((await call('GET', '/v2/rates/app/tags/list')).status).toBe(200);
   });
 });

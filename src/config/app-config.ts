@@ -12,7 +12,7 @@ import {
   validateSync,
 } from 'class-validator';
 import * as path from 'node:path';
-import { parseRateLimits, RATE_LIMITS_PATTERN } from '../ecr/rate-limits';
+import { parseRateLimits, RATE_LIMITS_PATTERN } from '../rate-limits/rate-limits';
 import { KILL_POINTS, type KillPoint } from '../common/kill-point';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;

@@ -1,8 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 
+/** The algorithms a digest may name: those the OCI image spec registers. */
+export type DigestAlgorithm = 'sha256' | 'sha512';
+
 /** A content digest such as `sha256:<64 hex>`, normalised to lowercase. */
 export interface ParsedDigest {
-  readonly algorithm: 'sha256' | 'sha512';
+  readonly algorithm: DigestAlgorithm;
   /** Lowercase hex of the hash. */
   readonly hex: string;
   /** `${algorithm}:${hex}`, the form to store and compare. */

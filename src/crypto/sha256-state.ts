@@ -35,13 +35,17 @@ export type Sha256EngineName = 'native' | 'wasm';
 
 export const SHA256_IMPL_ENV = 'BERTH_SHA256_IMPL';
 
-export interface Sha256Engine {
-  readonly name: Sha256EngineName;
+/** A hash whose running state is a value: serialised, stored, and resumed anywhere. */
+export interface ResumableHash {
   /** Hashes `data` after `state` (null: nothing hashed yet); returns a new state, never mutates. */
   update(state: Uint8Array | null, data: Uint8Array): Buffer;
-  /** The 32-byte digest of everything hashed into `state` (null: of the empty string). */
+  /** The digest of everything hashed into `state` (null: of the empty string). */
   digest(state: Uint8Array | null): Buffer;
   digestHex(state: Uint8Array | null): string;
+}
+
+export interface Sha256Engine extends ResumableHash {
+  readonly name: Sha256EngineName;
 }
 
 /** Bytes hashed between two turns of the event loop by `updateInSteps`. */
@@ -53,7 +57,7 @@ const STEP_BYTES = 1024 * 1024;
  * (its write to PostgreSQL needs the event loop to feed the socket).
  */
 export async function updateInSteps(
-  engine: Sha256Engine,
+  engine: ResumableHash,
   state: Uint8Array | null,
   data: Uint8Array,
 ): Promise<Buffer> {

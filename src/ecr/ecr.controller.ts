@@ -24,10 +24,11 @@ import { encodeResult, sendJson, TARGET_PREFIX } from './ecr-wire';
 import {
   RequestTimeoutException,
   SerializationException,
+  ThrottlingException,
   UnknownOperationException,
 } from './ecr.errors';
 import { parseJsonBody } from './json-body';
-import { RateLimits } from './rate-limits';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { BodyTooLargeException, declaredLength, readBody } from './read-body';
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
@@ -96,12 +97,12 @@ export class EcrController implements OnApplicationBootstrap {
   private decodedBuffers!: BodyBufferPool;
   private readonly largeBodies: BodyAdmission;
   private readonly smallBodies: BodyAdmission;
-  private readonly rateLimits: RateLimits;
 
   constructor(
     private readonly operations: EcrOperationsRegistry,
     private readonly authenticator: EcrAuthenticator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly rateLimits: RateLimits,
   ) {
     const limits = config.bodyLimits;
     this.largeBodies = new BodyAdmission(
@@ -116,7 +117,6 @@ export class EcrController implements OnApplicationBootstrap {
       limits.queueTimeoutMs,
       'bytes of request bodies',
     );
-    this.rateLimits = new RateLimits(config.rateLimits);
   }
 
   @Post('/')
@@ -209,7 +209,9 @@ export class EcrController implements OnApplicationBootstrap {
       locals.accountId = caller.accountId;
       locals.accessKeyId = caller.accessKeyId;
       // Only verified calls spend an account's rate: a key id alone spends nothing.
-      this.rateLimits.take(caller.accountId, handler.name);
+      if (this.rateLimits.take(caller.accountId, handler.name) > 0) {
+        throw new ThrottlingException('Rate exceeded');
+      }
       const parsed = parseJsonBody(body.bytes, handler.blobMember, decoder?.scanner);
       // The sink holds the blob only if the parse kept the streamed bytes as the member.
       const streamed = decoder?.scanner.result();

@@ -156,16 +156,24 @@ export class ImagesRepository {
   async referrers(
     repositoryId: string,
     digest: string,
-    artifactType?: string,
+    artifactTypes?: string[],
+    page?: { afterId: string; limit: number },
   ): Promise<
-    { digest: string; media_type: string; artifact_media_type: string | null; manifest: Buffer }[]
+    {
+      id: string;
+      digest: string;
+      media_type: string;
+      artifact_media_type: string | null;
+      manifest: Buffer;
+    }[]
   > {
     return this.dataSource.query(
-      `SELECT digest, media_type, artifact_media_type, manifest FROM images
+      `SELECT id, digest, media_type, artifact_media_type, manifest FROM images
         WHERE repository_id = $1 AND subject_digest = $2
-          AND ($3::text IS NULL OR artifact_media_type = $3)
-        ORDER BY id`,
-      [repositoryId, digest, artifactType ?? null],
+          AND ($3::text[] IS NULL OR artifact_media_type = ANY($3::text[]))
+          AND id > $4::bigint
+        ORDER BY id LIMIT $5`,
+      [repositoryId, digest, artifactTypes ?? null, page?.afterId ?? '0', page?.limit ?? null],
     );
   }
 
@@ -191,6 +199,16 @@ export class ImagesRepository {
       [repositoryId, tag],
     );
     return rows[0];
+  }
+
+  /** The digest of the repository's image whose manifest bytes have this SHA-512 (hex). */
+  async digestBySha512(repositoryId: string, sha512Hex: string): Promise<string | undefined> {
+    // Matches the expression of images_manifest_sha512_idx, so the index answers it.
+    const rows = await this.dataSource.query<{ digest: string }[]>(
+      `SELECT digest FROM images WHERE repository_id = $1 AND sha512(manifest) = decode($2, 'hex')`,
+      [repositoryId, sha512Hex],
+    );
+    return rows[0]?.digest;
   }
 
   async findByDigest(

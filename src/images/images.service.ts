@@ -131,6 +131,21 @@ export class ImagesService {
     private readonly layers: LayersService,
   ) {}
 
+  /**
+   * The (sha256) digest images are known by, of the repository's manifest whose bytes have the
+   * SHA-512 digest `sha512Digest`; undefined when it has none.
+   */
+  async canonicalDigest(
+    registryId: string,
+    repositoryName: string,
+    sha512Digest: string,
+  ): Promise<string | undefined> {
+    const parsed = parseDigest(sha512Digest);
+    const repo = await this.repositories.require(registryId, repositoryName);
+    if (parsed?.algorithm !== 'sha512') return undefined;
+    return this.images.digestBySha512(repo.id, parsed.hex);
+  }
+
   /** Stores a manifest (and moves or sets its tag); answers its digest and media type. */
   async put(input: NewImage): Promise<{ digest: string; mediaType: string; subject?: string }> {
     const { registryId, tag } = input;
@@ -403,9 +418,31 @@ export class ImagesService {
     digest: string,
     artifactType?: string,
   ): Promise<Referrer[]> {
+    const types = artifactType === undefined ? undefined : [artifactType];
+    return (await this.referrersPage(registryId, repositoryName, digest, types)).referrers;
+  }
+
+  /**
+   * A page of the referrers of `digest` (ListImageReferrers): up to `page.limit` after the image
+   * id `page.afterId`, in push order, of any of `artifactTypes`; `lastId` when more may follow.
+   */
+  async referrersPage(
+    registryId: string,
+    repositoryName: string,
+    digest: string,
+    artifactTypes?: string[],
+    page?: { afterId: string; limit: number },
+  ): Promise<{ referrers: Referrer[]; lastId?: string }> {
     const repo = await this.repositories.require(registryId, repositoryName);
-    const rows = await this.images.referrers(repo.id, digest, artifactType);
-    return rows.map((r) => {
+    const rows = await this.images.referrers(
+      repo.id,
+      digest,
+      artifactTypes,
+      page && { afterId: page.afterId, limit: page.limit + 1 },
+    );
+    const more = page !== undefined && rows.length > page.limit;
+    const shown = more ? rows.slice(0, page.limit) : rows;
+    const referrers = shown.map((r) => {
       let annotations: unknown;
       try {
         annotations = (JSON.parse(r.manifest.toString('utf8')) as { annotations?: unknown })
@@ -423,6 +460,7 @@ export class ImagesService {
           : {}),
       };
     });
+    return more ? { referrers, lastId: shown[shown.length - 1].id } : { referrers };
   }
 
   /** Deletes (or untags) the images named; answers what went and what failed. */

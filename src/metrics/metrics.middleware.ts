@@ -6,6 +6,7 @@ import { ApiName, MetricsService } from './metrics.service';
 function apiOf(req: Request): ApiName {
   const path = req.path;
   if (path === '/' && req.method === 'POST') return 'ecr';
+  if (path === '/v2' || path.startsWith('/v2/')) return 'oci';
   if (path.startsWith('/admin/')) return 'admin';
   if (path.startsWith('/layers/download')) return 'download';
   return 'other';
@@ -34,7 +35,7 @@ export class MetricsMiddleware implements NestMiddleware {
       const api = apiOf(req);
       const route = (req.route as { path?: string } | undefined)?.path;
       const operation =
-        api === 'ecr' || api === 'download'
+        api === 'ecr' || api === 'oci' || api === 'download'
           ? (locals.operation ?? 'unknown')
           : route
             ? `${req.method} ${route}`

@@ -6,7 +6,7 @@ import { MetricsRepository } from './metrics.repository';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** Which API a request belongs to: the `api` label. */
-export type ApiName = 'ecr' | 'admin' | 'download' | 'other';
+export type ApiName = 'ecr' | 'oci' | 'admin' | 'download' | 'other';
 
 /**
  * The Prometheus metrics of one application instance, in a registry of its own (several
@@ -19,7 +19,7 @@ export class MetricsService {
 
   readonly requests = new Counter({
     name: 'berth_requests_total',
-    help: 'Requests answered, by API, operation (ECR operation or admin route) and error name ("" on success)',
+    help: 'Requests answered, by API, operation (ECR operation, /v2 operation or admin route) and error name ("" on success)',
     labelNames: ['api', 'operation', 'error'] as const,
     registers: [this.registry],
   });

@@ -8,7 +8,7 @@ import { answerRange } from '../common/http-range';
 import { UPLOAD_ID_PATTERN } from '../common/patterns';
 import { AccessKeysService } from '../auth/access-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import type { ParsedDigest } from '../crypto/digest';
+import { digestsEqual, type DigestAlgorithm, type ParsedDigest } from '../crypto/digest';
 import { ImagesService, type ImageId } from '../images/images.service';
 import {
   ImageAlreadyExistsException,
@@ -18,13 +18,15 @@ import { LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { ROOT_LOGGER } from '../logging/logger';
 import type { RequestLogLocals } from '../logging/request-log.middleware';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
 import { parseBasicAuthorization, REGISTRY_USER, wwwAuthenticate } from './basic-auth';
 import { OCI_ERROR_MAP } from './oci-error-map';
+import { ecrOperationOf, operationName, type RouteKind } from './oci-operations';
 import { OciError, ociErrorBody, type OciErrorCode } from './oci-errors';
-import { isRepositoryName, parseOciDigest, parseReference } from './oci-grammar';
+import { isRepositoryName, isTag, parseOciDigest, parseReference } from './oci-grammar';
 import {
   API_VERSION,
   API_VERSION_HEADER,
@@ -51,7 +53,7 @@ const UPLOAD_ID = new RegExp(`^${UPLOAD_ID_PATTERN}$`);
 const EXPIRED = 'Your authorization token has expired. Reauthenticate and try again.';
 
 /** The routes of the API under `/v2`, the repository name being any path before them. */
-const ROUTES: { kind: Route['kind']; pattern: RegExp }[] = [
+const ROUTES: { kind: RouteKind; pattern: RegExp }[] = [
   { kind: 'uploads', pattern: /^\/(.+)\/blobs\/uploads\/?([^/]*)$/ },
   { kind: 'blob', pattern: /^\/(.+)\/blobs\/([^/]+)$/ },
   { kind: 'manifest', pattern: /^\/(.+)\/manifests\/([^/]+)$/ },
@@ -60,7 +62,7 @@ const ROUTES: { kind: Route['kind']; pattern: RegExp }[] = [
 ];
 
 interface Route {
-  kind: 'base' | 'catalog' | 'uploads' | 'blob' | 'manifest' | 'tags' | 'referrers';
+  kind: RouteKind;
   name: string;
   /** The upload id, the digest or the reference after the route's keyword. */
   arg: string;
@@ -127,6 +129,7 @@ export class OciDoor {
     private readonly keys: AccessKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   /** The Express handler for everything under `/v2` (the path is the request's whole path). */
@@ -137,15 +140,23 @@ export class OciDoor {
 
   private async handle(req: Request, res: Response): Promise<void> {
     res.setHeader(API_VERSION_HEADER, API_VERSION);
-    const registryId = await this.authenticate(req);
     const rawPath = req.path.slice('/v2'.length);
-    let path: string;
+    let path: string | undefined;
     try {
       path = decodeURIComponent(rawPath);
     } catch {
+      path = undefined;
+    }
+    const found = path === undefined ? undefined : route(path);
+    // For the request log and the metrics, named before authentication so that refusals are
+    // counted by operation too: a short, fixed list of names, never the repository or digest.
+    (res.locals as RequestLogLocals).operation = found
+      ? operationName(found.kind, req.method, found.arg, (key) => query(req, key))
+      : 'Unmatched';
+    const registryId = await this.authenticate(req);
+    if (path === undefined) {
       throw new OciError('NAME_INVALID', 'The path is not valid percent-encoding');
     }
-    const found = route(path);
     if (!found) throw new OciError('UNSUPPORTED', 'No such endpoint', undefined, 404);
     if (found.kind !== 'base' && found.kind !== 'catalog' && !isRepositoryName(found.name)) {
       throw new OciError(
@@ -154,8 +165,7 @@ export class OciDoor {
       );
     }
     const m = req.method;
-    // For the request log: a short, fixed list of names, never the repository or the digest.
-    (res.locals as RequestLogLocals).operation = `v2:${found.kind}:${m}`;
+    this.throttle(registryId, found, m);
     switch (found.kind) {
       case 'base':
         if (m !== 'GET' && m !== 'HEAD') throw unsupportedMethod(req);
@@ -185,6 +195,22 @@ export class OciDoor {
       case 'referrers':
         if (m !== 'GET') throw unsupportedMethod(req);
         return this.referrers(req, res, registryId, found);
+    }
+  }
+
+  /**
+   * Spends the account's rate of the ECR operation the request stands for (the same buckets as
+   * the ECR door's); past it, 429 TOOMANYREQUESTS with the seconds to wait in Retry-After.
+   */
+  private throttle(registryId: string, found: Route, method: string): void {
+    const operation = ecrOperationOf(found.kind, method, found.arg);
+    if (!operation) return;
+    const waitMs = this.rateLimits.take(registryId, operation);
+    if (waitMs > 0) {
+      throw new OciError('TOOMANYREQUESTS', 'Rate exceeded', {
+        operation,
+        retryAfterSeconds: Math.ceil(waitMs / 1000),
+      });
     }
   }
 
@@ -264,13 +290,42 @@ export class OciDoor {
       : { id: { imageDigest: parsed.digest.digest }, digest: parsed.digest };
   }
 
+  /**
+   * The image a manifest reference names, by tag or by its sha256 digest (images are known by
+   * it); a sha512 reference is looked up by the stored bytes' SHA-512. `asked` is the digest
+   * the client named, which the answer's Docker-Content-Digest repeats.
+   */
+  private async manifestId(
+    registryId: string,
+    name: string,
+    reference: string,
+  ): Promise<{ id: ImageId; asked?: ParsedDigest }> {
+    // No manifest has a reference that is neither a tag nor a digest: reading one is a miss (as
+    // in CNCF distribution, whose routes do not match it, and as the conformance suite's pull of
+    // `.INVALID_MANIFEST_NAME` expects), while pushing one is TAG_INVALID.
+    if (!reference.includes(':') && !isTag(reference)) {
+      await this.repositories.require(registryId, name);
+      throw new OciError(
+        'MANIFEST_UNKNOWN',
+        `The manifest '${reference.slice(0, 200)}' is not in '${name}'`,
+      );
+    }
+    const { id, digest } = this.imageId(reference);
+    if (digest?.algorithm !== 'sha512') return { id, asked: digest };
+    const canonical = await this.images.canonicalDigest(registryId, name, digest.digest);
+    if (!canonical) {
+      throw new OciError('MANIFEST_UNKNOWN', `The manifest '${reference}' is not in '${name}'`);
+    }
+    return { id: { imageDigest: canonical }, asked: digest };
+  }
+
   private async getManifest(
     req: Request,
     res: Response,
     registryId: string,
     { name, arg }: Route,
   ): Promise<void> {
-    const { id } = this.imageId(arg);
+    const { id, asked } = await this.manifestId(registryId, name, arg);
     // The same negotiation as BatchGetImage's acceptedMediaTypes: by tag, Docker schema 2 and
     // OCI convert to whichever the client accepts; by digest, the stored bytes.
     const { images } = await this.images.batchGet(registryId, name, [id], acceptedTypes(req));
@@ -280,7 +335,8 @@ export class OciDoor {
     res.status(200);
     res.setHeader('Content-Type', image.mediaType);
     res.setHeader('Content-Length', body.length);
-    res.setHeader(CONTENT_DIGEST_HEADER, image.digest);
+    // By digest, the stored bytes: their digest in the algorithm asked for.
+    res.setHeader(CONTENT_DIGEST_HEADER, asked?.digest ?? image.digest);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
@@ -290,7 +346,10 @@ export class OciDoor {
     registryId: string,
     { name, arg }: Route,
   ): Promise<void> {
-    const { id } = this.imageId(arg);
+    const { id, digest: reference } = this.imageId(arg);
+    // The digest the client pushes by: the reference, or with a tag the spec's `?digest=`.
+    const given = query(req, 'digest');
+    const wanted = reference ?? (given === undefined ? undefined : this.blobDigest(given));
     const bytes = await readLimited(req, MAX_MANIFEST_BYTES);
     let manifest: string;
     try {
@@ -299,6 +358,15 @@ export class OciDoor {
       throw new OciError('MANIFEST_INVALID', 'A manifest is JSON in UTF-8');
     }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    if (wanted?.algorithm === 'sha512') {
+      const computed = `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+      if (!digestsEqual(wanted.digest, computed)) {
+        throw new OciError(
+          'DIGEST_INVALID',
+          `The provided image digest '${wanted.digest}' does not match the digest '${computed}' calculated for the manifest`,
+        );
+      }
+    }
     let digest: string;
     let subject: string | undefined;
     try {
@@ -314,7 +382,7 @@ export class OciDoor {
             ? contentType
             : undefined,
         tag: id.imageTag,
-        digest: id.imageDigest,
+        digest: wanted?.algorithm === 'sha256' ? wanted.digest : undefined,
       }));
     } catch (err) {
       if (err instanceof ImageAlreadyExistsException) {
@@ -332,6 +400,9 @@ export class OciDoor {
         throw err;
       }
     }
+    // The image is known by its sha256 digest; a client that pushed by a sha512 one is answered
+    // in its terms, as the spec wants the digest answered to be the one the client gave.
+    if (wanted) digest = wanted.digest;
     res.status(201);
     res.setHeader('Location', manifestLocation(name, digest));
     // The referrers API lists this manifest: the client need not maintain a referrers tag.
@@ -347,7 +418,7 @@ export class OciDoor {
     registryId: string,
     { name, arg }: Route,
   ): Promise<void> {
-    const { id } = this.imageId(arg);
+    const { id } = await this.manifestId(registryId, name, arg);
     const { failures } = await this.images.batchDelete(registryId, name, [id]);
     const failure = failures[0];
     if (failure) {
@@ -482,7 +553,10 @@ export class OciDoor {
     }
     const monolithic = query(req, 'digest');
     const digest = monolithic === undefined ? undefined : this.completionDigest(req);
-    const { uploadId } = await this.uploads.initiate(registryId, name);
+    // A client pushing a sha512 blob in chunks says so up front (the spec's `digest-algorithm`),
+    // so that the upload is hashed with SHA-512 as its bytes arrive.
+    const digestAlgorithm = digest?.algorithm ?? this.announcedAlgorithm(req);
+    const { uploadId } = await this.uploads.initiate(registryId, name, { digestAlgorithm });
     if (digest) {
       await this.append(req, registryId, name, uploadId);
       return this.complete(res, registryId, name, uploadId, digest);
@@ -491,20 +565,23 @@ export class OciDoor {
     this.uploadAccepted(res, 202, name, uploadId, 0);
   }
 
-  /** The `digest` a completion names: required, and one Berth computes while bytes arrive. */
+  /** The `digest` a completion names: required, sha256 or sha512. */
   private completionDigest(req: Request): ParsedDigest {
     const given = query(req, 'digest');
     if (given === undefined) {
       throw new OciError('DIGEST_INVALID', 'The digest query parameter is required');
     }
-    const digest = this.blobDigest(given);
-    if (digest.algorithm !== 'sha256') {
-      throw new OciError(
-        'DIGEST_INVALID',
-        `Uploads are verified with sha256; a ${digest.algorithm} digest cannot be checked here`,
-      );
-    }
-    return digest;
+    return this.blobDigest(given);
+  }
+
+  /** The `digest-algorithm` of an upload's POST: sha256 when absent. */
+  private announcedAlgorithm(req: Request): DigestAlgorithm {
+    const given = query(req, 'digest-algorithm');
+    if (given === undefined || given === 'sha256' || given === 'sha512') return given ?? 'sha256';
+    throw new OciError(
+      'DIGEST_INVALID',
+      `Unsupported digest algorithm '${given.slice(0, 50)}': Berth verifies sha256 and sha512`,
+    );
   }
 
   private async append(
@@ -557,6 +634,7 @@ export class OciDoor {
         uploadId,
         layerDigests: [digest.digest],
         partRules: 'any',
+        digestAlgorithm: digest.algorithm,
       });
     } catch (err) {
       // A blob the repository has already is a success on this door (201), as the spec wants.
@@ -623,6 +701,10 @@ export class OciDoor {
     // What is left of the body is read and dropped, so that the connection stays usable.
     if (!req.complete) req.resume();
     if (status === 401) res.setHeader('WWW-Authenticate', wwwAuthenticate(this.config.publicUrl));
+    if (code === 'TOOMANYREQUESTS') {
+      const wait = (detail as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      res.setHeader('Retry-After', String(wait ?? 1));
+    }
     if (code === 'BLOB_UPLOAD_INVALID' && status === 416 && err instanceof RegistryException) {
       const last = err.details.lastValidByteReceived;
       res.setHeader('Range', uploadRange(typeof last === 'number' ? last + 1 : 0));

@@ -80,15 +80,21 @@ export class UploadsRepository {
   /** A new upload of the repository, and the storage object its parts will be written to. */
   async insert(
     manager: EntityManager,
-    upload: { id: string; repositoryId: string; storageKey: string; driver: BlobStoreDriver },
+    upload: {
+      id: string;
+      repositoryId: string;
+      storageKey: string;
+      driver: BlobStoreDriver;
+      hashState: Buffer | null;
+    },
   ): Promise<void> {
     await manager.query('INSERT INTO storage_objects (key, driver) VALUES ($1, $2)', [
       upload.storageKey,
       upload.driver,
     ]);
     await manager.query(
-      'INSERT INTO uploads (id, repository_id, storage_key) VALUES ($1, $2, $3)',
-      [upload.id, upload.repositoryId, upload.storageKey],
+      'INSERT INTO uploads (id, repository_id, storage_key, hash_state) VALUES ($1, $2, $3, $4)',
+      [upload.id, upload.repositoryId, upload.storageKey, upload.hashState],
     );
   }
 

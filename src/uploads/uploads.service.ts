@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BlobSink } from '../common/blob-sink';
 import { LimitExceededException } from '../common/errors/registry-exception';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SHA256_ENGINE } from '../crypto/crypto.module';
-import { digestsEqual, formatSha256Digest } from '../crypto/digest';
-import { updateInSteps, type Sha256Engine } from '../crypto/sha256-state';
+import { APP_CONFIG, AppConfig, type BlobStoreDriver } from '../config/app-config';
+import { SHA256_ENGINE, SHA512_ENGINE } from '../crypto/crypto.module';
+import { digestsEqual, type DigestAlgorithm } from '../crypto/digest';
+import { updateInSteps, type ResumableHash, type Sha256Engine } from '../crypto/sha256-state';
+import { isSha512State, type Sha512Engine } from '../crypto/sha512-state';
 import { InvalidLayerException, LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -51,6 +52,21 @@ export interface LayerCompletion {
    * OCI door's chunks have any size, and an empty blob is a blob.
    */
   partRules?: 'ecr' | 'any';
+  /**
+   * The algorithm of the layer's digest, which it is recorded under: `sha256` (the default, and
+   * all the ECR API knows) or `sha512`. An upload hashed with another algorithm than this one
+   * (started without saying it would be sha512) has its bytes read back and hashed again.
+   */
+  digestAlgorithm?: DigestAlgorithm;
+}
+
+export interface UploadStart {
+  /**
+   * The algorithm the upload is hashed with while its bytes arrive; `sha256` by default. A
+   * sha512 upload keeps a running SHA-512 state instead, so completing it with a sha512 digest
+   * reads no byte again.
+   */
+  digestAlgorithm?: DigestAlgorithm;
 }
 
 /** Bytes appended to an upload from a stream, as they arrive. */
@@ -112,13 +128,20 @@ export class UploadsService {
     private readonly gc: StorageGcService,
     private readonly metrics: MetricsService,
     @Inject(SHA256_ENGINE) private readonly sha256: Sha256Engine,
+    @Inject(SHA512_ENGINE) private readonly sha512: Sha512Engine,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A new upload into the repository, with this instance's storage driver. */
-  async initiate(registryId: string, repositoryName: string): Promise<{ uploadId: string }> {
+  async initiate(
+    registryId: string,
+    repositoryName: string,
+    start: UploadStart = {},
+  ): Promise<{ uploadId: string }> {
     const uploadId = randomUUID();
+    // A sha512 upload starts from an empty SHA-512 state: the state's tag says how it is hashed.
+    const hashState = start.digestAlgorithm === 'sha512' ? this.sha512.initial() : null;
     await this.dataSource.transaction(async (manager) => {
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
       // Counted one initiation at a time per account (see `serialiseInitiations`), so that
@@ -142,6 +165,7 @@ export class UploadsService {
         repositoryId: repo.id,
         storageKey: randomUUID(),
         driver: this.config.blobStore,
+        hashState,
       });
     });
     return { uploadId };
@@ -218,7 +242,7 @@ export class UploadsService {
       written.catch(() => undefined);
       let state: Buffer;
       try {
-        state = await updateInSteps(this.sha256, upload.hash_state, data);
+        state = await updateInSteps(this.hashOf(upload.hash_state), upload.hash_state, data);
       } finally {
         await written;
       }
@@ -254,8 +278,15 @@ export class UploadsService {
           throw new LayerPartTooSmallException();
         }
       }
-      // The digest comes from the stored running state: no byte is read again.
-      const digest = formatSha256Digest(this.sha256.digest(upload.hash_state));
+      // The digest comes from the stored running state: no byte is read again, unless the
+      // upload was hashed with another algorithm than the digest's.
+      const algorithm = completion.digestAlgorithm ?? 'sha256';
+      const hashed: DigestAlgorithm = isSha512State(upload.hash_state) ? 'sha512' : 'sha256';
+      const hex =
+        hashed === algorithm
+          ? this.hashOf(upload.hash_state).digestHex(upload.hash_state)
+          : await this.rehash(upload, partSizes, algorithm);
+      const digest = `${algorithm}:${hex}`;
       if (!completion.layerDigests.some((given) => digestsEqual(given, digest))) {
         throw InvalidLayerException.digestMismatch();
       }
@@ -306,6 +337,7 @@ export class UploadsService {
       const store = this.stores[upload.driver];
       let partNo = upload.part_sizes.length;
       let state = upload.hash_state;
+      const engine = this.hashOf(state);
       const sizes: number[] = [];
       const buffer = Buffer.allocUnsafe(STREAM_PART_BYTES);
       let filled = 0;
@@ -320,7 +352,7 @@ export class UploadsService {
         const written = store.writePart(manager, upload.storage_key, partNo, data);
         written.catch(() => undefined);
         try {
-          state = await updateInSteps(this.sha256, state, data);
+          state = await updateInSteps(engine, state, data);
         } finally {
           await written;
         }
@@ -347,6 +379,30 @@ export class UploadsService {
       }
       return { bytesReceived: received };
     });
+  }
+
+  /** The engine that resumes a stored hash state (null: nothing hashed yet, so SHA-256). */
+  private hashOf(state: Uint8Array | null): ResumableHash {
+    return isSha512State(state) ? this.sha512 : this.sha256;
+  }
+
+  /**
+   * The hex digest of an upload's stored bytes in `algorithm`, read back from storage: for an
+   * upload completed with a digest of another algorithm than it was hashed with, as a client
+   * that did not announce a sha512 push does. Rare, and as slow as reading the blob.
+   */
+  private async rehash(
+    upload: { storage_key: string; driver: BlobStoreDriver; bytes_received: string },
+    partSizes: number[],
+    algorithm: DigestAlgorithm,
+  ): Promise<string> {
+    const hash = createHash(algorithm);
+    const size = Number(upload.bytes_received);
+    if (size > 0) {
+      const stream = this.stores[upload.driver].read(upload.storage_key, partSizes, 0, size - 1);
+      for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
+    }
+    return hash.digest('hex');
   }
 
   /** Where an upload of the repository stands: the bytes it holds. */

@@ -24,6 +24,7 @@ export const OPERATIONS = [
   'BatchGetImage',
   'DescribeImages',
   'ListImages',
+  'ListImageReferrers',
   'BatchDeleteImage',
   'GetDownloadUrlForLayer',
   'GetAuthorizationToken',
@@ -510,6 +511,14 @@ function validInput(prng: Prng, op: Operation, state: FuzzState): Record<string,
         filter: { tagStatus: 'ANY' },
         maxResults: 3,
         nextToken: prng.pick(state.tokens),
+      };
+    case 'ListImageReferrers':
+      return {
+        registryId,
+        repositoryName: repo,
+        subjectId: { imageDigest: state.imageDigest },
+        filter: { artifactTypes: ['application/vnd.example'], artifactStatus: 'ANY' },
+        maxResults: 3,
       };
     case 'BatchDeleteImage':
       return { registryId, repositoryName: repo, imageIds: [{ imageTag: `t-${k}` }] };

@@ -117,6 +117,45 @@ export class BatchDeleteImageRequest extends RepositoryScopedRequest {
   imageIds!: ImageIdentifierInput[];
 }
 
+export class SubjectIdentifierInput {
+  @Required()
+  @StringMember()
+  imageDigest!: string;
+}
+
+export const ARTIFACT_STATUS = ['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY'] as const;
+
+export class ListImageReferrersFilterInput {
+  @Optional()
+  @ListMember(0, 5, 'string')
+  @Length(1, 255, true)
+  artifactTypes?: string[];
+
+  @Optional()
+  @StringMember()
+  @OneOf(ARTIFACT_STATUS)
+  artifactStatus?: (typeof ARTIFACT_STATUS)[number];
+}
+
+export class ListImageReferrersRequest extends RepositoryScopedRequest {
+  @Required()
+  @Nested(() => SubjectIdentifierInput)
+  subjectId!: SubjectIdentifierInput;
+
+  @Optional()
+  @Nested(() => ListImageReferrersFilterInput)
+  filter?: ListImageReferrersFilterInput;
+
+  @Optional()
+  @StringMember()
+  nextToken?: string;
+
+  @Optional()
+  @IntegerMember()
+  @Range(1, 50)
+  maxResults?: number;
+}
+
 export class GetDownloadUrlForLayerRequest extends RepositoryScopedRequest {
   @Required()
   @StringMember()

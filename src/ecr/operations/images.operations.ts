@@ -4,17 +4,21 @@ import type {
   DescribeImagesResponse,
   ImageDetail as EcrImageDetail,
   ImageFailure as EcrImageFailure,
+  ListImageReferrersResponse,
   ListImagesResponse,
   PutImageResponse,
 } from '@aws-sdk/client-ecr';
 import { Injectable } from '@nestjs/common';
 import { InvalidParameterException } from '../../common/errors/registry-exception';
+import { LAYER_DIGEST_PATTERN } from '../../common/patterns';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
+import { parseDigest } from '../../crypto/digest';
 import { ImageDetail, ImageFailure, ImagesService } from '../../images/images.service';
 import {
   BatchDeleteImageRequest,
   BatchGetImageRequest,
   DescribeImagesRequest,
+  ListImageReferrersRequest,
   ListImagesRequest,
   PutImageRequest,
 } from '../dto/image-requests';
@@ -22,12 +26,14 @@ import type { EcrCallContext } from '../ecr-call-context';
 import { EcrOperation } from '../ecr-operation.decorator';
 
 const DEFAULT_PAGE_SIZE = 100;
+/** ListImageReferrers' page when `maxResults` is absent, as the model says. */
+const DEFAULT_REFERRERS_PAGE = 20;
 
 function failureShape(f: ImageFailure): EcrImageFailure {
   return { imageId: f.imageId, failureCode: f.failureCode, failureReason: f.failureReason };
 }
 
-/** PutImage, BatchGetImage, DescribeImages, ListImages and BatchDeleteImage. */
+/** PutImage, BatchGetImage, DescribeImages, ListImages, ListImageReferrers and BatchDeleteImage. */
 @Injectable()
 export class ImagesOperations {
   constructor(private readonly images: ImagesService) {}
@@ -144,6 +150,54 @@ export class ImagesOperations {
     );
     const result: ListImagesResponse = { imageIds: page.ids };
     if (page.last) result.nextToken = encodePageToken(page.last);
+    return result;
+  }
+
+  /**
+   * The artifacts whose manifest names the image as its `subject`: what `GET
+   * /v2/<name>/referrers/<digest>` lists, paginated. Berth archives nothing, so every artifact is
+   * `ACTIVE`: the status filter `ARCHIVED` or `ACTIVATING` lists none.
+   */
+  @EcrOperation('ListImageReferrers', ListImageReferrersRequest)
+  async listReferrers(
+    input: ListImageReferrersRequest,
+    ctx: EcrCallContext,
+  ): Promise<ListImageReferrersResponse> {
+    const subject = parseDigest(input.subjectId.imageDigest);
+    if (!subject) {
+      throw new InvalidParameterException(
+        `Invalid request parameters: image digest should satisfy the regex '${LAYER_DIGEST_PATTERN}'`,
+      );
+    }
+    const after = input.nextToken ? decodePageToken(input.nextToken, { id: 'id' }).id : 0;
+    const status = input.filter?.artifactStatus ?? 'ACTIVE';
+    const types = input.filter?.artifactTypes;
+    if (status === 'ARCHIVED' || status === 'ACTIVATING') {
+      // Checked all the same, as for any other filter: a missing repository is an error.
+      await this.images.referrersPage(ctx.registryId, input.repositoryName, subject.digest, [], {
+        afterId: '0',
+        limit: 1,
+      });
+      return { referrers: [] };
+    }
+    const page = await this.images.referrersPage(
+      ctx.registryId,
+      input.repositoryName,
+      subject.digest,
+      types && types.length > 0 ? types : undefined,
+      { afterId: String(after), limit: input.maxResults ?? DEFAULT_REFERRERS_PAGE },
+    );
+    const result: ListImageReferrersResponse = {
+      referrers: page.referrers.map((r) => ({
+        digest: r.digest,
+        mediaType: r.mediaType,
+        ...(r.artifactType ? { artifactType: r.artifactType } : {}),
+        size: r.size,
+        ...(r.annotations ? { annotations: r.annotations } : {}),
+        artifactStatus: 'ACTIVE',
+      })),
+    };
+    if (page.lastId !== undefined) result.nextToken = encodePageToken({ id: Number(page.lastId) });
     return result;
   }
 

@@ -1,5 +1,3 @@
-import { ThrottlingException } from './ecr.errors';
-
 /**
  * ECR's default request-rate quotas, per account and Region, in requests per second (Amazon ECR
  * service quotas, "Rate of … requests"). Operations without a rate quota are not limited.
@@ -46,7 +44,9 @@ const PRUNE_AT = 10_000;
  * ECR's request-rate quotas, enforced in this instance alone: a token bucket per account and
  * operation, holding one second of requests and refilled at the quota's rate. N instances behind
  * one balancer therefore allow up to N times the figure; the quota is not shared between them.
- * A call past its bucket is ThrottlingException ("Rate exceeded", as ECR says).
+ * Both doors spend the same buckets (a /v2 request counts as the ECR operation docker's request
+ * stands for), and each answers a refusal in its own format: the ECR API ThrottlingException,
+ * the /v2 API 429 TOOMANYREQUESTS.
  */
 export class RateLimits {
   private readonly buckets = new Map<string, Bucket>();
@@ -61,10 +61,13 @@ export class RateLimits {
     return Object.keys(this.rates);
   }
 
-  /** Takes one request of `operation` for `accountId` from its bucket, or throws. */
-  take(accountId: string, operation: string): void {
+  /**
+   * Takes one request of `operation` for `accountId` from its bucket: answers 0 when it was
+   * taken, else the milliseconds until the bucket holds one again (nothing is taken then).
+   */
+  take(accountId: string, operation: string): number {
     const rate = this.rates[operation];
-    if (rate === undefined) return;
+    if (rate === undefined) return 0;
     const id = `${accountId}:${operation}`;
     const now = this.now();
     let bucket = this.buckets.get(id);
@@ -76,8 +79,9 @@ export class RateLimits {
       bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
       bucket.at = now;
     }
-    if (bucket.tokens < 1) throw new ThrottlingException('Rate exceeded');
+    if (bucket.tokens < 1) return Math.ceil(((1 - bucket.tokens) / rate) * 1000);
     bucket.tokens -= 1;
+    return 0;
   }
 
   private prune(now: number): void {
