@@ -3,7 +3,7 @@ import { Credentials, TEST_CREDENTIALS } from './app';
 import { Prng } from './prng';
 
 /**
- * Mutated ECR requests. Each case starts from a valid request of one of the 14 operations and
+ * Mutated ECR requests. Each case starts from a valid request of one of the operations Berth serves and
  * applies one to three mutations at one of four levels: the JSON value (a member removed, given
  * another type, a length on either side of its limit, unicode, huge numbers, unknown or
  * prototype-named members, deep nesting), the body bytes (truncated, bytes flipped, invalid
@@ -28,6 +28,11 @@ export const OPERATIONS = [
   'BatchDeleteImage',
   'GetDownloadUrlForLayer',
   'GetAuthorizationToken',
+  'PutLifecyclePolicy',
+  'GetLifecyclePolicy',
+  'DeleteLifecyclePolicy',
+  'StartLifecyclePolicyPreview',
+  'GetLifecyclePolicyPreview',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -526,8 +531,31 @@ function validInput(prng: Prng, op: Operation, state: FuzzState): Record<string,
       return { registryId, repositoryName: repo, layerDigest: digest };
     case 'GetAuthorizationToken':
       return { registryIds: [registryId] };
+    case 'PutLifecyclePolicy':
+      return { registryId, repositoryName: repo, lifecyclePolicyText: FUZZ_LIFECYCLE_POLICY };
+    case 'GetLifecyclePolicy':
+    case 'DeleteLifecyclePolicy':
+      return { registryId, repositoryName: repo };
+    case 'StartLifecyclePolicyPreview':
+      return prng.chance(0.5)
+        ? { registryId, repositoryName: repo }
+        : { registryId, repositoryName: repo, lifecyclePolicyText: FUZZ_LIFECYCLE_POLICY };
+    case 'GetLifecyclePolicyPreview':
+      return prng.chance(0.5)
+        ? { registryId, repositoryName: repo, maxResults: 2, filter: { tagStatus: 'ANY' } }
+        : { registryId, repositoryName: repo, imageIds: [{ imageTag: 'v1' }] };
   }
 }
+
+const FUZZ_LIFECYCLE_POLICY = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 5 },
+      action: { type: 'expire' },
+    },
+  ],
+});
 
 const WEIRD_BODIES = [
   '',
