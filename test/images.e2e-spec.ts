@@ -396,6 +396,41 @@ describe.each(['filesystem', 'postgres'])('images, %s driver', (driver) => {
     await ecr.send(new DeleteRepositoryCommand({ repositoryName: r }));
   });
 
+  it('deletes overlapping image sets named in opposite orders concurrently without a ServerException: each image goes once', async () => {
+    const r = 'images/delete-orders';
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: r }));
+    const built = await pushImageBlobs(ecr, r);
+    const digests: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const m = JSON.parse(built.manifest) as Record<string, unknown>;
+      m.annotations = { n: String(i) };
+      const text = JSON.stringify(m);
+      await putImage(ecr, r, text, `t${i}`);
+      digests.push(sha256Digest(Buffer.from(text)));
+    }
+    const ids = digests.map((imageDigest) => ({ imageDigest }));
+    // Without one lock order, these two transactions lock the same rows in opposite orders and
+    // PostgreSQL aborts one of them as a deadlock.
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        ecr.send(
+          new BatchDeleteImageCommand({
+            repositoryName: r,
+            imageIds: i % 2 === 0 ? ids : [...ids].reverse(),
+          }),
+        ),
+      ),
+    );
+    const rejected = results.flatMap((x) => (x.status === 'rejected' ? [x.reason as Error] : []));
+    expect(rejected.map((e) => e.name)).toEqual([]);
+    const deleted = results.flatMap((x) =>
+      x.status === 'fulfilled' ? (x.value.imageIds ?? []).map((id) => id.imageDigest) : [],
+    );
+    expect([...deleted].sort()).toEqual([...digests].sort());
+    const gone = await ecr.send(new ListImagesCommand({ repositoryName: r }));
+    expect(gone.imageIds).toEqual([]);
+  });
+
   it('gives a 12-hour registry token, base64 of AWS:<password>, that the service can verify', async () => {
     const before = Date.now();
     const out = await ecr.send(new GetAuthorizationTokenCommand({}));

@@ -308,6 +308,14 @@ export class ImagesRepository {
     return rows.length === 1;
   }
 
+  /** Locks the images `FOR UPDATE` in id order (the order of every multi-image lock). */
+  async lockInIdOrder(m: EntityManager, imageIds: readonly string[]): Promise<void> {
+    if (imageIds.length === 0) return;
+    await m.query('SELECT id FROM images WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [
+      [...new Set(imageIds)],
+    ]);
+  }
+
   /** Removes the tag only while it still names `imageId`; true when it did. */
   async untag(
     m: EntityManager,

@@ -471,6 +471,15 @@ export class ImagesService {
   ): Promise<{ deleted: ImageId[]; failures: ImageFailure[] }> {
     return this.dataSource.transaction(async (m) => {
       const repo = await this.repositories.require(registryId, repositoryName, m, 'share');
+      // Every image the request names is locked up front, in id order, as a lifecycle evaluation
+      // locks them: two such transactions over the same images then queue instead of
+      // deadlocking. The loop below resolves each id again under those locks.
+      const named: string[] = [];
+      for (const id of ids) {
+        const resolved = await this.resolve(m, repo.id, id);
+        if (!('failure' in resolved)) named.push(resolved.image.id);
+      }
+      await this.images.lockInIdOrder(m, named);
       const deleted: ImageId[] = [];
       const failures: ImageFailure[] = [];
       for (const id of ids) {

@@ -39,7 +39,7 @@ function fromRow(row: RepositoryRow): RepositoryEntity {
  * (here), then the account row an initiation holds (`UploadsRepository.serialiseInitiations`),
  * then the upload row (`UploadsRepository.lock`), then the lifecycle policy row
  * (`LifecycleRepository.claim`, `upsertPolicy`), then image rows
- * (`ImagesRepository`), child manifests last. Taking a repository after an upload would
+ * (`ImagesRepository`; several at once in id order, `lockInIdOrder`), child manifests last. Taking a repository after an upload would
  * deadlock with a DeleteRepository, which holds the repository and waits for its uploads to
  * cascade.
  */
