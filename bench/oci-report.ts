@@ -3,7 +3,7 @@ import type { BlobStoreDriver } from '../src/config/app-config';
 import type { OciResults, OciScenario, OciTargetResult, OciTransfer } from './oci';
 import type { CpuWindow } from './processes';
 import { NOISY_OTHER_CORES, type Target, type TargetStatus } from './report';
-import { formatSize } from './stats';
+import { formatSize, MiB } from './stats';
 
 const f1 = (n: number | undefined): string =>
   n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(1);
@@ -111,11 +111,11 @@ const serverMsPerMB = (t: OciTransfer): number =>
  * What bounded a measurement, from its CPU split: the machine's cores all busy (and by whom),
  * waiting on the disk, one busy thread, or none of these (round trips and hand-offs).
  */
-export function boundOf(t: OciTransfer, nproc: number): string {
+export function boundOf(t: OciTransfer, server: string, nproc: number): string {
   const c = t.cpu;
   const busy = c.serverCores + c.postgresCores + c.clientCores + c.otherCores;
   const parties: [string, number][] = [
-    ['the Berth or distribution server', c.serverCores],
+    [server, c.serverCores],
     ['PostgreSQL', c.postgresCores],
     [t.skopeoCpuSeconds !== undefined ? 'the client (skopeo)' : 'the client', c.clientCores],
     ['other work on the machine', c.otherCores],
@@ -141,6 +141,10 @@ export function boundOf(t: OciTransfer, nproc: number): string {
   );
 }
 
+/** "256 MiB", or "65.0 MiB" for a size that is not a whole number of units. */
+const bytesOf = (n: number): string =>
+  n % MiB === 0 || n < MiB ? formatSize(n) : `${(n / MiB).toFixed(1)} MiB`;
+
 const SCENARIOS: OciScenario[] = [
   'push',
   'pull',
@@ -160,7 +164,7 @@ export function renderOci(oci: OciResults, targets: Target[], nproc: number): st
       '(Debian `docker-registry`, filesystem storage, no auth), all running at once, fresh ' +
       'data for each, every scenario run on each server in turn with the same bytes and the same ' +
       `client. The image: one layer per size (${oci.plan.layerSizes.map(formatSize).join(', ')}), ` +
-      `each an uncompressed tar of random bytes, ${formatSize(oci.imageBytes)} with config and ` +
+      `each an uncompressed tar of random bytes, ${bytesOf(oci.imageBytes)} with config and ` +
       `manifest; ${oci.skopeo}, \`--preserve-digests\` so nothing is recompressed, from an ` +
       '`oci:` layout on local disk to `docker://` (push) and to a fresh `dir:` (pull), as user ' +
       '`AWS` with the `GetAuthorizationToken` password for Berth, anonymous for distribution. ' +
@@ -186,7 +190,7 @@ export function renderOci(oci: OciResults, targets: Target[], nproc: number): st
       rows.push([
         scenarioName(oci, key),
         t.target,
-        formatSize(x.bytes),
+        bytesOf(x.bytes),
         f1(x.seconds),
         `**${f1(x.mbps)}**${mark}${repeated}`,
         t.target === 'distribution' && key === PEER_SCENARIO[key]
@@ -238,10 +242,10 @@ export function renderOci(oci: OciResults, targets: Target[], nproc: number): st
       const theirs = transferOf(peer, PEER_SCENARIO[key]);
       out.push(
         `- ${t.driver}, ${scenarioName(oci, key)} (${t.ratio === null ? '–' : t.ratio.toFixed(2)}×): ` +
-          `Berth bounded by ${boundOf(mine, nproc)}; server CPU ${f1(serverMsPerMB(mine))} ms/MB` +
+          `Berth bounded by ${boundOf(mine, 'the Berth server', nproc)}; server CPU ${f1(serverMsPerMB(mine))} ms/MB` +
           (theirs
             ? ` against distribution's ${f1(serverMsPerMB(theirs))} ms/MB (distribution bounded by ` +
-              `${boundOf(theirs, nproc)}).`
+              `${boundOf(theirs, 'the distribution server', nproc)}).`
             : '.'),
       );
     }

@@ -38,6 +38,9 @@ import {
   chunkCount,
   fillChunk,
   LayoutImage,
+  OCI_CONFIG,
+  OCI_LAYER_TAR,
+  OCI_MANIFEST,
   writeLayoutImage,
 } from './oci-image';
 import type { BenchOptions } from './options';
@@ -235,7 +238,7 @@ function expectStatus(what: string, reply: Reply, wanted: number): void {
 }
 
 /** Monolithic upload: `POST …/blobs/uploads/`, then `PUT <Location>?digest=` with the whole blob. */
-async function putBlob(target: Target, blob: BlobSpec): Promise<void> {
+async function putBlob(target: Target, blob: BlobSpec | Buffer): Promise<void> {
   const auth: http.OutgoingHttpHeaders = target.authorization
     ? { authorization: target.authorization }
     : {};
@@ -247,14 +250,61 @@ async function putBlob(target: Target, blob: BlobSpec): Promise<void> {
   const location = started.headers.location;
   if (!location) throw new Error('POST /blobs/uploads/ answered no Location');
   const url = new URL(location, target.url);
-  url.searchParams.set('digest', blob.digest);
+  const small = Buffer.isBuffer(blob);
+  url.searchParams.set('digest', small ? sha256Of(blob) : blob.digest);
   const done = await request(
     'PUT',
     url.toString(),
-    { ...auth, 'content-type': 'application/octet-stream', 'content-length': blob.size },
-    (req, failed) => writeBlob(req, blob, failed),
+    {
+      ...auth,
+      'content-type': 'application/octet-stream',
+      'content-length': small ? blob.length : blob.size,
+    },
+    async (req, failed) => {
+      if (small) req.write(blob);
+      else await writeBlob(req, blob, failed);
+    },
   );
   expectStatus('PUT ?digest=', done, 201);
+}
+
+const sha256Of = (data: Buffer): string =>
+  `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+/**
+ * Tags an image whose one layer is `blob` (with a small config): `GetDownloadUrlForLayer`, as
+ * ECR's, serves only layers an image of the repository references.
+ */
+async function putImageOf(target: Target, blob: BlobSpec, tag: string): Promise<void> {
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
+    }),
+  );
+  await putBlob(target, config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_CONFIG, digest: sha256Of(config), size: config.length },
+      layers: [{ mediaType: OCI_LAYER_TAR, digest: blob.digest, size: blob.size }],
+    }),
+  );
+  const reply = await request(
+    'PUT',
+    `${target.url}/v2/${REPOSITORY}/manifests/${tag}`,
+    {
+      ...authHeaders(target),
+      'content-type': OCI_MANIFEST,
+      'content-length': manifest.length,
+    },
+    async (req) => {
+      req.write(manifest);
+    },
+  );
+  expectStatus(`PUT /manifests/${tag}`, reply, 201);
 }
 
 /** GET of `url`, read whole and hashed by the client; checks size and digest. */
@@ -461,7 +511,13 @@ async function startTargets(
   const peer: DistributionServer = await startDistribution(dir);
   running.stops.push(
     ctx.addCleanup('stop distribution', async () => {
-      const tail = peer.logTail(10).trim();
+      // It logs every 404 (a HEAD before each blob push) at level error: those say nothing.
+      const tail = peer
+        .logTail(200)
+        .split('\n')
+        .filter((l) => l.trim() && !l.includes('msg="response completed with error"'))
+        .slice(-10)
+        .join('\n');
       if (tail) ctx.log(`/v2 distribution: log:\n${tail}`);
       await peer.stop();
     }),
@@ -555,6 +611,8 @@ export async function runOciScenarios(ctx: OciContext): Promise<OciResults> {
       berthOnly?: boolean;
       /** A repeat would not be the same work (skopeo would find the blobs there). */
       once?: boolean;
+      /** Done before the measurement, not measured. */
+      prepare?: (t: Target) => Promise<void>;
       run: (t: Target) => Promise<Measured>;
     }[] = [
       {
@@ -580,7 +638,7 @@ export async function runOciScenarios(ctx: OciContext): Promise<OciResults> {
       },
       {
         key: 'pull',
-        label: 'skopeo pull to a fresh dir:',
+        label: 'skopeo pull to a fresh dir',
         run: async (t) => {
           const dest = path.join(workDir, `pull-${pulls++}`);
           try {
@@ -629,6 +687,7 @@ export async function runOciScenarios(ctx: OciContext): Promise<OciResults> {
         key: 'downloadUrl',
         label: `GetDownloadUrlForLayer + GET of ${formatSize(plan.blobSize)}`,
         berthOnly: true,
+        prepare: (t) => putImageOf(t, single, 'blob'),
         run: async (t) => {
           const asked = performance.now();
           const out = await t.ecr!.send(
@@ -659,6 +718,7 @@ export async function runOciScenarios(ctx: OciContext): Promise<OciResults> {
         const label = `/v2 ${t.name}: ${scenario.label}`;
         log(label);
         try {
+          await scenario.prepare?.(t);
           const run = (): Promise<OciTransfer> => measure(ctx, t, () => scenario.run(t));
           const transfer = scenario.once
             ? await run()
