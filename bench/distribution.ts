@@ -39,7 +39,7 @@ export async function startDistribution(dir: string): Promise<DistributionServer
   if (!fs.existsSync(DISTRIBUTION_BINARY)) {
     throw new Error(
       `${DISTRIBUTION_BINARY} is missing: install Debian's docker-registry ` +
-        '(`bash scripts/ensure-test-tools.sh` as root), or run with --no-oci',
+        '(`bash scripts/ensure-test-tools.sh` as root), or run with --scenarios=ecr',
     );
   }
   const dataDir = path.join(dir, 'data');

@@ -560,6 +560,12 @@ export async function runOciScenarios(ctx: OciContext): Promise<OciResults> {
   );
   const running: Running = { targets: [], stops: [] };
   try {
+    if (!fs.existsSync(SKOPEO_BINARY)) {
+      throw new Error(
+        `${SKOPEO_BINARY} is missing: install Debian's skopeo ` +
+          '(`bash scripts/ensure-test-tools.sh` as root), or run with --scenarios=ecr',
+      );
+    }
     log(
       `/v2: writing the image (${plan.layerSizes.map(formatSize).join(' + ')} layers) and ` +
         `hashing the blobs (${formatSize(plan.blobSize)}, ${plan.concurrentBlobs} × ` +
