@@ -1,12 +1,15 @@
 /**
  * Options of `npm run bench`, from argv (`--name=value` or `--name value`) or the environment:
  *
- *   --quick                 BENCH_QUICK=1          1 MiB and 64 MiB layers, shorter batch check
+ *   --quick                 BENCH_QUICK=1          1 MiB and 64 MiB layers, shorter batch check;
+ *                                                  /v2: 1 + 64 MiB image, 256 MiB blobs
  *   --sizes=1MiB,64MiB,1GiB BENCH_SIZES            layer sizes (a bare number is MiB)
  *   --drivers=filesystem,postgres  BENCH_DRIVERS   storage drivers to run
  *   --concurrency=1,8       BENCH_CONCURRENCY      concurrent uploads per scenario
  *   --batch-seconds=10      BENCH_BATCH_SECONDS    BatchCheckLayerAvailability duration
  *   --timeout-minutes=N     BENCH_TIMEOUT_MINUTES  the whole run is stopped after this
+ *   --scenarios=ecr,oci     BENCH_SCENARIOS        ecr: the ECR API scenarios and ceilings;
+ *                                                  oci: /v2 against distribution (bench/oci.ts)
  *   BENCH_DATABASE_URL      default postgres://postgres@127.0.0.1:5432/postgres
  */
 import { BLOB_STORE_DRIVERS, BlobStoreDriver } from '../src/config/app-config';
@@ -24,9 +27,14 @@ export interface BenchOptions {
   adminUrl: string;
   /** Least bytes of one push scenario: small layers are pushed several times to reach it. */
   minScenarioBytes: number;
+  /** Which groups of scenarios run. */
+  scenarios: Scenario[];
   /** What was asked for, as given (for the report). */
   argv: string[];
 }
+
+export const SCENARIOS = ['ecr', 'oci'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 export const FULL_SIZES = [MiB, 64 * MiB, GiB];
 export const QUICK_SIZES = [MiB, 64 * MiB];
@@ -40,7 +48,15 @@ function argValue(argv: string[], name: string): string | undefined {
   return undefined;
 }
 
-const KNOWN = ['quick', 'sizes', 'drivers', 'concurrency', 'batch-seconds', 'timeout-minutes'];
+const KNOWN = [
+  'quick',
+  'sizes',
+  'drivers',
+  'concurrency',
+  'batch-seconds',
+  'timeout-minutes',
+  'scenarios',
+];
 
 function list(text: string): string[] {
   return text
@@ -77,6 +93,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const concurrency = concurrencyText
     ? list(concurrencyText).map((c) => positiveInt(c, '--concurrency'))
     : [1, 8];
+  const scenariosText = argValue(argv, 'scenarios') ?? env.BENCH_SCENARIOS;
+  const scenarios = (scenariosText ? list(scenariosText) : [...SCENARIOS]).map((s) => {
+    if (!(SCENARIOS as readonly string[]).includes(s)) {
+      throw new Error(`unknown scenarios ${s}; known: ${SCENARIOS.join(', ')}`);
+    }
+    return s as Scenario;
+  });
   const batchText = argValue(argv, 'batch-seconds') ?? env.BENCH_BATCH_SECONDS;
   const timeoutText = argValue(argv, 'timeout-minutes') ?? env.BENCH_TIMEOUT_MINUTES;
   return {
@@ -87,9 +110,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     batchSeconds: batchText ? positiveInt(batchText, '--batch-seconds') : quick ? 5 : 10,
     batchClients: 16,
     batchDigests: 100,
-    timeoutMinutes: timeoutText ? positiveInt(timeoutText, '--timeout-minutes') : quick ? 15 : 90,
+    timeoutMinutes: timeoutText ? positiveInt(timeoutText, '--timeout-minutes') : quick ? 25 : 120,
     adminUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     minScenarioBytes: 64 * MiB,
+    scenarios: [...new Set(scenarios)],
     argv,
   };
 }

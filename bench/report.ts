@@ -2,6 +2,8 @@
 import type { BlobStoreDriver } from '../src/config/app-config';
 import type { SizeCeilings } from './ceilings';
 import type { MachineInfo } from './machine';
+import type { OciResults } from './oci';
+import { ociTargets, renderOci } from './oci-report';
 import type { CpuWindow } from './processes';
 import { MIN_SINGLE_STREAM_LAYERS } from './options';
 import { formatSize, GiB, LatencySummary, MiB } from './stats';
@@ -89,6 +91,8 @@ export interface Results {
   drivers: DriverResult[];
   targets: Target[];
   notes: string[];
+  /** The /v2 scenarios against distribution (bench/oci.ts), when they ran. */
+  oci?: OciResults;
 }
 
 const f1 = (n: number | undefined): string =>
@@ -203,6 +207,7 @@ export function evaluateTargets(
       status: judge(s ? s.peakServerRssMiB / 512 : undefined, 1, false),
     });
   }
+  targets.push(...ociTargets(results.oci, drivers));
   return targets;
 }
 
@@ -432,6 +437,10 @@ export function renderMarkdown(results: Results): string {
       ['l'],
     ),
   );
+  if (results.oci) {
+    out.push('');
+    out.push(...renderOci(results.oci, results.targets, m.nproc));
+  }
   const errors = results.drivers.filter((d) => d.error);
   if (results.notes.length > 0 || errors.length > 0 || results.drivers.some((d) => d.restarts)) {
     out.push('');

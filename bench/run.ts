@@ -3,6 +3,9 @@
  * rate and server memory of Berth, for each storage driver, beside ceilings measured in the same
  * run on the same machine. Options: see bench/options.ts (`--quick`, `--sizes`, `--drivers`).
  *
+ * With `--scenarios` including `oci` (the default), the /v2 scenarios of bench/oci.ts follow,
+ * against CNCF distribution started in the same run.
+ *
  * Berth runs from the built code (`node dist/src/main.js`) in its own process, on a fresh
  * database of BENCH_DATABASE_URL's server; results go to bench/results/<timestamp>.{json,md} and
  * bench/results/latest.{json,md}.
@@ -37,6 +40,7 @@ import {
 } from './ceilings';
 import { ecrClient, PartFactory, pushLayer, PushedLayer } from './layers';
 import { freeBytes, machineInfo } from './machine';
+import { runOciScenarios } from './oci';
 import { BenchOptions, layersPerStream, parseOptions } from './options';
 import {
   cpuWindow,
@@ -509,7 +513,7 @@ async function main(): Promise<number> {
     'Berth, the ceiling server and the RSS sampler ran from a copy of dist/ taken right after ' +
       '`nest build` (dist/ is shared with other builds during a run of several minutes).',
   ];
-  const mode = options.argv.some((a) => /^--(sizes|concurrency|drivers)/.test(a))
+  const mode = options.argv.some((a) => /^--(sizes|concurrency|drivers|scenarios)/.test(a))
     ? 'custom'
     : options.quick
       ? 'quick'
@@ -517,6 +521,7 @@ async function main(): Promise<number> {
   log(
     `${mode} run: sizes ${options.sizes.map(formatSize).join(', ')}; concurrency ` +
       `${options.concurrency.join(', ')}; drivers ${options.drivers.join(', ')}; ` +
+      `scenarios ${options.scenarios.join(', ')}; ` +
       `${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}, PostgreSQL ${machine.postgres}`,
   );
   if (machine.berthUncommitted.length) {
@@ -561,15 +566,29 @@ async function main(): Promise<number> {
     const c = await measureCeilingC(ceilingPlan, benchUrl, log, settle);
     return ceilingPlan.map((p, i) => ({ ...p, a: a[i], b: b[i], c: c[i] }));
   };
-  const ceilingsBefore = await measureCeilings('before the Berth runs');
+  const ecr = options.scenarios.includes('ecr');
+  const ceilingsBefore = ecr ? await measureCeilings('before the Berth runs') : [];
 
   let scenarioNo = 1;
   const nextScenario = (): number => scenarioNo++;
   const drivers: DriverResult[] = [];
-  for (const driver of options.drivers) {
+  for (const driver of ecr ? options.drivers : []) {
     drivers.push(await runDriver(driver, options, plan, sampler, tmpRoot, nextScenario));
   }
-  const ceilings = bestOf([ceilingsBefore, await measureCeilings('after the Berth runs')]);
+  const ceilings = ecr
+    ? bestOf([ceilingsBefore, await measureCeilings('after the Berth runs')])
+    : [];
+  const oci = options.scenarios.includes('oci')
+    ? await runOciScenarios({
+        options,
+        sampler,
+        tmpRoot,
+        log,
+        settle,
+        repeatIfNoisy,
+        addCleanup: (label, fn) => cleanup.add(label, fn),
+      })
+    : undefined;
 
   const partial: Omit<Results, 'targets' | 'finishedAt' | 'durationSeconds'> = {
     startedAt: startedAt.toISOString(),
@@ -589,6 +608,7 @@ async function main(): Promise<number> {
     ceilings,
     drivers,
     notes,
+    ...(oci ? { oci } : {}),
   };
   const finishedAt = new Date();
   const results: Results = {
@@ -609,7 +629,8 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${markdown}\n`);
   log(`results: bench/results/${base}.{json,md} and bench/results/latest.{json,md}`);
   clearTimeout(timer);
-  return drivers.some((d) => d.error) ? 1 : 0;
+  const ociFailed = oci && (oci.error || oci.targets.some((t) => t.errors.length > 0));
+  return drivers.some((d) => d.error) || ociFailed ? 1 : 0;
 }
 
 process.on('SIGINT', () => abort('SIGINT', 130));
