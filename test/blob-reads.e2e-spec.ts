@@ -14,14 +14,15 @@ import { withClient } from '../tooling/pg';
 import { basicAuth, registryLogin } from './support/oci-registry';
 
 /**
- * Blob reads of the postgres driver, from a real server process (its memory and connection pool
- * are its own): single ranges anywhere in the rows and parts, a large blob read in bounded
- * memory, and a client that goes away mid-stream leaving no connection behind.
+ * Blob reads from a real server process (its memory, connection pool and descriptors are its
+ * own), with each driver: single ranges anywhere in the parts (and the postgres driver's rows), a
+ * large blob read in bounded memory, and clients that go away mid-stream leaving no connection
+ * or open file behind.
  */
 const POOL_SIZE = 5;
 
-describe('blob reads with the postgres driver', () => {
-  const repo = 'reads/pg';
+describe.each(['postgres', 'filesystem'])('blob reads with the %s driver', (driver) => {
+  const repo = `reads/${driver}`;
   let db: TestDatabase;
   let berth: BerthProcess;
   let client: ECRClient;
@@ -77,6 +78,16 @@ describe('blob reads with the postgres driver', () => {
       req.on('error', (err) => (options.abortAfter === undefined ? reject(err) : undefined));
     });
 
+  /** The files under the data directory the server has open. */
+  const openBlobFiles = (): number =>
+    fs.readdirSync(`/proc/${berth.child.pid}/fd`).filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${berth.child.pid}/fd/${fd}`).startsWith(dataDir);
+      } catch {
+        return false;
+      }
+    }).length;
+
   /** The server's connections that PostgreSQL sees busy (a COPY still sending, say). */
   const busyConnections = (): Promise<number> =>
     withClient(db.url, async (c) => {
@@ -93,7 +104,7 @@ describe('blob reads with the postgres driver', () => {
     const port = String(await freePort());
     berth = await startBerthProcess({
       DATABASE_URL: db.url,
-      BLOB_STORE: 'postgres',
+      BLOB_STORE: driver,
       DATA_DIR: dataDir,
       PORT: port,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -169,7 +180,7 @@ describe('blob reads with the postgres driver', () => {
     expect(got.peakRss - before).toBeLessThan(64 * MiB);
   }, 120_000);
 
-  it('gives every connection back to the pool when the client goes away mid-stream', async () => {
+  it('gives every connection and file back when clients go away mid-stream', async () => {
     // More cut reads than the pool has connections, some at once.
     const cuts = await Promise.all(
       Array.from({ length: 2 * POOL_SIZE }, (_, i) =>
@@ -178,9 +189,11 @@ describe('blob reads with the postgres driver', () => {
     );
     expect(cuts.every((c) => c.status === 200)).toBe(true);
     const deadline = Date.now() + 10_000;
-    while ((await busyConnections()) > 0 && Date.now() < deadline) {
+    const held = async (): Promise<number> => openBlobFiles() + (await busyConnections());
+    while ((await held()) > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
+    expect(openBlobFiles()).toBe(0);
     expect(await busyConnections()).toBe(0);
     // A connection still checked out would leave the pool short: these would wait and fail.
     const reads = await Promise.all(
