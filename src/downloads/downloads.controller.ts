@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { answerRange } from '../common/http-range';
 import { ROOT_LOGGER } from '../logging/logger';
@@ -53,7 +52,7 @@ export class DownloadsController {
       return;
     }
     try {
-      await pipeline(content.open(start, end), res);
+      await content.send(start, end, res);
     } catch (err) {
       // Headers are gone already: the client sees a short body; the cause goes to the log.
       this.logger.error({ requestId: locals.requestId, err }, 'layer download failed');

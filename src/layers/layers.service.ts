@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { EntityManager } from 'typeorm';
 import { LAYER_DIGEST_PATTERN } from '../common/patterns';
 import { parseDigest } from '../crypto/digest';
@@ -45,6 +45,8 @@ export interface LayerContent {
   size: number;
   /** Streams bytes `[start, end]`, inclusive, from storage. */
   open(start: number, end: number): Readable;
+  /** Writes bytes `[start, end]` to `out` (an HTTP response) and ends it (BlobStore.send). */
+  send(start: number, end: number, out: Writable): Promise<void>;
 }
 
 export interface LayerListing extends Layer {
@@ -141,6 +143,7 @@ export class LayersService {
       digest: layer.digest,
       size: Number(layer.size),
       open: (start, end) => store.read(layer.storage_key, partSizes, start, end),
+      send: (start, end, out) => store.send(layer.storage_key, partSizes, start, end, out),
     };
   }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { RegistryException } from '../common/errors/registry-exception';
 import { answerRange } from '../common/http-range';
@@ -491,7 +490,7 @@ export class OciDoor {
       res.end();
       return;
     }
-    await pipeline(content.open(start, end), res);
+    await content.send(start, end, res);
   }
 
   private async upload(req: Request, res: Response, registryId: string, r: Route): Promise<void> {

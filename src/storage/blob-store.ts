@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import type { BlobSink } from '../common/blob-sink';
 import type { BlobStoreDriver } from '../config/app-config';
@@ -51,6 +51,14 @@ export interface BlobStore {
 
   /** Streams bytes `[start, end]` (inclusive) of an object whose parts have `partSizes`. */
   read(key: string, partSizes: number[], start: number, end: number): Readable;
+
+  /**
+   * Writes bytes `[start, end]` (inclusive) of the object to `out` and ends it; rejects, with
+   * `out` destroyed, when the read fails or `out` closes first. `out` must be done with a chunk
+   * when the chunk's write callback runs (a socket and an HTTP response are): a driver may then
+   * reuse that memory for the next chunk.
+   */
+  send(key: string, partSizes: number[], start: number, end: number, out: Writable): Promise<void>;
 
   /** Removes every byte of object `key`; idempotent. The postgres driver uses `manager`. */
   remove(manager: EntityManager, key: string): Promise<void>;

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
-import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo, type CopyStreamQuery } from 'pg-copy-streams';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { BinaryCopyRows } from './binary-copy-rows';
 import { BlobStore, StagedPart } from './blob-store';
+import { type ChunkSlice, chunkSlices } from './blob-ranges';
 
 /** Rows of 1 MiB, so that a part is read back in small steps. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -67,8 +69,169 @@ function uuidBytes(key: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
-interface ChunkRow {
-  data: Buffer;
+/** Rows read by one `COPY`: 8 MiB, about 10 ms of PostgreSQL's sending on a 2-core machine. */
+export const READ_BATCH_CHUNKS = 8;
+
+/**
+ * The statement that sends rows `from` to `to` (inclusive, as (part, row) pairs) of `key` in
+ * storage order. COPY takes no parameters: the key is a checked uuid and the rest are integers.
+ * The row comparisons are conditions on the primary key's index, which gives the order.
+ */
+export function copyRowsStatement(
+  key: string,
+  from: { partNo: number; chunkNo: number },
+  to: { partNo: number; chunkNo: number },
+): string {
+  uuidBytes(key);
+  const ints = [from.partNo, from.chunkNo, to.partNo, to.chunkNo];
+  if (!ints.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new Error('row numbers are non-negative integers');
+  }
+  return (
+    `COPY (SELECT part_no, chunk_no, data FROM blob_chunks WHERE storage_key = '${key}'` +
+    ` AND (part_no, chunk_no) >= (${ints[0]}, ${ints[1]}) AND (part_no, chunk_no) <= (${ints[2]}, ${ints[3]})` +
+    ' ORDER BY part_no, chunk_no) TO STDOUT (FORMAT binary)'
+  );
+}
+
+/**
+ * The bytes of `slices` (the rows of a read, in storage order), a batch of rows per `COPY`. Each
+ * row must be the one expected, of the size expected: a missing or short row fails the read (the
+ * client sees a cut body), never silently shifts the bytes after it.
+ */
+class ChunkReader extends Readable {
+  private next: IteratorResult<ChunkSlice>;
+  private fetching = false;
+  private wanted = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly key: string,
+    private readonly slices: Iterator<ChunkSlice>,
+    private readonly batchChunks: number,
+  ) {
+    super({ highWaterMark: batchChunks * CHUNK_BYTES });
+    this.next = slices.next();
+  }
+
+  override _read(): void {
+    this.wanted = true;
+    if (!this.fetching) void this.fetch();
+  }
+
+  private async fetch(): Promise<void> {
+    this.fetching = true;
+    try {
+      while (this.wanted && !this.destroyed) {
+        this.wanted = false;
+        const batch: ChunkSlice[] = [];
+        while (!this.next.done && batch.length < this.batchChunks) {
+          batch.push(this.next.value);
+          this.next = this.slices.next();
+        }
+        if (batch.length === 0) {
+          this.push(null);
+          return;
+        }
+        await this.copyBatch(batch);
+      }
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  /** One `COPY` of `batch`, whose bytes are pushed as they arrive, however far the reader is. */
+  private async copyBatch(batch: ChunkSlice[]): Promise<void> {
+    const client = await this.pool.connect();
+    if (this.destroyed) {
+      client.release();
+      return;
+    }
+    // A connection that breaks while it is checked out reports here (not to the pool).
+    let broken: Error | undefined;
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on('error', onError);
+    let failure: Error | undefined;
+    try {
+      await this.copyInto(client, batch);
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      throw failure;
+    } finally {
+      client.off('error', onError);
+      // A connection left in the middle of a COPY (a row that was not the expected one) is not
+      // given to anyone else: releasing it with the error closes it.
+      client.release(broken ?? failure);
+    }
+  }
+
+  private copyInto(client: PoolClient, batch: ChunkSlice[]): Promise<void> {
+    const first = batch[0];
+    const last = batch[batch.length - 1];
+    const copy = client.query(copyTo(copyRowsStatement(this.key, first, last)));
+    let index = -1;
+    let at = 0;
+    const rows = new BinaryCopyRows(3, {
+      row: (fields, length) => {
+        const slice = batch[++index];
+        const partNo = fields[0].length === 4 ? fields[0].readInt32BE(0) : -1;
+        const chunkNo = fields[1].length === 4 ? fields[1].readInt32BE(0) : -1;
+        if (!slice || slice.partNo !== partNo || slice.chunkNo !== chunkNo) {
+          throw new Error(`chunk ${partNo}/${chunkNo} of ${this.key} is not the one expected`);
+        }
+        if (length !== slice.size) {
+          throw new Error(
+            `chunk ${partNo}/${chunkNo} of ${this.key} holds ${length} bytes, not ${slice.size}`,
+          );
+        }
+        at = 0;
+      },
+      data: (piece) => {
+        const slice = batch[index];
+        const from = Math.max(slice.from - at, 0);
+        const to = Math.min(slice.to - at, piece.length);
+        at += piece.length;
+        // Pushed whatever the reader's pace: the batch is bounded, and the connection is
+        // given back as soon as PostgreSQL has sent it.
+        if (to > from && !this.destroyed) this.push(piece.subarray(from, to));
+      },
+    });
+    return new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (err: unknown): void => {
+        if (failed) return;
+        failed = true;
+        copy.pause();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      copy.on('data', (data: Buffer) => {
+        if (failed) return;
+        try {
+          rows.write(data);
+        } catch (err) {
+          fail(err);
+        }
+      });
+      copy.on('error', fail);
+      copy.on('end', () => {
+        if (failed) return;
+        try {
+          rows.end();
+          if (index + 1 !== batch.length) {
+            const missing = batch[index + 1];
+            throw new Error(`chunk ${missing.partNo}/${missing.chunkNo} of ${this.key} is missing`);
+          }
+          resolve();
+        } catch (err) {
+          fail(err);
+        }
+      });
+    });
+  }
 }
 
 /**
@@ -113,32 +276,31 @@ export class PostgresBlobStore implements BlobStore {
     );
   }
 
+  /**
+   * Streams the rows by binary `COPY` (no hex, one statement for many rows), a batch of rows at a
+   * time on a connection held only while PostgreSQL sends that batch: the next batch is asked for
+   * when the reader has taken the one before, so memory stays near two batches per read and a
+   * slow or stalled client never holds a connection.
+   */
   read(key: string, partSizes: number[], start: number, end: number): Readable {
-    const dataSource = this.dataSource;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      let offset = 0;
-      for (let partNo = 0; partNo < partSizes.length && offset <= end; partNo++) {
-        const partStart = offset;
-        offset += partSizes[partNo];
-        if (offset - 1 < start) continue;
-        const chunkCount = Math.ceil(partSizes[partNo] / CHUNK_BYTES);
-        for (let chunkNo = 0; chunkNo < chunkCount; chunkNo++) {
-          const chunkStart = partStart + chunkNo * CHUNK_BYTES;
-          const chunkEnd = Math.min(chunkStart + CHUNK_BYTES, offset) - 1;
-          if (chunkEnd < start) continue;
-          if (chunkStart > end) return;
-          const rows = await dataSource.query<ChunkRow[]>(
-            'SELECT data FROM blob_chunks WHERE storage_key = $1 AND part_no = $2 AND chunk_no = $3',
-            [key, partNo, chunkNo],
-          );
-          if (rows.length !== 1) throw new Error(`chunk ${partNo}/${chunkNo} of ${key} is missing`);
-          const from = Math.max(start, chunkStart) - chunkStart;
-          const to = Math.min(end, chunkEnd) - chunkStart + 1;
-          yield rows[0].data.subarray(from, to);
-        }
-      }
-    }
-    return Readable.from(chunks());
+    uuidBytes(key);
+    return new ChunkReader(
+      this.pool(),
+      key,
+      chunkSlices(partSizes, CHUNK_BYTES, start, end),
+      READ_BATCH_CHUNKS,
+    );
+  }
+
+  /** The rows arrive in memory of their own (the connection's reads): nothing to reuse. */
+  send(key: string, partSizes: number[], start: number, end: number, out: Writable): Promise<void> {
+    return pipeline(this.read(key, partSizes, start, end), out);
+  }
+
+  private pool(): Pool {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool | undefined;
+    if (!pool) throw new Error('the database is not connected');
+    return pool;
   }
 
   async remove(manager: EntityManager, key: string): Promise<void> {
