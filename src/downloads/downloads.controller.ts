@@ -1,3 +1,4 @@
+import { clientWentAway } from '../common/client-gone';
 import { Controller, Get, Inject, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -55,7 +56,11 @@ export class DownloadsController {
       await content.send(start, end, res);
     } catch (err) {
       // Headers are gone already: the client sees a short body; the cause goes to the log.
-      this.logger.error({ requestId: locals.requestId, err }, 'layer download failed');
+      if (clientWentAway(res, err)) {
+        this.logger.info({ requestId: locals.requestId, err }, 'the client went away mid-download');
+      } else {
+        this.logger.error({ requestId: locals.requestId, err }, 'layer download failed');
+      }
       res.destroy();
     }
   }

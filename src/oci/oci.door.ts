@@ -1,3 +1,4 @@
+import { clientWentAway } from '../common/client-gone';
 import { Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { createHash } from 'node:crypto';
@@ -685,6 +686,8 @@ export class OciDoor {
     } else {
       if (req.destroyed && !req.complete) {
         this.logger.info({ err }, 'the client went away before its request had arrived');
+      } else if (clientWentAway(res, err)) {
+        this.logger.info({ err }, 'the client went away before its answer had been sent');
       } else {
         this.logger.error({ err, method: req.method, path: req.path }, 'unexpected failure');
       }
