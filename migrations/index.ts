@@ -9,6 +9,7 @@ import { ImageSubjects1764428400000 } from './1764428400000-ImageSubjects';
 import { ImageSizeWithConfig1764900000000 } from './1764900000000-ImageSizeWithConfig';
 import { ImagePullTime1764903600000 } from './1764903600000-ImagePullTime';
 import { ImageLayerMediaTypes1764907200000 } from './1764907200000-ImageLayerMediaTypes';
+import { LayerChangeNotifications1764910800000 } from './1764910800000-LayerChangeNotifications';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS = [
   ImageSizeWithConfig1764900000000,
   ImagePullTime1764903600000,
   ImageLayerMediaTypes1764907200000,
+  LayerChangeNotifications1764910800000,
 ];

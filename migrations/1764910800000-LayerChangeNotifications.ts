@@ -1,0 +1,66 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Every statement that adds or removes layers of a repository, adds or removes its images (whose
+ * manifests give its layers their media type), or deletes the repository, notifies channel
+ * `berth_layer_changes` with the ids of the repositories it touched (comma-separated; `*` when
+ * they do not fit in a notification). Instances cache what layer checks found and forget a
+ * repository's entries when told. Triggers, not application code, send it: no statement, from
+ * any code path or instance (garbage collection, a forced DeleteRepository cascading to the
+ * layers, an operator's SQL), can change layers without saying so, and the notification is
+ * delivered only once the change commits. Statement-level, so a collection of thousands of
+ * layers is one notification per statement, not one per row.
+ */
+export class LayerChangeNotifications1764910800000 implements MigrationInterface {
+  name = 'LayerChangeNotifications1764910800000';
+
+  public async up(q: QueryRunner): Promise<void> {
+    for (const [fn, column] of [
+      ['berth_notify_layer_changes', 'repository_id'],
+      ['berth_notify_repository_changes', 'id'],
+    ]) {
+      await q.query(`
+        CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE ids text;
+        BEGIN
+          SELECT string_agg(DISTINCT ${column}::text, ',') INTO ids FROM changed;
+          IF ids IS NOT NULL THEN
+            PERFORM pg_notify('berth_layer_changes', CASE WHEN length(ids) > 7000 THEN '*' ELSE ids END);
+          END IF;
+          RETURN NULL;
+        END $$`);
+    }
+    // A trigger with transition tables has one event.
+    const triggers: [string, string, 'INSERT' | 'UPDATE' | 'DELETE', string][] = [
+      ['layers_notify_insert', 'layers', 'INSERT', 'berth_notify_layer_changes'],
+      ['layers_notify_update', 'layers', 'UPDATE', 'berth_notify_layer_changes'],
+      ['layers_notify_delete', 'layers', 'DELETE', 'berth_notify_layer_changes'],
+      ['images_notify_insert', 'images', 'INSERT', 'berth_notify_layer_changes'],
+      ['images_notify_delete', 'images', 'DELETE', 'berth_notify_layer_changes'],
+      ['repositories_notify_delete', 'repositories', 'DELETE', 'berth_notify_repository_changes'],
+    ];
+    for (const [name, table, event, fn] of triggers) {
+      const transition = event === 'INSERT' ? 'NEW TABLE' : 'OLD TABLE';
+      await q.query(
+        `CREATE TRIGGER ${name} AFTER ${event} ON ${table}
+           REFERENCING ${transition} AS changed
+           FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+      );
+    }
+  }
+
+  public async down(q: QueryRunner): Promise<void> {
+    for (const [name, table] of [
+      ['layers_notify_insert', 'layers'],
+      ['layers_notify_update', 'layers'],
+      ['layers_notify_delete', 'layers'],
+      ['images_notify_insert', 'images'],
+      ['images_notify_delete', 'images'],
+      ['repositories_notify_delete', 'repositories'],
+    ]) {
+      await q.query(`DROP TRIGGER ${name} ON ${table}`);
+    }
+    await q.query('DROP FUNCTION berth_notify_layer_changes()');
+    await q.query('DROP FUNCTION berth_notify_repository_changes()');
+  }
+}
