@@ -7,6 +7,8 @@
  *   --concurrency=1,8       BENCH_CONCURRENCY      concurrent uploads per scenario
  *   --batch-seconds=10      BENCH_BATCH_SECONDS    BatchCheckLayerAvailability duration
  *   --timeout-minutes=N     BENCH_TIMEOUT_MINUTES  the whole run is stopped after this
+ *   --existence-instances=1,2,3  BENCH_EXISTENCE_INSTANCES  instance counts of the existence
+ *                           checks' scaling (first driver only; "0" skips it)
  *   BENCH_DATABASE_URL      default postgres://postgres@127.0.0.1:5432/postgres
  */
 import { BLOB_STORE_DRIVERS, BlobStoreDriver } from '../src/config/app-config';
@@ -21,6 +23,8 @@ export interface BenchOptions {
   batchClients: number;
   batchDigests: number;
   timeoutMinutes: number;
+  /** Instance counts the existence checks are spread over (bench/existence.ts); [] for none. */
+  existenceInstances: number[];
   adminUrl: string;
   /** Least bytes of one push scenario: small layers are pushed several times to reach it. */
   minScenarioBytes: number;
@@ -40,7 +44,15 @@ function argValue(argv: string[], name: string): string | undefined {
   return undefined;
 }
 
-const KNOWN = ['quick', 'sizes', 'drivers', 'concurrency', 'batch-seconds', 'timeout-minutes'];
+const KNOWN = [
+  'quick',
+  'sizes',
+  'drivers',
+  'concurrency',
+  'batch-seconds',
+  'timeout-minutes',
+  'existence-instances',
+];
 
 function list(text: string): string[] {
   return text
@@ -79,6 +91,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     : [1, 8];
   const batchText = argValue(argv, 'batch-seconds') ?? env.BENCH_BATCH_SECONDS;
   const timeoutText = argValue(argv, 'timeout-minutes') ?? env.BENCH_TIMEOUT_MINUTES;
+  const instancesText = argValue(argv, 'existence-instances') ?? env.BENCH_EXISTENCE_INSTANCES;
+  const existenceInstances =
+    instancesText === '0'
+      ? []
+      : instancesText
+        ? list(instancesText).map((n) => positiveInt(n, '--existence-instances'))
+        : [1, 2, 3];
   return {
     quick,
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
@@ -87,6 +106,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     batchSeconds: batchText ? positiveInt(batchText, '--batch-seconds') : quick ? 5 : 10,
     batchClients: 16,
     batchDigests: 100,
+    existenceInstances,
     timeoutMinutes: timeoutText ? positiveInt(timeoutText, '--timeout-minutes') : quick ? 15 : 90,
     adminUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     minScenarioBytes: 64 * MiB,
