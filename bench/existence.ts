@@ -8,7 +8,7 @@
  * Part of `npm run bench` (bench/run.ts), or alone, on a database of its own:
  *
  *   nest build && node dist/bench/existence.js [--seconds=5] [--instances=1,2,3]
- *     [--driver=filesystem] [--no-ceiling] [--only=batch|head]
+ *     [--driver=filesystem] [--no-ceiling] [--only=batch|head] [--env=NAME=value,…]
  *
  * (BENCH_DATABASE_URL as for bench/run.ts; BENCH_BERTH_NODE_ARGS=--cpu-prof … profiles the
  * servers.) It prints a markdown report and writes nothing under bench/results.
@@ -548,6 +548,13 @@ async function main(argv: string[]): Promise<void> {
     );
     return rows.map((r) => r.pid);
   });
+  // Settings for the servers, e.g. --env=LAYER_CACHE_TTL=0 to measure without the layer cache.
+  const env = Object.fromEntries(
+    (argValue(argv, 'env') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   const secrets = newSecrets();
   let run = 0;
   const start = (count: number): Promise<BerthServer[]> =>
@@ -557,6 +564,7 @@ async function main(argv: string[]): Promise<void> {
       databaseUrl: dbUrl,
       dataDir: path.join(tmp, `data-${run}`),
       logPath: path.join(tmp, `server-${run++}.log`),
+      env,
     });
   const settle: Settle = async () => {
     await new Promise((r) => setTimeout(r, 500));
