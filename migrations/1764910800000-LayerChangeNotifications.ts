@@ -1,15 +1,20 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Every statement that adds or removes layers of a repository, adds or removes its images (whose
- * manifests give its layers their media type), or deletes the repository, notifies channel
- * `berth_layer_changes` with the ids of the repositories it touched (comma-separated; `*` when
- * they do not fit in a notification). Instances cache what layer checks found and forget a
- * repository's entries when told. Triggers, not application code, send it: no statement, from
- * any code path or instance (garbage collection, a forced DeleteRepository cascading to the
- * layers, an operator's SQL), can change layers without saying so, and the notification is
- * delivered only once the change commits. Statement-level, so a collection of thousands of
- * layers is one notification per statement, not one per row.
+ * Every statement that removes or changes layers of a repository, or deletes the repository,
+ * notifies channel `berth_layer_changes` with the ids of the repositories it touched
+ * (comma-separated; `*` when they do not fit in a notification). Instances cache what layer
+ * checks found and forget a repository's entries when told. Triggers, not application code, send
+ * it: no statement, from any code path or instance (garbage collection, a forced DeleteRepository
+ * cascading to the layers, an operator's SQL), can remove a layer without saying so, and the
+ * notification is delivered only once the change commits. Statement-level, so a collection of
+ * thousands of layers is one notification per statement, not one per row.
+ *
+ * Additions (a completed layer, a pushed image) notify nothing: PostgreSQL serialises the commits
+ * of all notifying transactions (a lock held through the commit's WAL flush), and pushes, which
+ * complete layers and images concurrently on every instance, would queue behind each other. What
+ * an addition makes stale elsewhere (an absent layer, a media type) is bounded by the cache's TTL
+ * and costs a redundant upload at most; the instance that made it forgets at once.
  */
 export class LayerChangeNotifications1764910800000 implements MigrationInterface {
   name = 'LayerChangeNotifications1764910800000';
@@ -31,19 +36,15 @@ export class LayerChangeNotifications1764910800000 implements MigrationInterface
         END $$`);
     }
     // A trigger with transition tables has one event.
-    const triggers: [string, string, 'INSERT' | 'UPDATE' | 'DELETE', string][] = [
-      ['layers_notify_insert', 'layers', 'INSERT', 'berth_notify_layer_changes'],
+    const triggers: [string, string, 'UPDATE' | 'DELETE', string][] = [
       ['layers_notify_update', 'layers', 'UPDATE', 'berth_notify_layer_changes'],
       ['layers_notify_delete', 'layers', 'DELETE', 'berth_notify_layer_changes'],
-      ['images_notify_insert', 'images', 'INSERT', 'berth_notify_layer_changes'],
-      ['images_notify_delete', 'images', 'DELETE', 'berth_notify_layer_changes'],
       ['repositories_notify_delete', 'repositories', 'DELETE', 'berth_notify_repository_changes'],
     ];
     for (const [name, table, event, fn] of triggers) {
-      const transition = event === 'INSERT' ? 'NEW TABLE' : 'OLD TABLE';
       await q.query(
         `CREATE TRIGGER ${name} AFTER ${event} ON ${table}
-           REFERENCING ${transition} AS changed
+           REFERENCING OLD TABLE AS changed
            FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
       );
     }
@@ -51,11 +52,8 @@ export class LayerChangeNotifications1764910800000 implements MigrationInterface
 
   public async down(q: QueryRunner): Promise<void> {
     for (const [name, table] of [
-      ['layers_notify_insert', 'layers'],
       ['layers_notify_update', 'layers'],
       ['layers_notify_delete', 'layers'],
-      ['images_notify_insert', 'images'],
-      ['images_notify_delete', 'images'],
       ['repositories_notify_delete', 'repositories'],
     ]) {
       await q.query(`DROP TRIGGER ${name} ON ${table}`);

@@ -27,13 +27,15 @@ export interface CachedCheck {
  * What layer checks found, per repository (by account and name) and digest, present or absent,
  * for at most `ttlMs` from before the read that found it.
  *
- * The cache is right only while it hears of every change: `invalidate` is called for each
- * repository a committed statement changed (LISTEN/NOTIFY, see LayerChangeListener), and
+ * The cache is right only while it hears of every removal: `invalidate` is called for each
+ * repository a committed statement removed layers of (LISTEN/NOTIFY, see LayerChangeListener)
+ * and, on the instance that made it, for an addition (other instances see one once their entry
+ * expires, within `ttlMs`); and
  * `suspend` when that stream may have lost something (the listening connection is gone); a
  * suspended cache answers nothing and keeps nothing until `resume`. A read that raced with a
  * change is not kept: `store` takes the `begin` token of the read, and drops its result when the
- * repository was invalidated since. The TTL bounds what a change missed anyway (a connection
- * that dies without an error) can cost.
+ * repository was invalidated since. The TTL bounds what a change missed anyway (an addition on
+ * another instance, a connection that dies without an error) can cost.
  */
 export class LayerCache {
   private readonly byName = new Map<string, CachedRepository>();

@@ -17,9 +17,9 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
 /**
- * Keeps the layer cache told of every committed change to layers, images and repositories, on
- * any instance: it LISTENs to the notifications the database's triggers send (migration
- * LayerChangeNotifications). The cache is in use only while the LISTEN is: from the moment it
+ * Keeps the layer cache told of every committed removal of layers or repositories, on any
+ * instance: it LISTENs to the notifications the database's triggers send (migration
+ * LayerChangeNotifications; additions are not notified, see there). The cache is in use only while the LISTEN is: from the moment it
  * is in effect (what was kept before is forgotten then), until its connection is lost (the cache
  * is suspended, and forgotten again once listening resumes).
  */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Notification, Pool, PoolClient } from 'pg';
+import { Client, type Notification, type Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { LAYERS_REPOSITORY_DIGEST_KEY } from '../database/constraints';
@@ -171,31 +171,31 @@ export class LayersRepository {
   }
 
   /**
-   * LISTENs on `channel` on a connection taken from the pool for good (never given back: it
-   * would keep listening), calling `onPayload` with each notification's payload. Resolves once
-   * the LISTEN is in effect: every notification committed after that is delivered.
+   * LISTENs on `channel` on a connection of its own, with the pool's settings but outside it
+   * (the requests keep every pooled connection), calling `onPayload` with each notification's
+   * payload. Resolves once the LISTEN is in effect: every notification committed after that is
+   * delivered.
    */
   async listen(channel: string, onPayload: (payload: string) => void): Promise<Subscription> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const client: PoolClient = await pool.connect();
+    const client = new Client(pool.options);
     let settle!: (err: Error | undefined) => void;
     const closed = new Promise<Error | undefined>((resolve) => (settle = resolve));
     let open = true;
-    const onNotification = (n: Notification): void => {
-      if (n.channel === channel) onPayload(n.payload ?? '');
-    };
     const finish = (err?: Error): void => {
       if (!open) return;
       open = false;
-      client.off('notification', onNotification);
-      // Destroyed, not returned to the pool.
-      client.release(err ?? true);
+      client.removeAllListeners('notification');
+      client.end().catch(() => undefined);
       settle(err);
     };
-    client.on('notification', onNotification);
+    client.on('notification', (n: Notification) => {
+      if (n.channel === channel) onPayload(n.payload ?? '');
+    });
     client.on('error', (err: Error) => finish(err));
     client.on('end', () => finish(new Error('the listening connection ended')));
     try {
+      await client.connect();
       await client.query(`LISTEN ${channel}`);
     } catch (err) {
       finish(err instanceof Error ? err : new Error(String(err)));

@@ -130,7 +130,7 @@ export class LayersService {
   /**
    * Forgets what this instance's cache holds of the repository: called once a change of its
    * layers commits here, so that this instance answers its own client's next check from the
-   * database (other instances hear of it from the database's notification).
+   * database (other instances see an addition once their entry expires: LAYER_CACHE_TTL).
    */
   changed(repositoryId: string): void {
     this.cache.invalidate([repositoryId]);
