@@ -85,6 +85,10 @@ export interface StartOptions {
   dataDir: string;
   logPath: string;
   readyTimeoutMs?: number;
+  /** The filesystem driver's root when several instances share it (default: under DATA_DIR). */
+  blobDir?: string;
+  /** More variables for the server (e.g. a setting a scenario varies). */
+  env?: Record<string, string>;
 }
 
 export async function startBerth(options: StartOptions): Promise<BerthServer> {
@@ -111,9 +115,14 @@ export async function startBerth(options: StartOptions): Promise<BerthServer> {
     BOOTSTRAP_ACCOUNT_ID: ACCOUNT_ID,
     BOOTSTRAP_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     BOOTSTRAP_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    // The benchmark measures what an instance can answer, and the target is ECR's quota itself:
+    // an instance that enforced the quota would refuse the calls past it (ThrottlingException).
+    ECR_RATE_LIMITS: 'BatchCheckLayerAvailability=off',
     MASTER_KEY: options.secrets.masterKey,
     ADMIN_TOKEN: options.secrets.adminToken,
   };
+  if (options.blobDir) env.BLOB_DIR = options.blobDir;
+  Object.assign(env, options.env);
   if (process.env.BERTH_SHA256_IMPL) env.BERTH_SHA256_IMPL = process.env.BERTH_SHA256_IMPL;
   // Node flags for the server alone, for profiling: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const nodeArgs = (process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -170,4 +179,35 @@ export async function startBerth(options: StartOptions): Promise<BerthServer> {
         ? null
         : { code: child.exitCode, signal: child.signalCode },
   };
+}
+
+/**
+ * Starts `count` Berth instances on one database (as a deployment runs them behind a balancer):
+ * one secret set, one blob directory for the filesystem driver (`<dataDir>/blobs`, shared), a
+ * DATA_DIR and log of their own (`<dataDir>/instance-<i>`, `<logPath>.<i>`). They start one
+ * after the other, so that the first runs the migrations alone. If one fails to start, those
+ * already started are stopped.
+ */
+export async function startBerthInstances(
+  count: number,
+  options: StartOptions,
+): Promise<BerthServer[]> {
+  const blobDir = options.blobDir ?? path.join(options.dataDir, 'blobs');
+  const servers: BerthServer[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      servers.push(
+        await startBerth({
+          ...options,
+          blobDir,
+          dataDir: path.join(options.dataDir, `instance-${i}`),
+          logPath: `${options.logPath}.${i}`,
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw err;
+  }
+  return servers;
 }

@@ -10,6 +10,8 @@
  *   --timeout-minutes=N     BENCH_TIMEOUT_MINUTES  the whole run is stopped after this
  *   --scenarios=ecr,oci     BENCH_SCENARIOS        ecr: the ECR API scenarios and ceilings;
  *                                                  oci: /v2 against distribution (bench/oci.ts)
+ *   --existence-instances=1,2,3  BENCH_EXISTENCE_INSTANCES  instance counts of the existence
+ *                           checks' scaling (first driver only; "0" skips it)
  *   BENCH_DATABASE_URL      default postgres://postgres@127.0.0.1:5432/postgres
  */
 import { BLOB_STORE_DRIVERS, BlobStoreDriver } from '../src/config/app-config';
@@ -24,6 +26,8 @@ export interface BenchOptions {
   batchClients: number;
   batchDigests: number;
   timeoutMinutes: number;
+  /** Instance counts the existence checks are spread over (bench/existence.ts); [] for none. */
+  existenceInstances: number[];
   adminUrl: string;
   /** Least bytes of one push scenario: small layers are pushed several times to reach it. */
   minScenarioBytes: number;
@@ -56,6 +60,7 @@ const KNOWN = [
   'batch-seconds',
   'timeout-minutes',
   'scenarios',
+  'existence-instances',
 ];
 
 function list(text: string): string[] {
@@ -102,6 +107,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   });
   const batchText = argValue(argv, 'batch-seconds') ?? env.BENCH_BATCH_SECONDS;
   const timeoutText = argValue(argv, 'timeout-minutes') ?? env.BENCH_TIMEOUT_MINUTES;
+  const instancesText = argValue(argv, 'existence-instances') ?? env.BENCH_EXISTENCE_INSTANCES;
+  const existenceInstances =
+    instancesText === '0'
+      ? []
+      : instancesText
+        ? list(instancesText).map((n) => positiveInt(n, '--existence-instances'))
+        : [1, 2, 3];
   return {
     quick,
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
@@ -110,6 +122,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     batchSeconds: batchText ? positiveInt(batchText, '--batch-seconds') : quick ? 5 : 10,
     batchClients: 16,
     batchDigests: 100,
+    existenceInstances,
     timeoutMinutes: timeoutText ? positiveInt(timeoutText, '--timeout-minutes') : quick ? 25 : 120,
     adminUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     minScenarioBytes: 64 * MiB,

@@ -5,6 +5,7 @@ import type { MachineInfo } from './machine';
 import type { OciResults } from './oci';
 import { ociTargets, renderOci } from './oci-report';
 import type { CpuWindow } from './processes';
+import { existenceTargets, renderExistence, type ExistenceResult } from './existence';
 import { MIN_SINGLE_STREAM_LAYERS } from './options';
 import { formatSize, GiB, LatencySummary, MiB } from './stats';
 
@@ -51,6 +52,8 @@ export interface DriverResult {
   serverStartMs: number;
   scenarios: ScenarioResult[];
   batch?: BatchResult;
+  /** HEAD of a blob beside BatchCheckLayerAvailability, their ceilings, and instance scaling. */
+  existence?: ExistenceResult;
   serverExit?: { code: number | null; signal: string | null; killed: boolean };
   /** Berth processes found gone after a failed measurement, restarted, and measured again. */
   restarts?: { during: string; code: number | null; signal: string | null }[];
@@ -82,6 +85,7 @@ export interface Results {
     batchSeconds: number;
     batchClients: number;
     batchDigests: number;
+    existenceInstances?: number[];
     minScenarioBytes: number;
     /** Concurrency actually used for a size, when lowered for lack of disk. */
     concurrencyOverrides: { layerSize: number; from: number; to: number }[];
@@ -208,6 +212,20 @@ export function evaluateTargets(
     });
   }
   targets.push(...ociTargets(results.oci, drivers));
+  for (const d of results.drivers) {
+    for (const t of d.existence ? existenceTargets(d.existence) : []) {
+      const ceiling = t.ceiling === undefined ? '' : ` (ceiling ${f1(t.ceiling)} req/s)`;
+      targets.push({
+        target: t.target,
+        driver: d.driver,
+        measured: `${f1(t.measured)} req/s${ceiling}`,
+        against: `${t.against} req/s`,
+        ratio: t.measured / t.against,
+        required: '≥ 1.0×',
+        status: judge(t.measured / t.against, 1, true),
+      });
+    }
+  }
   return targets;
 }
 
@@ -441,6 +459,8 @@ export function renderMarkdown(results: Results): string {
     out.push('');
     out.push(...renderOci(results.oci, results.targets, m.nproc));
   }
+  const existence = results.drivers.flatMap((d) => (d.existence ? [d.existence] : []));
+  if (existence.length > 0) out.push('', renderExistence(existence).trimEnd());
   const errors = results.drivers.filter((d) => d.error);
   if (results.notes.length > 0 || errors.length > 0 || results.drivers.some((d) => d.restarts)) {
     out.push('');

@@ -30,7 +30,9 @@ import {
   PROJECT_ROOT,
   snapshotBuild,
   startBerth,
+  startBerthInstances,
 } from './berth-server';
+import { prepareWorkload, runExistence, runExistenceScaling } from './existence';
 import {
   bestOf,
   measureCeilingA,
@@ -444,8 +446,33 @@ async function runDriver(
       `${driver}: ${result.batch.rps.toFixed(0)} req/s, p50 ${result.batch.latencyMs.p50.toFixed(1)} ms, ` +
         `p99 ${result.batch.latencyMs.p99.toFixed(1)} ms`,
     );
+    log(`${driver}: existence checks (HEAD of a blob, and both checks' ceilings)`);
+    const workload = await prepareWorkload(server!.url, REPOSITORY, c.pushed, nextScenario());
+    result.existence = await withRestart(`${driver}: existence checks`, () =>
+      runExistence({ servers: [server!], workload, seconds: options.batchSeconds, settle, log }),
+    );
     const tail = server!.logTail(10).trim();
     if (tail) log(`${driver}: server log (warn and above):\n${tail}`);
+    if (driver === options.drivers[0] && options.existenceInstances.length > 0) {
+      // Fresh instances on the same database and DATA_DIR, with this one stopped.
+      await stopServer();
+      let round = 0;
+      result.existence.scaling = await runExistenceScaling({
+        instanceCounts: options.existenceInstances,
+        start: (count) =>
+          startBerthInstances(count, {
+            driver,
+            secrets,
+            databaseUrl: url,
+            dataDir,
+            logPath: path.join(tmpRoot, `${driver}-scaling-${round++}-server.log`),
+          }),
+        workload,
+        seconds: options.batchSeconds,
+        settle,
+        log,
+      });
+    }
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
     const exit = server ? await goneOrAlive(server, 5000) : null;
@@ -601,6 +628,7 @@ async function main(): Promise<number> {
       batchSeconds: options.batchSeconds,
       batchClients: options.batchClients,
       batchDigests: options.batchDigests,
+      existenceInstances: options.existenceInstances,
       minScenarioBytes: options.minScenarioBytes,
       concurrencyOverrides,
     },

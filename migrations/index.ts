@@ -10,6 +10,7 @@ import { ImageSizeWithConfig1764900000000 } from './1764900000000-ImageSizeWithC
 import { ImagePullTime1764903600000 } from './1764903600000-ImagePullTime';
 import { ImageLayerMediaTypes1764907200000 } from './1764907200000-ImageLayerMediaTypes';
 import { ImageManifestSha5121764910800000 } from './1764910800000-ImageManifestSha512';
+import { LayerChangeNotifications1764914400000 } from './1764914400000-LayerChangeNotifications';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const ALL_MIGRATIONS = [
   ImagePullTime1764903600000,
   ImageLayerMediaTypes1764907200000,
   ImageManifestSha5121764910800000,
+  LayerChangeNotifications1764914400000,
 ];

@@ -186,6 +186,10 @@ export class EnvironmentVariables {
   ACCESS_KEY_CACHE_TTL: string = '1s';
 
   @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 0, 1s or 5s' })
+  LAYER_CACHE_TTL: string = '5s';
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -369,6 +373,11 @@ export interface AppConfig {
    * answers only once this has passed, so no instance accepts the key after that answer.
    */
   accessKeyCacheMs: number;
+  /**
+   * How long an instance may reuse what a layer check found (docs/performance.md): the bound on
+   * a change it did not hear of; 0 reads the database on every check.
+   */
+  layerCacheMs: number;
   /** Request bodies in memory at once, in this instance (docs/limits.md). */
   bodyLimits: {
     /** Bodies of 1 MiB and more (layer parts, large manifests) read at once. */
@@ -472,6 +481,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     clockSkewSeconds: parseDurationSeconds(vars.AUTH_CLOCK_SKEW),
     accessKeyCacheMs: parseDurationSeconds(vars.ACCESS_KEY_CACHE_TTL) * 1000,
+    layerCacheMs: parseDurationSeconds(vars.LAYER_CACHE_TTL) * 1000,
     bodyLimits: {
       largeConcurrency: vars.LARGE_BODY_CONCURRENCY,
       largeConcurrencyPerKey: Math.min(

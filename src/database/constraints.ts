@@ -49,3 +49,6 @@ export const LIFECYCLE_POLICIES_REPOSITORY_ID_FKEY = 'lifecycle_policies_reposit
 export const LIFECYCLE_POLICY_PREVIEWS_REPOSITORY_ID_FKEY =
   'lifecycle_policy_previews_repository_id_fkey';
 export const LIFECYCLE_POLICY_PREVIEWS_STATUS_CHECK = 'lifecycle_policy_previews_status_check';
+
+// notification channels (sent by triggers: migrations/1764914400000-LayerChangeNotifications.ts)
+export const LAYER_CHANGES_CHANNEL = 'berth_layer_changes';

@@ -18,7 +18,14 @@ import { runMigrationsLocked } from './migrate';
       inject: [APP_CONFIG, ROOT_LOGGER],
       useFactory: async (config: AppConfig, logger: PinoLogger): Promise<DataSource> => {
         if (!config.databaseUrl) throw new Error('the database URL must be resolved before boot');
-        const dataSource = createDataSource(config.databaseUrl, config.databasePoolSize, logger);
+        // The layer cache's LISTEN holds one connection of its own (LayerChangeListener): it
+        // counts within DATABASE_POOL_SIZE, so an instance opens no more than that in all.
+        const listening = config.layerCacheMs > 0 && config.databasePoolSize > 1 ? 1 : 0;
+        const dataSource = createDataSource(
+          config.databaseUrl,
+          config.databasePoolSize - listening,
+          logger,
+        );
         await dataSource.initialize();
         const applied = await runMigrationsLocked(dataSource);
         if (applied.length > 0) {

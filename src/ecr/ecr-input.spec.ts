@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { InvalidParameterException } from '../common/errors/registry-exception';
 import {
   BlobMember,
@@ -13,6 +15,7 @@ import {
   Required,
   StringMember,
 } from '../common/validation/ecr-constraints';
+import { BatchCheckLayerAvailabilityRequest } from './dto/batch-check-layer-availability.request';
 import { MAX_INPUT_DEPTH, validateEcrInput } from './ecr-input';
 import { SerializationException } from './ecr.errors';
 
@@ -209,5 +212,62 @@ describe('validateEcrInput: which violation ECR reports first', () => {
     let fits: Record<string, unknown> = {};
     for (let i = 0; i < MAX_INPUT_DEPTH - 2; i++) fits = { a: fits };
     expect(validateEcrInput(Input, { repositoryName: 'ok', x: fits }).repositoryName).toBe('ok');
+  });
+});
+
+describe('validateEcrInput of a flat input (the check without class-validator’s executor)', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const valid = { repositoryName: 'team/app', layerDigests: [digest, 'not-a-digest', ''] };
+
+  /** What class-validator alone says of the same body: valid, or the error validateEcrInput throws. */
+  function reference(body: Record<string, unknown>): 'valid' | 'invalid' {
+    const instance = plainToInstance(BatchCheckLayerAvailabilityRequest, structuredClone(body));
+    return validateSync(instance, { whitelist: true, forbidUnknownValues: false }).length === 0
+      ? 'valid'
+      : 'invalid';
+  }
+
+  it('accepts a valid input and drops unknown members, as validateSync with whitelist', () => {
+    const out = validateEcrInput(BatchCheckLayerAvailabilityRequest, { ...valid, extra: 1 });
+    expect(out).toBeInstanceOf(BatchCheckLayerAvailabilityRequest);
+    expect(out.layerDigests).toEqual(valid.layerDigests);
+    expect(out).not.toHaveProperty('extra');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['valid', valid],
+    ['with a registry id', { ...valid, registryId: '123456789012' }],
+    ['a bad registry id', { ...valid, registryId: '12' }],
+    ['no repository name', { layerDigests: [digest] }],
+    ['a short repository name', { ...valid, repositoryName: 'a' }],
+    ['a repository name of the wrong pattern', { ...valid, repositoryName: 'A/B' }],
+    ['a repository name of the wrong type', { ...valid, repositoryName: 5 }],
+    ['no digests', { ...valid, layerDigests: [] }],
+    ['101 digests', { ...valid, layerDigests: Array.from({ length: 101 }, () => digest) }],
+    ['a digest of 1001 characters', { ...valid, layerDigests: ['a'.repeat(1001)] }],
+    ['a digest that is a number', { ...valid, layerDigests: [digest, 7] }],
+    ['digests that are a string', { ...valid, layerDigests: digest }],
+  ])('agrees with validateSync on %s', (_, body) => {
+    let outcome: 'valid' | 'invalid' = 'valid';
+    try {
+      validateEcrInput(BatchCheckLayerAvailabilityRequest, structuredClone(body));
+    } catch {
+      outcome = 'invalid';
+    }
+    expect(outcome).toBe(reference(body));
+  });
+
+  it('words the error as before: the first violation in ECR order', () => {
+    const [name, message] = (() => {
+      try {
+        validateEcrInput(BatchCheckLayerAvailabilityRequest, { ...valid, repositoryName: 'a' });
+      } catch (err) {
+        return [(err as Error).name, (err as Error).message];
+      }
+      return ['none', ''];
+    })();
+    expect(name).toBe('InvalidParameterException');
+    expect(message).toContain("'repositoryName'");
+    expect(message).toContain('must have length greater than or equal to 2');
   });
 });

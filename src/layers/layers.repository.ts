@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { Client, type Notification, type Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { LAYERS_REPOSITORY_DIGEST_KEY } from '../database/constraints';
 import type { BlobStoreDriver } from '../config/app-config';
 
@@ -24,6 +26,13 @@ export interface LayerBlobRow {
   referenced: boolean;
   /** Whether one of those images has no pull recorded in the last day. */
   pull_due: boolean;
+}
+
+/** A LISTEN on a connection of its own. */
+export interface Subscription {
+  /** Settles when the connection is lost (with why) or the subscription is closed (undefined). */
+  readonly closed: Promise<Error | undefined>;
+  close(): void;
 }
 
 /** The SQL of the layers module: layers per repository, and the blobs behind them. */
@@ -159,5 +168,39 @@ export class LayersRepository {
         ORDER BY id LIMIT $3`,
       [repositoryId, after ?? null, limit],
     );
+  }
+
+  /**
+   * LISTENs on `channel` on a connection of its own, with the pool's settings but outside it
+   * (the requests keep every pooled connection), calling `onPayload` with each notification's
+   * payload. Resolves once the LISTEN is in effect: every notification committed after that is
+   * delivered.
+   */
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<Subscription> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const client = new Client(pool.options);
+    let settle!: (err: Error | undefined) => void;
+    const closed = new Promise<Error | undefined>((resolve) => (settle = resolve));
+    let open = true;
+    const finish = (err?: Error): void => {
+      if (!open) return;
+      open = false;
+      client.removeAllListeners('notification');
+      client.end().catch(() => undefined);
+      settle(err);
+    };
+    client.on('notification', (n: Notification) => {
+      if (n.channel === channel) onPayload(n.payload ?? '');
+    });
+    client.on('error', (err: Error) => finish(err));
+    client.on('end', () => finish(new Error('the listening connection ended')));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (err) {
+      finish(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+    return { closed, close: () => finish() };
   }
 }

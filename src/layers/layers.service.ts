@@ -5,6 +5,7 @@ import { LAYER_DIGEST_PATTERN } from '../common/patterns';
 import { parseDigest } from '../crypto/digest';
 import { RepositoryNotFoundException } from '../repositories/repositories.errors';
 import { BLOB_STORES, type BlobStores } from '../storage/blob-store';
+import { LayerCache } from './layer-cache';
 import { LayerBlobRow, LayersRepository } from './layers.repository';
 
 export const DEFAULT_LAYER_MEDIA_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
@@ -54,12 +55,22 @@ export interface LayerListing extends Layer {
   createdAt: Date;
 }
 
-/** Owns layers per repository and the content-addressed blobs behind them. */
+/**
+ * Owns layers per repository and the content-addressed blobs behind them.
+ *
+ * Layer checks (`check`, `find`: BatchCheckLayerAvailability, HEAD of a blob) are answered from
+ * the LayerCache when it knows every digest asked for; its bounds are in docs/performance.md.
+ * Nothing that writes (PutImage, a mount, a download) trusts the cache: they read the rows.
+ */
 @Injectable()
 export class LayersService {
+  /** Reads of the same digests of the same repository under way, shared by their callers. */
+  private readonly reading = new Map<string, Promise<Map<string, Layer | null>>>();
+
   constructor(
     private readonly layers: LayersRepository,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
+    private readonly cache: LayerCache,
   ) {}
 
   /**
@@ -98,19 +109,71 @@ export class LayersService {
       return { given, digest: parseDigest(given)?.digest ?? given.toLowerCase() };
     });
     const wanted = checks.flatMap((c) => ('digest' in c ? [c.digest] : []));
-    const rows = await this.layers.findInRepositoryByName(registryId, repositoryName, wanted);
-    if (rows.length === 0) throw RepositoryNotFoundException.of(registryId, repositoryName);
-    const found = new Map(rows.filter((r) => r.digest !== null).map((r) => [r.digest, r]));
+    const found = await this.lookup(registryId, repositoryName, wanted);
     return checks.map((c): LayerCheck => {
       if (!('digest' in c)) return c;
-      const row = found.get(c.digest);
-      return row
-        ? {
-            given: c.given,
-            layer: { digest: row.digest, size: Number(row.size), mediaType: row.media_type },
-          }
-        : { given: c.given, missing: true };
+      const layer = found.get(c.digest);
+      return layer ? { given: c.given, layer } : { given: c.given, missing: true };
     });
+  }
+
+  /**
+   * The layer `digest` (canonical, as parseDigest gives it) of the repository; undefined when it
+   * has none. RepositoryNotFoundException when there is no such repository.
+   */
+  async find(
+    registryId: string,
+    repositoryName: string,
+    digest: string,
+  ): Promise<Layer | undefined> {
+    return (await this.lookup(registryId, repositoryName, [digest])).get(digest) ?? undefined;
+  }
+
+  /**
+   * Forgets what this instance's cache holds of the repository: called once a change of its
+   * layers commits here, so that this instance answers its own client's next check from the
+   * database (other instances see an addition once their entry expires: LAYER_CACHE_TTL).
+   */
+  changed(repositoryId: string): void {
+    this.cache.invalidate([repositoryId]);
+  }
+
+  /** Each of `digests` (canonical) with its layer or null, from the cache or one query. */
+  private lookup(
+    registryId: string,
+    repositoryName: string,
+    digests: string[],
+  ): Promise<Map<string, Layer | null>> {
+    const cached = this.cache.lookup(registryId, repositoryName, digests);
+    if (cached?.layers) return Promise.resolve(cached.layers);
+    const key = `${registryId}/${repositoryName}\n${digests.join(',')}`;
+    let read = this.reading.get(key);
+    if (!read) {
+      read = this.read(registryId, repositoryName, digests).finally(() => this.reading.delete(key));
+      this.reading.set(key, read);
+    }
+    return read;
+  }
+
+  private async read(
+    registryId: string,
+    repositoryName: string,
+    digests: string[],
+  ): Promise<Map<string, Layer | null>> {
+    const token = this.cache.begin();
+    const rows = await this.layers.findInRepositoryByName(registryId, repositoryName, digests);
+    if (rows.length === 0) throw RepositoryNotFoundException.of(registryId, repositoryName);
+    const found = new Map<string, Layer | null>(digests.map((d) => [d, null]));
+    for (const row of rows) {
+      if (row.digest === null) continue;
+      found.set(row.digest, {
+        digest: row.digest,
+        size: Number(row.size),
+        mediaType: row.media_type,
+      });
+    }
+    this.cache.store(token, registryId, repositoryName, rows[0].repository_id, found);
+    return found;
   }
 
   /** Those of `digests` that are not layers of the repository, in the order given. */

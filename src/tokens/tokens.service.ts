@@ -5,6 +5,8 @@ import { SigningKeyService } from '../crypto/signing-key.service';
 /** ECR's registry tokens are valid for 12 hours. */
 export const TOKEN_TTL_SECONDS = 12 * 3600;
 const PURPOSE = 'registry-token';
+/** Passwords whose signature was verified, kept at most; past it the memo starts again empty. */
+const MAX_VERIFIED = 10_000;
 
 export interface RegistryTokenClaims {
   registryId: string;
@@ -24,6 +26,14 @@ export interface RegistryTokenClaims {
  */
 @Injectable()
 export class TokensService {
+  /**
+   * The claims of passwords already verified: docker sends the same password with every request,
+   * and a signature that verified once verifies again (the signing key does not change while the
+   * process runs). Only the signature's work is saved: expiry is judged on every read, and the
+   * /v2 door still checks that the token's key is active.
+   */
+  private readonly verified = new Map<string, RegistryTokenClaims>();
+
   constructor(
     private readonly signer: SigningKeyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,6 +60,8 @@ export class TokensService {
     password: string,
     now = Date.now(),
   ): { claims: RegistryTokenClaims; expired: boolean } | undefined {
+    const known = this.verified.get(password);
+    if (known) return { claims: { ...known }, expired: known.expires < now / 1000 };
     const [payload, signature, extra] = password.split('.');
     if (!payload || !signature || extra !== undefined) return undefined;
     if (!this.signer.verify(PURPOSE, payload, signature)) return undefined;
@@ -61,10 +73,10 @@ export class TokensService {
       };
       if (typeof r !== 'string' || typeof e !== 'number') return undefined;
       if (k !== undefined && typeof k !== 'string') return undefined;
-      return {
-        claims: { registryId: r, expires: e, ...(k !== undefined ? { accessKeyId: k } : {}) },
-        expired: e < now / 1000,
-      };
+      const claims = { registryId: r, expires: e, ...(k !== undefined ? { accessKeyId: k } : {}) };
+      if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+      this.verified.set(password, claims);
+      return { claims, expired: e < now / 1000 };
     } catch {
       return undefined;
     }

@@ -300,8 +300,10 @@ export class UploadsService {
       // Consumed on success, and also when the repository already had the layer: its bytes
       // are stored already, so nothing is lost and nothing is left to retry.
       await this.uploads.delete(manager, uploadId);
-      return { digest, recorded };
+      return { digest, recorded, repositoryId: repo.id };
     });
+    // Committed: this instance's next check of the layer reads it (read-your-writes).
+    this.layers.changed(outcome.repositoryId);
     if (!outcome.recorded.storageAdopted) this.gc.collectSoon();
     if (!outcome.recorded.created) {
       throw LayerAlreadyExistsException.of(registryId, repositoryName, outcome.digest);
@@ -440,14 +442,16 @@ export class UploadsService {
     from: string,
     digest: string,
   ): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+    const linked = await this.dataSource.transaction(async (manager) => {
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
       const source = await this.repositories
         .require(registryId, from, manager)
         .catch(() => undefined);
-      if (!source) return false;
-      return this.layers.link(manager, source.id, repo.id, digest);
+      if (!source) return undefined;
+      return (await this.layers.link(manager, source.id, repo.id, digest)) ? repo.id : undefined;
     });
+    if (linked) this.layers.changed(linked);
+    return linked !== undefined;
   }
 
   /**
