@@ -1,8 +1,14 @@
 /**
  * Ceiling (a): the least an `UploadLayerPart` server can do. It collects the body, parses the
  * JSON, base64-decodes `layerPartBlob` and answers a valid `UploadLayerPart` response; nothing
- * is stored, hashed or validated beyond the part's length. Run as a child process (forked, with
- * an IPC channel): it reports its port, and exits when the parent goes away.
+ * is stored, hashed or validated beyond the part's length.
+ *
+ * With `--sdk-alone`: the SDK-alone ceiling. The server only reads each body (dropping it) and
+ * answers one fixed JSON, so what remains is the client's own cost (base64, JSON, SigV4's
+ * payload hash, the socket): no server that answers `UploadLayerPart` can be faster.
+ *
+ * Run as a child process (forked, with an IPC channel): it reports its port, and exits when the
+ * parent goes away.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,8 +58,31 @@ export function createCeilingServer(): http.Server {
   });
 }
 
+const FIXED_ANSWER = JSON.stringify({
+  registryId: '000000000000',
+  repositoryName: 'bench/ceiling',
+  uploadId: '00000000-0000-0000-0000-000000000000',
+  lastByteReceived: 0,
+});
+
+/** The SDK-alone server: reads every body to its end, keeps nothing, answers FIXED_ANSWER. */
+export function createSdkAloneServer(): http.Server {
+  return http.createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      res.writeHead(200, {
+        'content-type': 'application/x-amz-json-1.1',
+        'content-length': Buffer.byteLength(FIXED_ANSWER),
+      });
+      res.end(FIXED_ANSWER);
+    });
+  });
+}
+
 if (require.main === module) {
-  const server = createCeilingServer();
+  const server = process.argv.includes('--sdk-alone')
+    ? createSdkAloneServer()
+    : createCeilingServer();
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port });

@@ -2,7 +2,9 @@
  * What this machine can do at best with the same bytes, measured in the same run:
  *  (a) the same UploadLayerPart requests, sent by the SDK, to a server that only parses them;
  *  (b) write + fsync of the same parts as files on the disk of DATA_DIR;
- *  (c) INSERT of the same bytes as 1 MiB bytea rows (storage EXTERNAL) through pg.
+ *  (c) INSERT of the same bytes as 1 MiB bytea rows (storage EXTERNAL) through pg;
+ *  SDK alone: the same requests, sent by the SDK, to a server that only reads each body and
+ *      answers a fixed JSON: the client's own cost, the most any server can let it reach.
  * Each is single-stream and uses exactly the parts of the single-stream push of the same size.
  */
 import { fork } from 'node:child_process';
@@ -34,6 +36,8 @@ export interface SizeCeilings {
   a?: CeilingFigure;
   b?: CeilingFigure;
   c?: CeilingFigure;
+  /** The SDK alone (a server that reads and drops each body). */
+  sdk?: CeilingFigure;
 }
 
 /** Waits (a bounded time) for the machine to be quiet before a measurement; `pid`: our server. */
@@ -42,9 +46,11 @@ export type Settle = (pid: number | null) => Promise<void>;
 /** Scenario ids of the ceilings' parts, apart from those of the pushes. */
 const CEILING_SCENARIO = 0xce000000;
 
-async function startCeilingServer(): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
+async function startCeilingServer(
+  args: string[] = [],
+): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
   const child = track(
-    fork(builtFile('bench', 'ceiling-server.js'), [], {
+    fork(builtFile('bench', 'ceiling-server.js'), args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { PATH: process.env.PATH, NODE_ENV: 'production' },
     }),
@@ -67,19 +73,41 @@ async function startCeilingServer(): Promise<{ pid: number; url: string; stop():
 }
 
 /** (a) for every size: `layers[i]` layers of `sizes[i]` bytes, hashed and sent part by part. */
-export async function measureCeilingA(
+export function measureCeilingA(
   plan: { layerSize: number; layers: number }[],
   sampler: RssSampler,
   log: (line: string) => void,
   settle: Settle,
 ): Promise<CeilingFigure[]> {
-  const server = await startCeilingServer();
+  return measureThroughServer(false, plan, sampler, log, settle);
+}
+
+/** SDK alone: as (a), to a server that only reads each body and answers a fixed JSON. */
+export function measureCeilingSdkAlone(
+  plan: { layerSize: number; layers: number }[],
+  sampler: RssSampler,
+  log: (line: string) => void,
+  settle: Settle,
+): Promise<CeilingFigure[]> {
+  return measureThroughServer(true, plan, sampler, log, settle);
+}
+
+async function measureThroughServer(
+  sdkAlone: boolean,
+  plan: { layerSize: number; layers: number }[],
+  sampler: RssSampler,
+  log: (line: string) => void,
+  settle: Settle,
+): Promise<CeilingFigure[]> {
+  const server = await startCeilingServer(sdkAlone ? ['--sdk-alone'] : []);
+  // The SDK-alone server answers a fixed lastByteReceived.
+  const check = !sdkAlone;
   const client = ecrClient(server.url);
   try {
     sampler.watch(server.pid);
     // Warm-up: JIT of both sides, socket, page faults of the first large buffers.
     const warm = new PartFactory(CEILING_SCENARIO, 0);
-    await sendParts(client, 'bench/ceiling', randomUUID(), warm, 0, 20 * MiB, null, []);
+    await sendParts(client, 'bench/ceiling', randomUUID(), warm, 0, 20 * MiB, null, [], check);
     const figures: CeilingFigure[] = [];
     for (const [i, { layerSize, layers }] of plan.entries()) {
       const factory = new PartFactory(CEILING_SCENARIO + 1 + i, 0);
@@ -89,7 +117,17 @@ export async function measureCeilingA(
       const started = performance.now();
       for (let layer = 0; layer < layers; layer++) {
         const hash = createHash('sha256');
-        await sendParts(client, 'bench/ceiling', randomUUID(), factory, layer, layerSize, hash, []);
+        await sendParts(
+          client,
+          'bench/ceiling',
+          randomUUID(),
+          factory,
+          layer,
+          layerSize,
+          hash,
+          [],
+          check,
+        );
         hash.digest();
       }
       const seconds = (performance.now() - started) / 1000;
@@ -101,9 +139,8 @@ export async function measureCeilingA(
         cpu: await cpu(),
         peakServerRssMiB: peaks.watchedPeakMiB,
       };
-      log(
-        `  (a) SDK -> minimal node:http, ${layers} x ${layerSize / MiB} MiB: ${figure.mbps.toFixed(1)} MB/s`,
-      );
+      const what = sdkAlone ? 'SDK alone -> read-only node:http' : '(a) SDK -> minimal node:http';
+      log(`  ${what}, ${layers} x ${layerSize / MiB} MiB: ${figure.mbps.toFixed(1)} MB/s`);
       figures.push(figure);
     }
     return figures;
@@ -228,7 +265,7 @@ export async function measureCeilingC(
 /** The better of two measurements of each ceiling, keeping both figures. */
 export function bestOf(runs: SizeCeilings[][]): SizeCeilings[] {
   return runs[0].map((first, i) => {
-    const pick = (which: 'a' | 'b' | 'c'): CeilingFigure | undefined => {
+    const pick = (which: 'a' | 'b' | 'c' | 'sdk'): CeilingFigure | undefined => {
       const figures = runs.map((r) => r[i]?.[which]).filter((f): f is CeilingFigure => !!f);
       if (figures.length === 0) return undefined;
       const best = figures.reduce((x, y) => (y.mbps > x.mbps ? y : x));
@@ -240,6 +277,7 @@ export function bestOf(runs: SizeCeilings[][]): SizeCeilings[] {
       a: pick('a'),
       b: pick('b'),
       c: pick('c'),
+      sdk: pick('sdk'),
     };
   });
 }

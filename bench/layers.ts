@@ -84,7 +84,10 @@ export interface PushedLayer {
   completeMs: number;
 }
 
-/** Sends the parts of one layer to an upload; `hash` is fed each part before it is sent. */
+/**
+ * Sends the parts of one layer to an upload; `hash` is fed each part before it is sent. With
+ * `checkAnswer` false the answers are not checked (the SDK-alone ceiling answers a fixed one).
+ */
 export async function sendParts(
   client: ECRClient,
   repositoryName: string,
@@ -94,6 +97,7 @@ export async function sendParts(
   size: number,
   hash: Hash | null,
   partMs: number[],
+  checkAnswer = true,
 ): Promise<void> {
   let partNo = 0;
   for (const { first, length } of partRanges(size)) {
@@ -110,7 +114,7 @@ export async function sendParts(
       }),
     );
     partMs.push(performance.now() - started);
-    if (out.lastByteReceived !== first + length - 1) {
+    if (checkAnswer && out.lastByteReceived !== first + length - 1) {
       throw new Error(
         `UploadLayerPart answered lastByteReceived ${out.lastByteReceived}, expected ${first + length - 1}`,
       );

@@ -128,6 +128,8 @@ function judge(value: number | undefined, limit: number, atLeast: boolean): Targ
   return (atLeast ? value >= limit : value <= limit) ? 'met' : 'not met';
 }
 
+const SDK_ALONE_LABEL = '(SDK → node:http that only reads the body)';
+
 export function evaluateTargets(
   results: Omit<Results, 'targets' | 'finishedAt' | 'durationSeconds'>,
 ): Target[] {
@@ -140,7 +142,7 @@ export function evaluateTargets(
   const throughput = (
     driver: BlobStoreDriver,
     size: number,
-    which: 'a' | 'b' | 'c',
+    which: 'a' | 'b' | 'c' | 'sdk',
     limit: number,
     label: string,
   ): void => {
@@ -148,7 +150,7 @@ export function evaluateTargets(
     const c = ceilingOf(results, size)?.[which];
     const r = ratio(s?.mbps, c?.mbps);
     targets.push({
-      target: `${driver} single-stream push of ${formatSize(size)} ≥ ${limit.toFixed(1)}× ceiling (${which}) ${label}`,
+      target: `${driver} single-stream push of ${formatSize(size)} ≥ ${limit.toFixed(1)}× ${which === 'sdk' ? 'the SDK-alone ceiling' : `ceiling (${which})`} ${label}`,
       driver,
       measured: s ? `${f1(s.mbps)} MB/s` : '–',
       against: c ? `${f1(c.mbps)} MB/s` : '–',
@@ -161,11 +163,13 @@ export function evaluateTargets(
     for (const size of throughputSizes) {
       throughput('filesystem', size, 'a', 1.0, '(SDK → minimal node:http)');
       throughput('filesystem', size, 'b', 0.5, '(write + fsync)');
+      throughput('filesystem', size, 'sdk', 0.8, SDK_ALONE_LABEL);
     }
   }
   if (drivers.includes('postgres')) {
     for (const size of throughputSizes) {
       throughput('postgres', size, 'c', 0.7, '(pg INSERT bytea)');
+      throughput('postgres', size, 'sdk', 0.6, SDK_ALONE_LABEL);
     }
   }
   for (const driver of drivers) {
@@ -317,7 +321,9 @@ export function renderMarkdown(results: Results): string {
   out.push('');
   out.push(
     'Every figure beside its ceiling: (a) the same `UploadLayerPart` requests through the SDK to a ' +
-      'minimal `node:http` server that only parses them; the storage ceiling is (b) write + fsync of ' +
+      'minimal `node:http` server that only parses them; SDK alone: the same requests to a server ' +
+      "that only reads each body and answers a fixed JSON (the client's own cost: base64, JSON, " +
+      'SigV4 payload hash); the storage ceiling is (b) write + fsync of ' +
       'the same 10 MiB parts as files for `filesystem`, (c) `INSERT` of the same bytes as 1 MiB ' +
       '`bytea` rows for `postgres`. Ceilings are single-stream; concurrent scenarios are set against ' +
       'the same single-stream ceiling. Small layers are pushed several times per stream so that a ' +
@@ -342,6 +348,8 @@ export function renderMarkdown(results: Results): string {
         `**${f1(s.mbps)}**${mark(s.cpu)}${repeated(s.discarded)}`,
         f1(c?.a?.mbps),
         f2(ratio(s.mbps, c?.a?.mbps)),
+        f1(c?.sdk?.mbps),
+        f2(ratio(s.mbps, c?.sdk?.mbps)),
         `${f1(storage?.mbps)} (${d.driver === 'filesystem' ? 'b' : 'c'})`,
         f2(ratio(s.mbps, storage?.mbps)),
         `${ms(s.completeMs.p50)} / ${ms(s.completeMs.max)}`,
@@ -364,6 +372,8 @@ export function renderMarkdown(results: Results): string {
         'MB/s',
         'ceiling (a) MB/s',
         '× (a)',
+        'SDK alone MB/s',
+        '× SDK alone',
         'storage ceiling MB/s',
         '× storage',
         'CompleteLayerUpload p50 / max (ms)',
@@ -396,6 +406,8 @@ export function renderMarkdown(results: Results): string {
         '(b) write + fsync MB/s',
         '(c) pg INSERT 1 MiB bytea MB/s',
         '(c) CPU pg / client / other',
+        'SDK alone MB/s',
+        'SDK alone CPU server / pg / client / other',
       ],
       results.ceilings.map((c) => [
         `${formatSize(c.layerSize)} × ${c.layers}`,
@@ -408,6 +420,8 @@ export function renderMarkdown(results: Results): string {
         c.c?.cpu
           ? `${f2(c.c.cpu.postgresCores)} / ${f2(c.c.cpu.clientCores)} / ${f2(c.c.cpu.otherCores)}`
           : '–',
+        best(c.sdk) + mark(c.sdk?.cpu),
+        c.sdk?.cpu ? cores(c.sdk.cpu) : '–',
       ]),
       ['l', 'r'],
     ),

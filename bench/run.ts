@@ -38,6 +38,7 @@ import {
   measureCeilingA,
   measureCeilingB,
   measureCeilingC,
+  measureCeilingSdkAlone,
   SizeCeilings,
 } from './ceilings';
 import { ecrClient, PartFactory, pushLayer, PushedLayer } from './layers';
@@ -591,7 +592,8 @@ async function main(): Promise<number> {
     const a = await measureCeilingA(ceilingPlan, sampler, log, settle);
     const b = await measureCeilingB(ceilingPlan, tmpRoot, log, settle);
     const c = await measureCeilingC(ceilingPlan, benchUrl, log, settle);
-    return ceilingPlan.map((p, i) => ({ ...p, a: a[i], b: b[i], c: c[i] }));
+    const sdk = await measureCeilingSdkAlone(ceilingPlan, sampler, log, settle);
+    return ceilingPlan.map((p, i) => ({ ...p, a: a[i], b: b[i], c: c[i], sdk: sdk[i] }));
   };
   const ecr = options.scenarios.includes('ecr');
   const ceilingsBefore = ecr ? await measureCeilings('before the Berth runs') : [];
