@@ -24,6 +24,7 @@ import {
 } from '../dto/image-requests';
 import type { EcrCallContext } from '../ecr-call-context';
 import { EcrOperation } from '../ecr-operation.decorator';
+import { rejectPagingWith } from './paging';
 
 const DEFAULT_PAGE_SIZE = 100;
 /** ListImageReferrers' page when `maxResults` is absent, as the model says. */
@@ -102,20 +103,7 @@ export class ImagesOperations {
       imageStatus: 'ACTIVE',
     });
     if (input.imageIds) {
-      // As DescribeRepositories with repositoryNames: the model says neither maxResults nor
-      // nextToken "can be used when you specify images with imageIds".
-      if (input.maxResults !== undefined) {
-        throw InvalidParameterException.constraint(
-          'maxResults',
-          'cannot be used together with imageIds',
-        );
-      }
-      if (input.nextToken !== undefined) {
-        throw InvalidParameterException.constraint(
-          'nextToken',
-          'cannot be used together with imageIds',
-        );
-      }
+      rejectPagingWith(input, 'imageIds');
       const details = await this.images.describeNamed(
         ctx.registryId,
         input.repositoryName,

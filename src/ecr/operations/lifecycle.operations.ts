@@ -6,7 +6,6 @@ import type {
   StartLifecyclePolicyPreviewResponse,
 } from '@aws-sdk/client-ecr';
 import { Injectable } from '@nestjs/common';
-import { InvalidParameterException } from '../../common/errors/registry-exception';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
 import { LifecycleService } from '../../lifecycle/lifecycle.service';
 import {
@@ -18,6 +17,7 @@ import {
 } from '../dto/lifecycle-requests';
 import type { EcrCallContext } from '../ecr-call-context';
 import { EcrOperation } from '../ecr-operation.decorator';
+import { rejectPagingWith } from './paging';
 
 /** The model's default and largest page of previewResults. */
 const DEFAULT_PAGE_SIZE = 100;
@@ -94,21 +94,7 @@ export class LifecycleOperations {
     input: GetLifecyclePolicyPreviewRequest,
     ctx: EcrCallContext,
   ): Promise<GetLifecyclePolicyPreviewResponse> {
-    if (input.imageIds) {
-      // The model: neither "can be used when you specify images with imageIds".
-      if (input.maxResults !== undefined) {
-        throw InvalidParameterException.constraint(
-          'maxResults',
-          'cannot be used together with imageIds',
-        );
-      }
-      if (input.nextToken !== undefined) {
-        throw InvalidParameterException.constraint(
-          'nextToken',
-          'cannot be used together with imageIds',
-        );
-      }
-    }
+    if (input.imageIds) rejectPagingWith(input, 'imageIds');
     const after =
       input.nextToken === undefined
         ? undefined

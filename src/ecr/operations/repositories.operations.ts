@@ -4,7 +4,6 @@ import type {
   DescribeRepositoriesResponse,
 } from '@aws-sdk/client-ecr';
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidParameterException } from '../../common/errors/registry-exception';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { RepositoryEntity } from '../../repositories/entities/repository.entity';
@@ -14,6 +13,7 @@ import { DeleteRepositoryRequest } from '../dto/delete-repository.request';
 import { DescribeRepositoriesRequest } from '../dto/describe-repositories.request';
 import type { EcrCallContext } from '../ecr-call-context';
 import { EcrOperation } from '../ecr-operation.decorator';
+import { rejectPagingWith } from './paging';
 import { repositoryShape } from './repository-shape';
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -57,19 +57,7 @@ export class RepositoriesOperations {
     ctx: EcrCallContext,
   ): Promise<DescribeRepositoriesResponse> {
     if (input.repositoryNames) {
-      // As in ECR: pagination applies only when listing the whole registry.
-      if (input.maxResults !== undefined) {
-        throw InvalidParameterException.constraint(
-          'maxResults',
-          'cannot be used together with repositoryNames',
-        );
-      }
-      if (input.nextToken !== undefined) {
-        throw InvalidParameterException.constraint(
-          'nextToken',
-          'cannot be used together with repositoryNames',
-        );
-      }
+      rejectPagingWith(input, 'repositoryNames');
       const repos = await this.repositories.describeNamed(ctx.registryId, input.repositoryNames);
       return { repositories: repos.map((r) => this.shape(r)) };
     }
