@@ -1,8 +1,7 @@
 /** The /v2 scenarios in the report: their targets and their section of the markdown. */
 import type { BlobStoreDriver } from '../src/config/app-config';
 import type { OciResults, OciScenario, OciTargetResult, OciTransfer } from './oci';
-import type { CpuWindow } from './processes';
-import { NOISY_OTHER_CORES, type Target, type TargetStatus } from './report';
+import { cores, NOISY_OTHER_CORES, table, type Target, type TargetStatus } from './report';
 import { formatSize, MiB } from './stats';
 
 const f1 = (n: number | undefined): string =>
@@ -94,14 +93,6 @@ export function ociTargets(oci: OciResults | undefined, drivers: BlobStoreDriver
   }
   return targets;
 }
-
-function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const sep = header.map((_, i) => ((align?.[i] ?? 'r') === 'l' ? '---' : '---:'));
-  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-const cores = (c: CpuWindow): string =>
-  `${f2(c.serverCores)} / ${f2(c.postgresCores)} / ${f2(c.clientCores)} / ${f2(c.otherCores)}`;
 
 /** CPU milliseconds of the server (and of PostgreSQL) per MB moved. */
 const serverMsPerMB = (t: OciTransfer): number =>

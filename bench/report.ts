@@ -233,12 +233,14 @@ export function evaluateTargets(
   return targets;
 }
 
-function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+/** A markdown table; columns are right-aligned unless `align` says 'l'. */
+export function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const sep = header.map((_, i) => ((align?.[i] ?? 'r') === 'l' ? '---' : '---:'));
   return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-const cores = (c: CpuWindow): string =>
+/** A CPU window's cores as the report's "server / pg / client / other" cell. */
+export const cores = (c: CpuWindow): string =>
   `${f2(c.serverCores)} / ${f2(c.postgresCores)} / ${f2(c.clientCores)} / ${f2(c.otherCores)}`;
 
 /** Cores busy with other work on the shared machine above which a figure is marked. */
