@@ -1,14 +1,13 @@
 /**
  * The peer of the /v2 scenarios: CNCF distribution 2.8 (Debian's `docker-registry`), configured
- * as test/support/distribution.ts configures it for the tests (filesystem storage, no auth,
- * deletes enabled, redirects off, only errors logged and the access log off, so that it pays no
- * more for logging than Berth at LOG_LEVEL=warn). It is started here rather than through the test
+ * as for the tests (tooling/distribution.ts). It is started here rather than through the test
  * helper because test/ is not part of the build the benchmark runs from, and because the
  * benchmark registers every child so that an interrupted run stops it.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeDistributionConfig } from '../tooling/distribution';
 import { freePort } from '../tooling/ports';
 import { stopChild, track } from './processes';
 
@@ -46,26 +45,7 @@ export async function startDistribution(dir: string): Promise<DistributionServer
   fs.mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
   const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: error',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${dataDir}`,
-      '  delete:',
-      '    enabled: true',
-      '  redirect:',
-      '    disable: true',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '',
-    ].join('\n'),
-  );
+  writeDistributionConfig(config, dataDir, port);
   const logPath = path.join(dir, 'distribution.log');
   const log = fs.openSync(logPath, 'a');
   const started = performance.now();

@@ -2,14 +2,14 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeDistributionConfig } from '../../tooling/distribution';
 import { freePort } from './app';
 import { toolPath } from './oci-tools';
 
 /**
  * CNCF distribution 2.8 (Debian's `docker-registry`), the registry Berth's /v2 door is measured
- * against: on a free loopback port, filesystem storage in a temporary directory, no auth, deletes
- * enabled, logging only errors (its access log off, so that it pays no more for logging than
- * Berth does).
+ * against: on a free loopback port, with its data in a temporary directory, configured as
+ * tooling/distribution.ts says (no auth, deletes enabled, only errors logged).
  */
 export interface Distribution {
   readonly url: string;
@@ -25,26 +25,7 @@ export async function startDistribution(options: { port?: number } = {}): Promis
   const dataDir = path.join(dir, 'data');
   const port = options.port ?? (await freePort());
   const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: error',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${dataDir}`,
-      '  delete:',
-      '    enabled: true',
-      '  redirect:',
-      '    disable: true',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '',
-    ].join('\n'),
-  );
+  writeDistributionConfig(config, dataDir, port);
   const child = spawn(toolPath('docker-registry'), ['serve', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },

@@ -1,26 +1,18 @@
 import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { tarHeader } from '../../tooling/oci-layout';
 import { pushLayer, sha256Digest } from './layers';
 
 /** A one-file ustar archive: enough to be a real layer. */
 export function tarOf(name: string, content: Buffer): Buffer {
-  const header = Buffer.alloc(512, 0);
-  header.write(name, 0, 100, 'utf8');
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(content.length.toString(8).padStart(11, '0') + '\0', 124);
-  header.write('00000000000\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
   const padding = Buffer.alloc((512 - (content.length % 512)) % 512, 0);
-  return Buffer.concat([header, content, padding, Buffer.alloc(1024, 0)]);
+  return Buffer.concat([
+    tarHeader(name, content.length, 0),
+    content,
+    padding,
+    Buffer.alloc(1024, 0),
+  ]);
 }
 
 export interface BuiltImage {
