@@ -8,18 +8,12 @@
  *    computed in a pass before the transfer.
  */
 import { createHash, randomFillSync } from 'node:crypto';
-import { type Descriptor, writeBlobLayout } from '../tooling/oci-layout';
+import { type BlobLayout, writeBlobLayout } from '../tooling/oci-layout';
 import { MiB } from './stats';
 
 export { type Descriptor, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST } from '../tooling/oci-layout';
 
-export interface LayoutImage {
-  layout: string;
-  tag: string;
-  /** `oci:<layout>:<tag>`. */
-  ref: string;
-  manifestDigest: string;
-  layers: Descriptor[];
+export interface LayoutImage extends BlobLayout {
   /** Bytes of the layers, config and manifest: what a push moves. */
   bytes: number;
 }
@@ -29,11 +23,7 @@ export function writeLayoutImage(dir: string, layerSizes: number[], tag = 'v1'):
   const image = writeBlobLayout(dir, layerSizes, tag);
   const { config, layers } = image.manifest;
   return {
-    layout: image.layout,
-    tag,
-    ref: image.ref,
-    manifestDigest: image.manifestDigest,
-    layers,
+    ...image,
     bytes: layers.reduce((sum, l) => sum + l.size, 0) + config.size + image.manifestBytes.length,
   };
 }

@@ -43,6 +43,7 @@ import {
   OCI_MANIFEST,
   writeLayoutImage,
 } from './oci-image';
+import { sha256Digest } from '../tooling/oci-layout';
 import type { BenchOptions } from './options';
 import { cpuWindow, CpuWindow, RssSampler, stopChild, track } from './processes';
 import type { Attempt } from './report';
@@ -251,7 +252,7 @@ async function putBlob(target: Target, blob: BlobSpec | Buffer): Promise<void> {
   if (!location) throw new Error('POST /blobs/uploads/ answered no Location');
   const url = new URL(location, target.url);
   const small = Buffer.isBuffer(blob);
-  url.searchParams.set('digest', small ? sha256Of(blob) : blob.digest);
+  url.searchParams.set('digest', small ? sha256Digest(blob) : blob.digest);
   const done = await request(
     'PUT',
     url.toString(),
@@ -267,9 +268,6 @@ async function putBlob(target: Target, blob: BlobSpec | Buffer): Promise<void> {
   );
   expectStatus('PUT ?digest=', done, 201);
 }
-
-const sha256Of = (data: Buffer): string =>
-  `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 /**
  * Tags an image whose one layer is `blob` (with a small config): `GetDownloadUrlForLayer`, as
@@ -288,7 +286,7 @@ async function putImageOf(target: Target, blob: BlobSpec, tag: string): Promise<
     JSON.stringify({
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
-      config: { mediaType: OCI_CONFIG, digest: sha256Of(config), size: config.length },
+      config: { mediaType: OCI_CONFIG, digest: sha256Digest(config), size: config.length },
       layers: [{ mediaType: OCI_LAYER_TAR, digest: blob.digest, size: blob.size }],
     }),
   );
@@ -661,7 +659,7 @@ export async function runOciScenarios(ctx: OciContext): Promise<OciResults> {
               ],
               skopeoEnv,
             );
-            for (const layer of image.layers) {
+            for (const layer of image.manifest.layers) {
               const file = path.join(dest, layer.digest.slice('sha256:'.length));
               const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
               if (size !== layer.size) {

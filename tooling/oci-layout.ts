@@ -42,7 +42,8 @@ const MiB = 1024 * 1024;
 /** The modification time of the layers' files: a fixed one. */
 const LAYER_MTIME = 0o14500000000;
 
-function sha256(data: Buffer): string {
+/** `sha256:<hex>` of `data`, as a descriptor names it. */
+export function sha256Digest(data: Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
@@ -107,7 +108,7 @@ export function writeBlobLayout(dir: string, layerSizes: number[], tag = 'v1'): 
     JSON.stringify({ imageLayoutVersion: '1.0.0' }),
   );
   const putBlob = (data: Buffer): string => {
-    const digest = sha256(data);
+    const digest = sha256Digest(data);
     fs.writeFileSync(path.join(blobs, digest.slice('sha256:'.length)), data);
     return digest;
   };

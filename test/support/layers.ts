@@ -5,13 +5,12 @@ import {
   InitiateLayerUploadCommand,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Digest } from '../../tooling/oci-layout';
 
 export const MiB = 1024 * 1024;
 
-export function sha256Digest(data: Buffer): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
+export { sha256Digest };
 
 /** Deterministic-enough random content: every test layer is distinct unless reused on purpose. */
 export function layerBytes(size: number): Buffer {
