@@ -38,4 +38,15 @@ describe('FilesystemBlobStore staged parts', () => {
     expect(fs.existsSync(store.objectDir(KEY))).toBe(false);
     expect(fs.readdirSync(path.join(root, '.tmp'))).toEqual([]);
   });
+
+  it('fails a placing that a discard interrupts, instead of waiting for ever', async () => {
+    const staged = store.stagePart();
+    const placing = expect(
+      staged.place(NO_MANAGER, KEY, 0, Buffer.alloc(1024 * 1024, 7)),
+    ).rejects.toThrow('discarded');
+    await staged.discard();
+    await placing;
+    expect(fs.existsSync(store.objectDir(KEY))).toBe(false);
+    expect(fs.readdirSync(path.join(root, '.tmp'))).toEqual([]);
+  });
 });

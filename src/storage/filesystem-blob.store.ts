@@ -339,10 +339,10 @@ class FilesystemStagedPart implements StagedPart {
   }
 
   async place(_manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void> {
-    // Discarded already: nothing would write the rest, and waiting for it would spin for ever.
-    if (this.finished) throw new Error('the staged part was discarded before it was placed');
     this.available = data;
     while (this.failure === undefined && this.written < data.length) {
+      // Discarded (before or while placing): nothing writes the rest, and waiting would spin.
+      if (this.finished) throw new Error('the staged part was discarded before it was placed');
       this.pump();
       await this.writing;
     }
