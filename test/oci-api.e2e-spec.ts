@@ -158,13 +158,12 @@ describe('the /v2 API', () => {
       });
     });
 
-    it('stops honouring a token once its access key is deactivated, and again once reactivated', async () => {
+    it('stops honouring a token once its access key is deactivated, for good: a reactivated key honours only tokens issued since', async () => {
       const other = await createAccount(app.url);
       const otherClient = ecrClient(app.url, { credentials: other.credentials });
       const authorization = basicAuth(await registryLogin(otherClient));
-      otherClient.destroy();
-      const base = (): Promise<V2Response> =>
-        v2Request(app.url, 'GET', '/v2/', { headers: { authorization } });
+      const base = (auth = authorization): Promise<V2Response> =>
+        v2Request(app.url, 'GET', '/v2/', { headers: { authorization: auth } });
       expect((await base()).status).toBe(200);
       const key = `/admin/v1/access-keys/${other.credentials.accessKeyId}`;
       expect((await admin(app.url, 'PATCH', key, { status: 'Inactive' })).status).toBe(200);
@@ -172,9 +171,18 @@ describe('the /v2 API', () => {
       expect(refused.status).toBe(401);
       expect(errorCode(refused)).toBe('UNAUTHORIZED');
       expect((await admin(app.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
-      expect((await base()).status).toBe(200);
+      const stillRefused = await base();
+      expect(stillRefused.status).toBe(401);
+      expect(errorCode(stillRefused)).toBe('UNAUTHORIZED');
+      // Logging in again with the reactivated key gives a token that works.
+      const again = basicAuth(await registryLogin(otherClient));
+      otherClient.destroy();
+      expect((await base(again)).status).toBe(200);
+      // Reactivating an active key withdraws nothing.
+      expect((await admin(app.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
+      expect((await base(again)).status).toBe(200);
       expect((await admin(app.url, 'DELETE', key)).status).toBe(204);
-      expect((await base()).status).toBe(401);
+      expect((await base(again)).status).toBe(401);
     });
 
     it("keeps accounts apart: another account's token does not see this account's repositories", async () => {
