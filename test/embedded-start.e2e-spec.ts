@@ -148,6 +148,13 @@ function logLines(server: Server): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** What the server logged at warn or above once it began to stop: nothing, when it stops cleanly. */
+function warningsWhileStopping(server: Server): Record<string, unknown>[] {
+  const lines = logLines(server);
+  const stopping = lines.findIndex((l) => l.msg === 'stopping');
+  return lines.slice(stopping).filter((l) => typeof l.level === 'number' && l.level >= 40);
+}
+
 describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
   afterAll(() => {
     // Whatever happened, nothing started here outlives the tests.
@@ -204,6 +211,8 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     const firstExit = await exitOf(first);
     // stderr rides along so that a failure shows why.
     expect({ ...firstExit, stderr: first.stderr() }).toMatchObject({ code: 0, signal: null });
+    // Its connections closed before the embedded server stopped: none was cut off.
+    expect(warningsWhileStopping(first)).toEqual([]);
     expect(fs.existsSync(pidFile)).toBe(false);
     expect(processesUsing(dataDir)).toEqual([]);
     // One request line for the call, without the body or the signature.
@@ -234,6 +243,7 @@ describe('npm start on a fresh machine (embedded PostgreSQL)', () => {
     second.child.kill('SIGTERM');
     const secondExit = await exitOf(second);
     expect({ ...secondExit, stderr: second.stderr() }).toMatchObject({ code: 0, signal: null });
+    expect(warningsWhileStopping(second)).toEqual([]);
     expect(fs.existsSync(pidFile)).toBe(false);
     expect(processesUsing(dataDir)).toEqual([]);
   }, 240_000);

@@ -2,6 +2,7 @@ import {
   CreateRepositoryCommand,
   DeleteLifecyclePolicyCommand,
   DescribeImagesCommand,
+  DescribeRepositoriesCommand,
   ECRClient,
   GetLifecyclePolicyCommand,
   GetLifecyclePolicyPreviewCommand,
@@ -635,5 +636,55 @@ describe('lifecycle policies over the ECR API', () => {
         [images[2].digest, []],
       ].sort(),
     );
+  });
+
+  it('matches tag wildcards in linear time: a preview over pathological tags ends at once, and other requests are answered meanwhile', async () => {
+    const repo = 'lc/wildcards';
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    // Ten tags of 290 to 299 characters that `a*a*a*a*a` does not match (they end in b): a
+    // backtracking matcher tries on the order of n^4/24 ways to split each one before it
+    // gives up.
+    for (let i = 0; i < 10; i++) {
+      const image = imageOf([randomBlob(100)], `${'a'.repeat(289 + i)}b`);
+      await pushImageTagged(ecr, repo, image, image.tag);
+    }
+    const older = imageOf([randomBlob(100)], 'aaaaa');
+    await pushImageTagged(ecr, repo, older, older.tag);
+    const newer = imageOf([randomBlob(100)], 'abacadaea');
+    await pushImageTagged(ecr, repo, newer, newer.tag);
+    const text = policyOf({
+      rulePriority: 1,
+      selection: {
+        tagStatus: 'tagged',
+        tagPatternList: ['a*a*a*a*a'],
+        countType: 'imageCountMoreThan',
+        countNumber: 1,
+      },
+    });
+
+    const started = Date.now();
+    await ecr.send(
+      new StartLifecyclePolicyPreviewCommand({ repositoryName: repo, lifecyclePolicyText: text }),
+    );
+    // Requests one after the other while the preview computes, each turn timed from the end of
+    // the one before (its pause included): a long turn is one whose requests, or whose pause,
+    // waited on the preview.
+    let longestTurn = 0;
+    let preview;
+    for (let last = Date.now(); ;) {
+      await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repo] }));
+      preview = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: repo }));
+      longestTurn = Math.max(longestTurn, Date.now() - last);
+      last = Date.now();
+      if (preview.status !== 'IN_PROGRESS') break;
+      if (last - started > 100_000) throw new Error('the preview never ended');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const took = Date.now() - started;
+    expect(preview.status).toBe('COMPLETE');
+    expect(preview.previewResults?.map((r) => r.imageTags)).toEqual([['aaaaa']]);
+    // Generous bounds on a shared machine: the backtracking matcher took seconds for each tag.
+    expect(took).toBeLessThan(5_000);
+    expect(longestTurn).toBeLessThan(1_000);
   });
 });

@@ -1,8 +1,10 @@
 import {
   BatchCheckLayerAvailabilityCommand,
+  BatchDeleteImageCommand,
   BatchGetImageCommand,
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
+  DescribeImagesCommand,
   ECRClient,
   GetDownloadUrlForLayerCommand,
   InitiateLayerUploadCommand,
@@ -156,13 +158,12 @@ describe('the /v2 API', () => {
       });
     });
 
-    it('stops honouring a token once its access key is deactivated, and again once reactivated', async () => {
+    it('stops honouring a token once its access key is deactivated, for good: a reactivated key honours only tokens issued since', async () => {
       const other = await createAccount(app.url);
       const otherClient = ecrClient(app.url, { credentials: other.credentials });
       const authorization = basicAuth(await registryLogin(otherClient));
-      otherClient.destroy();
-      const base = (): Promise<V2Response> =>
-        v2Request(app.url, 'GET', '/v2/', { headers: { authorization } });
+      const base = (auth = authorization): Promise<V2Response> =>
+        v2Request(app.url, 'GET', '/v2/', { headers: { authorization: auth } });
       expect((await base()).status).toBe(200);
       const key = `/admin/v1/access-keys/${other.credentials.accessKeyId}`;
       expect((await admin(app.url, 'PATCH', key, { status: 'Inactive' })).status).toBe(200);
@@ -170,9 +171,18 @@ describe('the /v2 API', () => {
       expect(refused.status).toBe(401);
       expect(errorCode(refused)).toBe('UNAUTHORIZED');
       expect((await admin(app.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
-      expect((await base()).status).toBe(200);
+      const stillRefused = await base();
+      expect(stillRefused.status).toBe(401);
+      expect(errorCode(stillRefused)).toBe('UNAUTHORIZED');
+      // Logging in again with the reactivated key gives a token that works.
+      const again = basicAuth(await registryLogin(otherClient));
+      otherClient.destroy();
+      expect((await base(again)).status).toBe(200);
+      // Reactivating an active key withdraws nothing.
+      expect((await admin(app.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
+      expect((await base(again)).status).toBe(200);
       expect((await admin(app.url, 'DELETE', key)).status).toBe(204);
-      expect((await base()).status).toBe(401);
+      expect((await base(again)).status).toBe(401);
     });
 
     it("keeps accounts apart: another account's token does not see this account's repositories", async () => {
@@ -619,26 +629,45 @@ describe('the /v2 API', () => {
       expect(errorCode(del)).toBe('MANIFEST_UNKNOWN');
     });
 
-    it('an index names its children by their sha256 digest: one named by sha512 is MANIFEST_BLOB_UNKNOWN', async () => {
+    it('an index names its children by their sha256 or sha512 digest; a sha512 one not in the repository is MANIFEST_BLOB_UNKNOWN', async () => {
       const { manifest } = await pushImage('api/sha512', 'child');
-      const index = (digest: string): string =>
+      const index = (...digests: string[]): string =>
         JSON.stringify({
           schemaVersion: 2,
           mediaType: 'application/vnd.oci.image.index.v1+json',
-          manifests: [{ mediaType: OCI_MANIFEST, digest, size: manifest.length }],
+          manifests: digests.map((digest) => ({
+            mediaType: OCI_MANIFEST,
+            digest,
+            size: manifest.length,
+          })),
         });
       const headers = { 'content-type': 'application/vnd.oci.image.index.v1+json' };
       const by512 = await call('PUT', '/v2/api/sha512/manifests/list512', {
         headers,
         body: index(sha512Digest(manifest)),
       });
-      expect(by512.status).toBe(404);
-      expect(errorCode(by512)).toBe('MANIFEST_BLOB_UNKNOWN');
+      expect(by512.status).toBe(201);
       const by256 = await call('PUT', '/v2/api/sha512/manifests/list256', {
         headers,
         body: index(sha256Digest(Buffer.from(manifest))),
       });
       expect(by256.status).toBe(201);
+      // The same child by both of its digests is one reference.
+      const byBoth = await call('PUT', '/v2/api/sha512/manifests/listboth', {
+        headers,
+        body: index(sha256Digest(Buffer.from(manifest)), sha512Digest(manifest)),
+      });
+      expect(byBoth.status).toBe(201);
+      const absent = sha512Digest('a manifest never pushed');
+      const missing = await call('PUT', '/v2/api/sha512/manifests/listmissing', {
+        headers,
+        body: index(sha512Digest(manifest), absent),
+      });
+      expect(missing.status).toBe(404);
+      expect(errorCode(missing)).toBe('MANIFEST_BLOB_UNKNOWN');
+      expect(JSON.stringify(missing.json)).toContain(absent);
+      expect(JSON.stringify(missing.json)).not.toContain(sha512Digest(manifest));
+      expect((await call('GET', '/v2/api/sha512/manifests/listmissing')).status).toBe(404);
     });
 
     it('deletes a manifest by its sha512 digest', async () => {
@@ -1253,6 +1282,161 @@ describe('the /v2 API', () => {
         expect([202, 404]).toContain(
           (await call('DELETE', `/v2/${repo}/manifests/${digest}`)).status,
         );
+      }
+    });
+
+    it('sha512: an index of two images, every blob and manifest named by sha512, pushed and pulled by digest, deleted index first', async () => {
+      const repo = 'api/conformance-sha512';
+      await createRepository(repo);
+      const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+      const blobs = new Map<string, Buffer>();
+      const manifests = new Map<string, { body: string; mediaType: string }>();
+      const pushOrder: string[] = [];
+      const descriptorOf = (digest: string): { mediaType: string; digest: string; size: number } =>
+        blobs.has(digest)
+          ? {
+              mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+              digest,
+              size: blobs.get(digest)!.length,
+            }
+          : {
+              mediaType: manifests.get(digest)!.mediaType,
+              digest,
+              size: Buffer.byteLength(manifests.get(digest)!.body),
+            };
+      const addManifest = (body: string, mediaType: string): string => {
+        const digest = sha512Digest(body);
+        manifests.set(digest, { body, mediaType });
+        pushOrder.push(digest);
+        return digest;
+      };
+      const platforms = [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ];
+      const imageSizes: number[] = [];
+      const images = platforms.map((platform) => {
+        const layers = [randomBytes(600), randomBytes(700)];
+        const config = Buffer.from(
+          JSON.stringify({
+            author: 'OCI Conformance Test',
+            ...platform,
+            rootfs: { type: 'layers', diff_ids: layers.map((l) => sha512Digest(l)) },
+          }),
+        );
+        for (const data of [...layers, config]) blobs.set(sha512Digest(data), data);
+        imageSizes.push(config.length + layers[0].length + layers[1].length);
+        return addManifest(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: OCI_MANIFEST,
+            config: {
+              mediaType: 'application/vnd.oci.image.config.v1+json',
+              digest: sha512Digest(config),
+              size: config.length,
+            },
+            layers: layers.map((l) => descriptorOf(sha512Digest(l))),
+          }),
+          OCI_MANIFEST,
+        );
+      });
+      const index = addManifest(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: images.map((digest, i) => ({
+            ...descriptorOf(digest),
+            platform: platforms[i],
+          })),
+        }),
+        OCI_INDEX,
+      );
+
+      // Push: the blobs, then the manifests by digest, children before the index.
+      for (const [digest, data] of blobs) {
+        const res = await call('POST', `/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+          headers: { 'content-type': 'application/octet-stream' },
+          body: data,
+        });
+        expect(res.status).toBe(201);
+      }
+      for (const digest of pushOrder) {
+        const { body, mediaType } = manifests.get(digest)!;
+        const res = await call('PUT', `/v2/${repo}/manifests/${digest}`, {
+          headers: { 'content-type': mediaType },
+          body,
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers.location).toBe(`/v2/${repo}/manifests/${digest}`);
+        expect(res.headers['docker-content-digest']).toBe(digest);
+      }
+
+      // Head and pull: each manifest and blob by its sha512 digest, byte for byte.
+      for (const [digest, { body, mediaType }] of manifests) {
+        const head = await call('HEAD', `/v2/${repo}/manifests/${digest}`, {
+          headers: { accept: `${OCI_MANIFEST}, ${OCI_INDEX}` },
+        });
+        expect(head.status).toBe(200);
+        expect(head.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+        expect(head.headers['docker-content-digest']).toBe(digest);
+        const get = await call('GET', `/v2/${repo}/manifests/${digest}`, {
+          headers: { accept: `${OCI_MANIFEST}, ${OCI_INDEX}` },
+        });
+        expect(get.status).toBe(200);
+        expect(get.headers['content-type']).toBe(mediaType);
+        expect(get.headers['docker-content-digest']).toBe(digest);
+        expect(get.body.equals(Buffer.from(body))).toBe(true);
+      }
+      for (const [digest, data] of blobs) {
+        const get = await call('GET', `/v2/${repo}/blobs/${digest}`);
+        expect(get.status).toBe(200);
+        expect(get.headers['docker-content-digest']).toBe(digest);
+        expect(get.body.equals(data)).toBe(true);
+      }
+
+      // The ECR API knows the index by its sha256 digest: its stored bytes, its largest image's
+      // size; a child it references cannot be deleted while it does.
+      const indexSha256 = sha256Digest(Buffer.from(manifests.get(index)!.body));
+      const got = await client.send(
+        new BatchGetImageCommand({
+          repositoryName: repo,
+          imageIds: [{ imageDigest: indexSha256 }],
+        }),
+      );
+      expect(got.failures).toEqual([]);
+      expect(got.images?.[0].imageManifest).toBe(manifests.get(index)!.body);
+      expect(got.images?.[0].imageManifestMediaType).toBe(OCI_INDEX);
+      const described = await client.send(
+        new DescribeImagesCommand({
+          repositoryName: repo,
+          imageIds: [{ imageDigest: indexSha256 }],
+        }),
+      );
+      expect(described.imageDetails?.[0]).toMatchObject({
+        imageDigest: indexSha256,
+        imageManifestMediaType: OCI_INDEX,
+        imageSizeInBytes: Math.max(...imageSizes),
+      });
+      const child = sha256Digest(Buffer.from(manifests.get(images[0])!.body));
+      const refused = await client.send(
+        new BatchDeleteImageCommand({ repositoryName: repo, imageIds: [{ imageDigest: child }] }),
+      );
+      expect(refused.failures?.[0]).toMatchObject({
+        failureCode: 'ImageReferencedByManifestList',
+      });
+      expect(refused.failures?.[0].failureReason).toContain(indexSha256);
+      const denied = await call('DELETE', `/v2/${repo}/manifests/${images[0]}`);
+      expect(denied.status).toBe(403);
+      expect(errorCode(denied)).toBe('DENIED');
+
+      // Teardown in the suite's order: manifests in reverse push order (the index first), then
+      // the blobs, whose DELETE Berth answers 405.
+      for (const digest of [...pushOrder].reverse()) {
+        expect((await call('DELETE', `/v2/${repo}/manifests/${digest}`)).status).toBe(202);
+        expect((await call('GET', `/v2/${repo}/manifests/${digest}`)).status).toBe(404);
+      }
+      for (const digest of blobs.keys()) {
+        expect((await call('DELETE', `/v2/${repo}/blobs/${digest}`)).status).toBe(405);
       }
     });
 

@@ -176,6 +176,38 @@ describe('withdrawn keys and repositories', () => {
       });
     });
 
+    it('answers 403 to a URL made before its key was deactivated, once the key is reactivated; one made since works', async () => {
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'dl/reactivated' }));
+      const { url, image } = await urlOfLayer('dl/reactivated');
+      const key = `/admin/v1/access-keys/${accessKeyId}`;
+      expect((await admin(t.url, 'PATCH', key, { status: 'Inactive' })).status).toBe(200);
+      expect((await admin(t.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
+      expect(await refusal(url)).toEqual({
+        status: 403,
+        message:
+          'The access key that requested this download URL was deactivated since; request a new one with GetDownloadUrlForLayer',
+      });
+      const fresh = await client.send(
+        new GetDownloadUrlForLayerCommand({
+          repositoryName: 'dl/reactivated',
+          layerDigest: sha256Digest(image.layers[0]),
+        }),
+      );
+      expect((await fetch(fresh.downloadUrl!)).status).toBe(200);
+      // Reactivating an active key, or deactivating an inactive one, withdraws nothing more.
+      expect((await admin(t.url, 'PATCH', key, { status: 'Active' })).status).toBe(200);
+      expect((await fetch(fresh.downloadUrl!)).status).toBe(200);
+      // Nor can a URL be made to name another count: the signature covers it.
+      const altered = new URL(fresh.downloadUrl!);
+      altered.searchParams.set('deactivations', '0');
+      expect(await refusal(altered.toString())).toEqual({
+        status: 403,
+        message: 'The download URL signature does not match; the URL was altered',
+      });
+      altered.searchParams.delete('deactivations');
+      expect((await refusal(altered.toString())).status).toBe(403);
+    });
+
     it('answers 403 once the key that asked for the URL is deactivated', async () => {
       await client.send(new CreateRepositoryCommand({ repositoryName: 'dl/withdrawn' }));
       const { url } = await urlOfLayer('dl/withdrawn');

@@ -45,6 +45,12 @@ export interface ActiveAccessKey {
   accountId: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /**
+   * How many times the key was deactivated. What is issued to the key (registry tokens,
+   * download URLs) carries the count and is honoured only while it is unchanged: reactivating
+   * a key brings back none of what was issued before it was deactivated.
+   */
+  deactivations: number;
 }
 
 interface CachedKey {
@@ -133,8 +139,11 @@ export class AccessKeysService {
   }
 
   async setStatus(accessKeyId: string, status: AccessKeyStatus): Promise<AccessKeyEntity> {
-    if (!(await this.repository.setAccessKeyStatus(accessKeyId, status)))
-      throw new NoSuchEntityException(`The access key ${accessKeyId} does not exist`);
+    const found =
+      status === 'Inactive'
+        ? await this.repository.deactivateAccessKey(accessKeyId)
+        : await this.repository.setAccessKeyStatus(accessKeyId, status);
+    if (!found) throw new NoSuchEntityException(`The access key ${accessKeyId} does not exist`);
     if (status !== 'Active') await this.outlastCachedKeys();
     return this.get(accessKeyId);
   }
@@ -165,6 +174,7 @@ export class AccessKeysService {
       accountId: row.accountId,
       accessKeyId,
       secretAccessKey: this.masterKey.open(row.secretCiphertext, accessKeyId),
+      deactivations: row.deactivations,
     };
     if (this.config.accessKeyCacheMs > 0) {
       if (this.activeKeys.size >= MAX_CACHED_KEYS) this.activeKeys.clear();

@@ -7,6 +7,8 @@ import { AccountEntity } from './entities/account.entity';
 export interface StoredActiveKey {
   accountId: string;
   secretCiphertext: Buffer;
+  /** How many times the key was deactivated. */
+  deactivations: number;
 }
 
 /**
@@ -84,7 +86,7 @@ export class AuthRepository {
 
   // Access keys
 
-  newAccessKey(fields: Omit<AccessKeyEntity, 'createdAt'>): AccessKeyEntity {
+  newAccessKey(fields: Omit<AccessKeyEntity, 'createdAt' | 'deactivations'>): AccessKeyEntity {
     return this.dataSource.getRepository(AccessKeyEntity).create(fields);
   }
 
@@ -134,6 +136,23 @@ export class AuthRepository {
     return !!result.affected;
   }
 
+  /**
+   * Makes the key Inactive, counting a deactivation when it was Active (what withdraws the
+   * tokens and download URLs issued to it); false when there is no such key.
+   */
+  async deactivateAccessKey(accessKeyId: string): Promise<boolean> {
+    // UPDATE ... RETURNING answers [rows, count] through TypeORM.
+    const [rows] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE access_keys
+          SET deactivations = deactivations + CASE WHEN status = 'Active' THEN 1 ELSE 0 END,
+              status = 'Inactive'
+        WHERE access_key_id = $1
+      RETURNING 1`,
+      [accessKeyId],
+    );
+    return rows.length === 1;
+  }
+
   /** False when there is no such key. */
   async deleteAccessKey(accessKeyId: string): Promise<boolean> {
     const result = await this.dataSource.getRepository(AccessKeyEntity).delete({ accessKeyId });
@@ -141,13 +160,21 @@ export class AuthRepository {
   }
 
   async findActiveKey(accessKeyId: string): Promise<StoredActiveKey | undefined> {
-    const rows = await this.dataSource.query<{ account_id: string; secret_ciphertext: Buffer }[]>(
-      `SELECT account_id, secret_ciphertext FROM access_keys
+    const rows = await this.dataSource.query<
+      { account_id: string; secret_ciphertext: Buffer; deactivations: number }[]
+    >(
+      `SELECT account_id, secret_ciphertext, deactivations FROM access_keys
         WHERE access_key_id = $1 AND status = 'Active'`,
       [accessKeyId],
     );
     const row = rows[0];
-    return row && { accountId: row.account_id, secretCiphertext: row.secret_ciphertext };
+    return (
+      row && {
+        accountId: row.account_id,
+        secretCiphertext: row.secret_ciphertext,
+        deactivations: row.deactivations,
+      }
+    );
   }
 
   async touchAccessKey(accessKeyId: string): Promise<void> {

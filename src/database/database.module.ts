@@ -1,6 +1,8 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { createDataSource } from './data-source';
@@ -43,6 +45,32 @@ export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (!this.dataSource.isInitialized) return;
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool | undefined;
+    const closed = pool ? connectionsClosed(pool) : Promise.resolve();
+    await this.dataSource.destroy();
+    await closed;
   }
+}
+
+/** How long a stopping instance waits for its connections to finish closing. */
+const CLOSE_WAIT_MS = 5_000;
+
+/**
+ * Resolves once each of the pool's connections has finished closing (or after CLOSE_WAIT_MS).
+ * The pool's `end()` resolves as soon as it has asked them to close: a server stopped right after
+ * (the embedded one is) would cut off those still closing, which the pool reports as an error.
+ */
+function connectionsClosed(pool: Pool): Promise<void> {
+  let open = pool.totalCount;
+  if (open === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    timer.unref();
+    pool.on('remove', () => {
+      if (--open > 0) return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

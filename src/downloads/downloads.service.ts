@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessDeniedException } from '../common/errors/registry-exception';
 import { AccessKeysService } from '../auth/access-keys.service';
+import { UnrecognizedClientException } from '../auth/auth.errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseDigest } from '../crypto/digest';
 import { SigningKeyService } from '../crypto/signing-key.service';
@@ -16,13 +17,18 @@ const PURPOSE = 'layer-download-v2';
 
 /**
  * What a download URL grants: one layer of one repository, by the repository's id (a repository
- * deleted and created again under its name is another one), to the access key that asked for it,
- * until `expires` (epoch seconds).
+ * deleted and created again under its name is another one), to the access key that asked for it
+ * as long as that key is not deactivated, until `expires` (epoch seconds).
  */
 export interface DownloadGrant {
   repositoryId: string;
   digest: string;
   accessKeyId: string;
+  /**
+   * How many times the key had been deactivated when the URL was made; absent (read as 0) in
+   * URLs made before keys counted their deactivations.
+   */
+  keyDeactivations?: number;
   expires: number;
 }
 
@@ -64,17 +70,27 @@ export class DownloadsService {
       );
     }
     return {
-      downloadUrl: this.urlFor(this.grant(repo.id, digest, accessKeyId)),
+      downloadUrl: this.urlFor(await this.grant(repo.id, digest, accessKeyId)),
       layerDigest: digest,
     };
   }
 
-  /** A grant of `digest` in the repository `repositoryId` to `accessKeyId`, for the URL's lifetime. */
-  grant(repositoryId: string, digest: string, accessKeyId: string | undefined): DownloadGrant {
+  /**
+   * A grant of `digest` in the repository `repositoryId` to `accessKeyId` as the key is now, for
+   * the URL's lifetime.
+   */
+  async grant(
+    repositoryId: string,
+    digest: string,
+    accessKeyId: string | undefined,
+  ): Promise<DownloadGrant> {
     // Only a signed ECR call asks for a URL: the key that signed it is who the URL is for.
     if (accessKeyId === undefined) throw new Error('a download URL is granted to an access key');
+    // The row the call's authentication has just read (and the instance keeps a moment).
+    const key = await this.keys.findActive(accessKeyId);
+    if (!key) throw new UnrecognizedClientException();
     const expires = Math.floor(Date.now() / 1000) + DOWNLOAD_URL_TTL_SECONDS;
-    return { repositoryId, digest, accessKeyId, expires };
+    return { repositoryId, digest, accessKeyId, keyDeactivations: key.deactivations, expires };
   }
 
   /** The signed URL of a grant. */
@@ -83,6 +99,9 @@ export class DownloadsService {
       repositoryId: grant.repositoryId,
       digest: grant.digest,
       accessKeyId: grant.accessKeyId,
+      ...(grant.keyDeactivations !== undefined
+        ? { deactivations: String(grant.keyDeactivations) }
+        : {}),
       expires: String(grant.expires),
       signature: this.signer.sign(PURPOSE, grantMessage(grant)),
     });
@@ -91,11 +110,12 @@ export class DownloadsService {
 
   /**
    * Checks a URL's parameters and answers the layer it grants, or why it is refused: the grant
-   * holds only while its key is active (within ACCESS_KEY_CACHE_TTL, as for a signed call), the
-   * layer is still in that very repository, and an image there still references it.
+   * holds only while its key is active (within ACCESS_KEY_CACHE_TTL, as for a signed call) and
+   * not deactivated since the URL was made, the layer is still in that very repository, and an
+   * image there still references it.
    */
   async open(params: Record<string, unknown>): Promise<LayerContent> {
-    const { repositoryId, digest, accessKeyId, expires, signature } = params;
+    const { repositoryId, digest, accessKeyId, deactivations, expires, signature } = params;
     if (
       typeof repositoryId !== 'string' ||
       typeof digest !== 'string' ||
@@ -103,13 +123,21 @@ export class DownloadsService {
       typeof expires !== 'string' ||
       typeof signature !== 'string' ||
       !/^\d{1,19}$/.test(repositoryId) ||
-      !/^\d{1,12}$/.test(expires)
+      !/^\d{1,12}$/.test(expires) ||
+      (deactivations !== undefined &&
+        (typeof deactivations !== 'string' || !/^\d{1,9}$/.test(deactivations)))
     ) {
       throw new AccessDeniedException(
         'The download URL is incomplete; request a new one with GetDownloadUrlForLayer',
       );
     }
-    const grant: DownloadGrant = { repositoryId, digest, accessKeyId, expires: Number(expires) };
+    const grant: DownloadGrant = {
+      repositoryId,
+      digest,
+      accessKeyId,
+      ...(deactivations !== undefined ? { keyDeactivations: Number(deactivations) } : {}),
+      expires: Number(expires),
+    };
     if (!this.signer.verify(PURPOSE, grantMessage(grant), signature)) {
       throw new AccessDeniedException(
         'The download URL signature does not match; the URL was altered',
@@ -124,6 +152,12 @@ export class DownloadsService {
     if (!key) {
       throw new AccessDeniedException(
         'The access key that requested this download URL is no longer active',
+      );
+    }
+    // A key deactivated and then reactivated brings back none of the URLs made before.
+    if (key.deactivations !== (grant.keyDeactivations ?? 0)) {
+      throw new AccessDeniedException(
+        'The access key that requested this download URL was deactivated since; request a new one with GetDownloadUrlForLayer',
       );
     }
     const layer = await this.layers.findWithBlob(repositoryId, digest);
@@ -145,6 +179,8 @@ export class DownloadsService {
   }
 }
 
+/** What a URL's signature covers; a URL that names no deactivation count is signed as before. */
 function grantMessage(g: DownloadGrant): string {
-  return `${g.repositoryId}\n${g.digest}\n${g.accessKeyId}\n${g.expires}`;
+  const base = `${g.repositoryId}\n${g.digest}\n${g.accessKeyId}\n${g.expires}`;
+  return g.keyDeactivations === undefined ? base : `${base}\n${g.keyDeactivations}`;
 }

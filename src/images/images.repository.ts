@@ -291,6 +291,25 @@ export class ImagesRepository {
     return rows[0]?.digest;
   }
 
+  /**
+   * The digests of the repository's images whose manifest bytes have these SHA-512s (hex), by
+   * SHA-512; those it has not are absent.
+   */
+  async digestsBySha512(
+    m: EntityManager,
+    repositoryId: string,
+    sha512Hexes: string[],
+  ): Promise<Map<string, string>> {
+    // The array of bytea is built in SQL, so that images_manifest_sha512_idx answers it.
+    const rows = await m.query<{ sha512: string; digest: string }[]>(
+      `SELECT encode(sha512(manifest), 'hex') AS sha512, digest FROM images
+        WHERE repository_id = $1
+          AND sha512(manifest) = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest($2::text[]) h))`,
+      [repositoryId, sha512Hexes],
+    );
+    return new Map(rows.map((r) => [r.sha512, r.digest]));
+  }
+
   async findByDigest(
     m: EntityManager,
     repositoryId: string,

@@ -160,7 +160,7 @@ export class ImagesService {
     }
     await this.dataSource.transaction(async (m) => {
       const repo = await this.repositories.require(registryId, input.repositoryName, m, 'share');
-      const childSizes = await this.checkReferences(
+      const children = await this.checkReferences(
         m,
         repo,
         registryId,
@@ -169,7 +169,9 @@ export class ImagesService {
       );
       // As the model says of a manifest list: "the max size of all manifests in the list".
       const size =
-        manifest.kind === 'index' ? childSizes.reduce((a, b) => Math.max(a, b), 0) : manifest.size;
+        manifest.kind === 'index'
+          ? children.sizes.reduce((a, b) => Math.max(a, b), 0)
+          : manifest.size;
       const image = await this.images.insertOrLock(m, {
         repositoryId: repo.id,
         digest,
@@ -180,7 +182,7 @@ export class ImagesService {
         subject: manifest.subject,
       });
       if (image.created) {
-        await this.images.insertReferences(m, image.id, manifest.blobs, manifest.children);
+        await this.images.insertReferences(m, image.id, manifest.blobs, children.digests);
       }
       const alreadyExists = (): ImageAlreadyExistsException =>
         new ImageAlreadyExistsException(
@@ -208,13 +210,19 @@ export class ImagesService {
     };
   }
 
+  /**
+   * Checks that the manifest's blobs are layers of the repository and its children images of
+   * it; answers the children by the (sha256) digests images are known by, each once, and their
+   * sizes. A child named by a `sha512:` digest is the image whose manifest bytes have that
+   * SHA-512, so an index references, and protects from deletion, the same rows either way.
+   */
   private async checkReferences(
     m: EntityManager,
     repo: RepositoryEntity,
     registryId: string,
     blobs: ReferencedBlob[],
     children: string[],
-  ): Promise<number[]> {
+  ): Promise<{ digests: string[]; sizes: number[] }> {
     const missingLayers = await this.layers.missing(
       m,
       repo.id,
@@ -225,18 +233,33 @@ export class ImagesService {
         `Layers with digests '[${missingLayers.join(', ')}]' required for pushing image into repository with name '${repo.name}' in the registry with id '${registryId}' do not exist`,
       );
     }
-    if (children.length === 0) return [];
+    if (children.length === 0) return { digests: [], sizes: [] };
+    const sha512 = children.filter((d) => parseDigest(d)?.algorithm === 'sha512');
+    const canonicalOf = new Map(children.map((d) => [d, d]));
+    if (sha512.length > 0) {
+      const found = await this.images.digestsBySha512(
+        m,
+        repo.id,
+        sha512.map((d) => parseDigest(d)!.hex),
+      );
+      for (const d of sha512) {
+        const canonical = found.get(parseDigest(d)!.hex);
+        if (canonical) canonicalOf.set(d, canonical);
+        else canonicalOf.delete(d);
+      }
+    }
+    const digests = [...new Set(canonicalOf.values())];
     // Held until the index is committed, so that a concurrent BatchDeleteImage of a child
     // waits and then sees the index reference it; a child it deleted first is missing here.
-    const have = await this.images.holdExisting(m, repo.id, children);
-    const found = new Set(have.map((c) => c.digest));
-    const missing = children.filter((d) => !found.has(d));
+    const have = await this.images.holdExisting(m, repo.id, digests);
+    const held = new Set(have.map((c) => c.digest));
+    const missing = children.filter((d) => !held.has(canonicalOf.get(d) ?? ''));
     if (missing.length > 0) {
       throw new ReferencedImagesNotFoundException(
         `Manifests with digests '[${missing.join(', ')}]' referenced by the image index do not exist in the repository with name '${repo.name}' in the registry with id '${registryId}'`,
       );
     }
-    return have.map((c) => c.size);
+    return { digests, sizes: have.map((c) => c.size) };
   }
 
   /** Finds one image id's image, or the ECR failure for it. */

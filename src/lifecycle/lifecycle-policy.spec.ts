@@ -1,8 +1,11 @@
+import fc from 'fast-check';
 import { InvalidParameterException } from '../common/errors/registry-exception';
 import {
   evaluateLifecyclePolicy,
   parseLifecyclePolicy,
+  PLAN_YIELD_EVERY,
   planLifecycleExpiry,
+  wildcardMatcher,
   type LifecycleImage,
   type RepositoryImage,
 } from './lifecycle-policy';
@@ -363,23 +366,26 @@ const img = (digest: string, tags: string[], age: number): LifecycleImage => ({
   imageTags: tags,
   imagePushedAt: daysAgo(age),
 });
-const expiredBy = (policyText: string, images: LifecycleImage[]): Array<[string, number]> =>
-  evaluateLifecyclePolicy(parseLifecyclePolicy(policyText), images, NOW).map((e) => [
+const expiredBy = async (
+  policyText: string,
+  images: LifecycleImage[],
+): Promise<Array<[string, number]>> =>
+  (await evaluateLifecyclePolicy(parseLifecyclePolicy(policyText), images, NOW)).map((e) => [
     e.imageDigest,
     e.appliedRulePriority,
   ]);
 
 describe('evaluateLifecyclePolicy follows ECR’s evaluation rules', () => {
-  it('multiple rules (ECR example): an image matched by a higher-priority rule is not expired by a lower one', () => {
+  it('multiple rules (ECR example): an image matched by a higher-priority rule is not expired by a lower one', async () => {
     const images = [
       img('A', ['beta-1', 'prod-1'], 10),
       img('B', ['beta-2', 'prod-2'], 9),
       img('C', ['beta-3'], 8),
     ];
-    expect(expiredBy(ECR_EXAMPLES[2][1], images)).toEqual([['A', 1]]);
+    expect(await expiredBy(ECR_EXAMPLES[2][1], images)).toEqual([['A', 1]]);
   });
 
-  it('multiple tags in a single rule (ECR example): only images carrying every pattern are selected', () => {
+  it('multiple tags in a single rule (ECR example): only images carrying every pattern are selected', async () => {
     const images = [
       img('A', ['alpha-1'], 12),
       img('B', ['beta-1'], 11),
@@ -388,28 +394,28 @@ describe('evaluateLifecyclePolicy follows ECR’s evaluation rules', () => {
       img('E', ['beta-3'], 3),
       img('F', ['alpha-4', 'beta-4'], 2),
     ];
-    expect(expiredBy(ECR_EXAMPLES[3][1], images)).toEqual([['C', 1]]);
+    expect(await expiredBy(ECR_EXAMPLES[3][1], images)).toEqual([['C', 1]]);
   });
 
-  it('sinceImagePushed expires what was pushed more than N days ago', () => {
+  it('sinceImagePushed expires what was pushed more than N days ago', async () => {
     const images = [
       img('old', [], 15),
       img('edge', [], 14),
       img('new', [], 1),
       img('tagged', ['x'], 30),
     ];
-    expect(expiredBy(ECR_EXAMPLES[0][1], images)).toEqual([['old', 1]]);
+    expect(await expiredBy(ECR_EXAMPLES[0][1], images)).toEqual([['old', 1]]);
   });
 
-  it('imageCountMoreThan keeps the N most recently pushed; tagged images are never expired by an untagged rule', () => {
+  it('imageCountMoreThan keeps the N most recently pushed; tagged images are never expired by an untagged rule', async () => {
     const images = [img('u1', [], 3), img('u2', [], 2), img('u3', [], 1), img('t', ['v1'], 9)];
-    expect(expiredBy(ECR_EXAMPLES[1][1], images)).toEqual([
+    expect(await expiredBy(ECR_EXAMPLES[1][1], images)).toEqual([
       ['u2', 1],
       ['u1', 1],
     ]);
   });
 
-  it('an any rule counts every image but does not expire one an earlier rule selected', () => {
+  it('an any rule counts every image but does not expire one an earlier rule selected', async () => {
     const images = [
       img('u-old', [], 3),
       img('u-new', [], 0.5),
@@ -418,14 +424,14 @@ describe('evaluateLifecyclePolicy follows ECR’s evaluation rules', () => {
     ];
     // Rule 1 expires u-old and claims both untagged images; rule 2 keeps the newest of all
     // (u-new) and may expire only the tagged ones.
-    expect(expiredBy(ECR_EXAMPLES[4][1], images)).toEqual([
+    expect(await expiredBy(ECR_EXAMPLES[4][1], images)).toEqual([
       ['u-old', 1],
       ['t2', 2],
       ['t1', 2],
     ]);
   });
 
-  it('tag prefixes: every prefix must be carried by some tag', () => {
+  it('tag prefixes: every prefix must be carried by some tag', async () => {
     const policyText = text(
       rule(1, {
         tagStatus: 'tagged',
@@ -440,13 +446,13 @@ describe('evaluateLifecyclePolicy follows ECR’s evaluation rules', () => {
       img('c', ['prod'], 4),
       img('d', ['v3', 'prod2'], 1),
     ];
-    expect(expiredBy(policyText, images)).toEqual([
+    expect(await expiredBy(policyText, images)).toEqual([
       ['b', 1],
       ['a', 1],
     ]);
   });
 
-  it('wildcards match whole tags, with other characters literal', () => {
+  it('wildcards match whole tags, with other characters literal', async () => {
     const policyText = text(
       rule(1, {
         tagStatus: 'tagged',
@@ -462,19 +468,19 @@ describe('evaluateLifecyclePolicy follows ECR’s evaluation rules', () => {
       img('c', ['rel.1-xy'], 3),
       img('d', ['rel.-x'], 3),
     ];
-    expect(expiredBy(policyText, images)).toEqual([
+    expect(await expiredBy(policyText, images)).toEqual([
       ['a', 1],
       ['d', 1],
     ]);
   });
 
-  it('equal push times are ordered by digest, whatever the input order', () => {
+  it('equal push times are ordered by digest, whatever the input order', async () => {
     const policyText = text(
       rule(1, { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }),
     );
     const a = [img('b', [], 1), img('a', [], 1), img('c', [], 1)];
-    expect(expiredBy(policyText, a)).toEqual(expiredBy(policyText, [...a].reverse()));
-    expect(expiredBy(policyText, a)).toEqual([
+    expect(await expiredBy(policyText, a)).toEqual(await expiredBy(policyText, [...a].reverse()));
+    expect(await expiredBy(policyText, a)).toEqual([
       ['b', 1],
       ['c', 1],
     ]);
@@ -492,8 +498,8 @@ describe('planLifecycleExpiry', () => {
   const digests = (images: readonly { imageDigest: string }[]): string[] =>
     images.map((i) => i.imageDigest);
 
-  it('expires what the evaluation selects when no index references it', () => {
-    const plan = planLifecycleExpiry(
+  it('expires what the evaluation selects when no index references it', async () => {
+    const plan = await planLifecycleExpiry(
       untaggedKeep1,
       [node('a', 1), node('b', 2), node('c', 3)],
       NOW,
@@ -502,7 +508,7 @@ describe('planLifecycleExpiry', () => {
     expect(plan.keptByIndex).toEqual([]);
   });
 
-  it('keeps an image an index that stays references, and what a kept index references', () => {
+  it('keeps an image an index that stays references, and what a kept index references', async () => {
     // i1 (newest) stays and references x; i2 is selected but referenced by i1, so it stays and
     // keeps y; z is referenced by nothing.
     const images = [
@@ -512,22 +518,139 @@ describe('planLifecycleExpiry', () => {
       node('y', 4),
       node('z', 5),
     ];
-    const plan = planLifecycleExpiry(untaggedKeep1, images, NOW);
+    const plan = await planLifecycleExpiry(untaggedKeep1, images, NOW);
     expect(digests(plan.expire)).toEqual(['z']);
     expect(digests(plan.keptByIndex).sort()).toEqual(['i2', 'x', 'y']);
   });
 
-  it('expires an index together with the children only it references', () => {
+  it('expires an index together with the children only it references', async () => {
     const images = [node('new', 1), node('idx', 2, ['c1', 'c2']), node('c1', 3), node('c2', 4)];
-    const plan = planLifecycleExpiry(untaggedKeep1, images, NOW);
+    const plan = await planLifecycleExpiry(untaggedKeep1, images, NOW);
     expect(digests(plan.expire)).toEqual(['idx', 'c1', 'c2']);
     expect(plan.expire.map((e) => e.appliedRulePriority)).toEqual([1, 1, 1]);
   });
 
-  it('gives the same answer as the evaluation over images without indexes', () => {
+  it('gives the same answer as the evaluation over images without indexes', async () => {
     const images = [node('a', 10), node('b', 20), node('c', 30)];
-    expect(planLifecycleExpiry(untaggedKeep1, images, NOW).expire).toEqual(
-      evaluateLifecyclePolicy(untaggedKeep1, images, NOW),
+    expect((await planLifecycleExpiry(untaggedKeep1, images, NOW)).expire).toEqual(
+      await evaluateLifecyclePolicy(untaggedKeep1, images, NOW),
     );
+  });
+});
+
+describe('wildcardMatcher', () => {
+  /** The meaning of a pattern, as a backtracking regular expression: the reference, not fast. */
+  const reference = (pattern: string, tag: string): boolean =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^]*')}$`,
+    ).test(tag);
+
+  it('agrees with the regular expression on random patterns and tags', () => {
+    // A small alphabet, so that pieces recur and overlap, as they do in the hard cases.
+    const text = (maxLength: number): fc.Arbitrary<string> =>
+      fc
+        .array(fc.constantFrom('a', 'b', '.', '-', '*'), { maxLength })
+        .map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(
+        text(12),
+        text(30).map((t) => t.replace(/\*/g, 'a')),
+        (pattern, tag) => wildcardMatcher(pattern)(tag) === reference(pattern, tag),
+      ),
+      { numRuns: 20_000 },
+    );
+    // And on tags made from the pattern, which mostly match.
+    fc.assert(
+      fc.property(
+        text(12),
+        fc.array(
+          text(4).map((t) => t.replace(/\*/g, 'b')),
+          { minLength: 5, maxLength: 5 },
+        ),
+        (pattern, fillers) => {
+          let i = 0;
+          const tag = pattern.replace(/\*/g, () => fillers[i++ % fillers.length]);
+          return (
+            wildcardMatcher(pattern)(tag) === reference(pattern, tag) && reference(pattern, tag)
+          );
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it.each([
+    ['prod', 'prod', true],
+    ['prod', 'prod1', false],
+    ['prod*', 'prod', true],
+    ['*prod', 'my-prod', true],
+    ['a*a', 'a', false],
+    ['a*a', 'aa', true],
+    ['*', '', true],
+    ['**', 'x', true],
+    ['a*b*a', 'aba', true],
+    ['a*b*a', 'abba-a', true],
+    ['a*b*c', 'acb', false],
+  ])('%s against %s is %s', (pattern, tag, matches) => {
+    expect(wildcardMatcher(pattern)(tag)).toBe(matches);
+  });
+
+  it.each([
+    ['a*a*a*a*a', 'b'],
+    ['a*a*a*c*a', 'a'],
+  ])(
+    'matches the pathological %s against 300-character tags ending in %s in microseconds each',
+    (pattern, end) => {
+      const matches = wildcardMatcher(pattern);
+      const tags = Array.from({ length: 10 }, (_, i) => `${'a'.repeat(290 + i - 1)}${end}`);
+      let matched = 0;
+      const started = process.hrtime.bigint();
+      for (let round = 0; round < 100; round++) {
+        for (const tag of tags) if (matches(tag)) matched++;
+      }
+      // 1000 matches; the backtracking expression took about a second for one.
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      expect(matched).toBe(0);
+      expect(ms).toBeLessThan(100);
+    },
+  );
+});
+
+describe('planning yields to the event loop', () => {
+  const many = (n: number): RepositoryImage[] =>
+    Array.from({ length: n }, (_, i) => ({
+      imageDigest: `sha256:${String(i).padStart(64, '0')}`,
+      imageTags: [`v${i}`],
+      imagePushedAt: daysAgo(i % 30),
+      children: [],
+    }));
+  const policy = parseLifecyclePolicy(
+    text(
+      rule(1, {
+        tagStatus: 'tagged',
+        tagPatternList: ['v*1*'],
+        countType: 'imageCountMoreThan',
+        countNumber: 10,
+      }),
+    ),
+  );
+
+  it(`lets other work run while it plans over more than ${PLAN_YIELD_EVERY} images`, async () => {
+    const order: string[] = [];
+    setImmediate(() => order.push('other work'));
+    const plan = await planLifecycleExpiry(policy, many(5 * PLAN_YIELD_EVERY), NOW);
+    order.push('plan');
+    expect(order).toEqual(['other work', 'plan']);
+    expect(plan.expire.length).toBeGreaterThan(0);
+  });
+
+  it('gives the same plan as without yielding: the images in the same order', async () => {
+    const images = many(3 * PLAN_YIELD_EVERY + 7);
+    const once = await planLifecycleExpiry(policy, images, NOW);
+    const reversed = await planLifecycleExpiry(policy, [...images].reverse(), NOW);
+    expect(reversed).toEqual(once);
   });
 });

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InvalidParameterException } from '../common/errors/registry-exception';
 
 /**
@@ -279,12 +280,43 @@ export interface ExpiredImage extends LifecycleImage {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function wildcardRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`);
+/**
+ * Whether `text` is matched whole by `pattern`, where each `*` stands for any run of characters
+ * (none included) and every other character for itself. Linear in the text for each piece of
+ * the pattern, whatever the pattern: the pieces between wildcards are found in order, the first
+ * at the start, the last at the end, and each one between at its leftmost place after the one
+ * before (leftmost leaves the most room to those after, so it finds a match when one exists).
+ * A regular expression of `.*`s backtracks instead, polynomially in the text's length.
+ */
+export function wildcardMatcher(pattern: string): (text: string) => boolean {
+  const pieces = pattern.split('*');
+  if (pieces.length === 1) return (text) => text === pattern;
+  const first = pieces[0];
+  const last = pieces[pieces.length - 1];
+  const middle = pieces.slice(1, -1).filter((piece) => piece !== '');
+  return (text) => {
+    const end = text.length - last.length;
+    if (end < first.length || !text.startsWith(first) || !text.endsWith(last)) return false;
+    let from = first.length;
+    for (const piece of middle) {
+      const at = text.indexOf(piece, from);
+      if (at < 0 || at + piece.length > end) return false;
+      from = at + piece.length;
+    }
+    return true;
+  };
+}
+
+/**
+ * How many images a plan looks at between two turns it gives the event loop: planning over a
+ * large repository must not hold up every other request the instance serves meanwhile.
+ */
+export const PLAN_YIELD_EVERY = 500;
+
+/** Counts steps of work; `step()` is true once every `every` steps, when it is time to yield. */
+function pacer(every = PLAN_YIELD_EVERY): () => boolean {
+  let steps = 0;
+  return () => ++steps % every === 0;
 }
 
 function selector(selection: LifecycleRuleSelection): (image: LifecycleImage) => boolean {
@@ -299,8 +331,8 @@ function selector(selection: LifecycleRuleSelection): (image: LifecycleImage) =>
       if (prefixes) {
         return (image) => prefixes.every((p) => image.imageTags.some((t) => t.startsWith(p)));
       }
-      const patterns = (selection.tagPatternList ?? []).map(wildcardRegExp);
-      return (image) => patterns.every((re) => image.imageTags.some((t) => re.test(t)));
+      const patterns = (selection.tagPatternList ?? []).map(wildcardMatcher);
+      return (image) => patterns.every((matches) => image.imageTags.some(matches));
     }
   }
 }
@@ -317,19 +349,26 @@ function newestFirst(a: LifecycleImage, b: LifecycleImage): number {
  * from the lowest rulePriority up; each rule selects the images matching its tag selection and
  * counts over all of them; an image that matched the tag selection of a higher-priority rule
  * (whether that rule expired it or kept it) is never expired by a lower-priority one, so each
- * image is expired at most once. Oldest images go first.
+ * image is expired at most once. Oldest images go first. Every `PLAN_YIELD_EVERY` images looked
+ * at, the event loop gets a turn (`step` counts them, shared by a plan's stages).
  */
-export function evaluateLifecyclePolicy(
+export async function evaluateLifecyclePolicy(
   policy: LifecyclePolicy,
   images: readonly LifecycleImage[],
   now: Date,
-): ExpiredImage[] {
+  step = pacer(),
+): Promise<ExpiredImage[]> {
   const claimed = new Set<string>();
   const expired: ExpiredImage[] = [];
   for (const rule of policy.rules) {
     const { selection } = rule;
     const matches = selector(selection);
-    const selected = images.filter(matches).sort(newestFirst);
+    const selected: LifecycleImage[] = [];
+    for (const image of images) {
+      if (matches(image)) selected.push(image);
+      if (step()) await nextTurn();
+    }
+    selected.sort(newestFirst);
     const candidates =
       selection.countType === 'imageCountMoreThan'
         ? selected.slice(selection.countNumber)
@@ -366,17 +405,19 @@ export interface ExpiryPlan {
  * those, and so does the expiry, which goes the same way). The preview and the evaluation both
  * answer this, so a preview lists exactly what an evaluation at the same moment removes.
  */
-export function planLifecycleExpiry(
+export async function planLifecycleExpiry(
   policy: LifecyclePolicy,
   images: readonly RepositoryImage[],
   now: Date,
-): ExpiryPlan {
-  const selected = evaluateLifecyclePolicy(policy, images, now);
+): Promise<ExpiryPlan> {
+  const step = pacer();
+  const selected = await evaluateLifecyclePolicy(policy, images, now, step);
   const expiring = new Set(selected.map((image) => image.imageDigest));
   // An index kept keeps its children; a child kept that is itself an index keeps its own.
   for (let changed = true; changed;) {
     changed = false;
     for (const image of images) {
+      if (step()) await nextTurn();
       if (expiring.has(image.imageDigest)) continue;
       for (const child of image.children) {
         if (expiring.delete(child)) changed = true;

@@ -20,7 +20,7 @@ import { ROOT_LOGGER } from '../logging/logger';
 import type { RequestLogLocals } from '../logging/request-log.middleware';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { RepositoriesService } from '../repositories/repositories.service';
-import { TokensService } from '../tokens/tokens.service';
+import { tokenHonouredBy, TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
 import { parseBasicAuthorization, REGISTRY_USER, wwwAuthenticate } from './basic-auth';
 import { OCI_ERROR_MAP } from './oci-error-map';
@@ -227,10 +227,10 @@ export class OciDoor {
     if (!token) throw unauthorized('The password is not an authorization token of this registry');
     if (token.expired) throw new OciError('DENIED', EXPIRED);
     // Honoured only while the key it was issued to is active (read within the same
-    // ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
+    // ACCESS_KEY_CACHE_TTL as a signed ECR call), still the account's, and not deactivated since.
     const { accessKeyId, registryId } = token.claims;
     const key = accessKeyId === undefined ? undefined : await this.keys.findActive(accessKeyId);
-    if (!key || key.accountId !== registryId) {
+    if (!key || !tokenHonouredBy(key, token.claims)) {
       throw unauthorized(
         'The access key this token was issued to is no longer active; log in again',
       );

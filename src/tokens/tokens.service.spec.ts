@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
+import type { AccessKeysService } from '../auth/access-keys.service';
 import type { AppConfig } from '../config/app-config';
 import type { SigningKeyService } from '../crypto/signing-key.service';
-import { TokensService } from './tokens.service';
+import { tokenHonouredBy, TokensService } from './tokens.service';
 
 function tokens(): { service: TokensService; verifications: () => number } {
   let count = 0;
@@ -15,7 +16,8 @@ function tokens(): { service: TokensService; verifications: () => number } {
     },
   } as unknown as SigningKeyService;
   const config = { publicUrl: 'http://localhost' } as AppConfig;
-  return { service: new TokensService(signer, config), verifications: () => count };
+  const keys = {} as AccessKeysService;
+  return { service: new TokensService(signer, config, keys), verifications: () => count };
 }
 
 describe('TokensService.read', () => {
@@ -46,5 +48,35 @@ describe('TokensService.read', () => {
     expect(service.read(`${forged}.${signature}`)).toBeUndefined();
     expect(service.read(`${payload}.${signature.slice(1)}x`)).toBeUndefined();
     expect(service.read(`${password}.extra`)).toBeUndefined();
+  });
+});
+
+describe('tokenHonouredBy', () => {
+  const key = {
+    accountId: '111122223333',
+    accessKeyId: 'AKID',
+    secretAccessKey: 's',
+    deactivations: 0,
+  };
+  const claims = { registryId: '111122223333', accessKeyId: 'AKID', expires: 4_000_000_000 };
+
+  it('honours a token issued at the count of deactivations its key still has', () => {
+    const { service } = tokens();
+    const issued = service.read(service.issue({ ...claims, keyDeactivations: 2 }))!.claims;
+    expect(issued.keyDeactivations).toBe(2);
+    expect(tokenHonouredBy({ ...key, deactivations: 2 }, issued)).toBe(true);
+  });
+
+  it('refuses a token issued before a deactivation of its key, once the key is active again', () => {
+    expect(tokenHonouredBy({ ...key, deactivations: 1 }, { ...claims, keyDeactivations: 0 })).toBe(
+      false,
+    );
+    // A token of before the count was kept reads as 0.
+    expect(tokenHonouredBy(key, claims)).toBe(true);
+    expect(tokenHonouredBy({ ...key, deactivations: 1 }, claims)).toBe(false);
+  });
+
+  it("refuses a token of another account than its key's", () => {
+    expect(tokenHonouredBy({ ...key, accountId: '999999999999' }, claims)).toBe(false);
   });
 });

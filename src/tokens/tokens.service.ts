@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AccessKeysService, type ActiveAccessKey } from '../auth/access-keys.service';
+import { UnrecognizedClientException } from '../auth/auth.errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SigningKeyService } from '../crypto/signing-key.service';
 
@@ -15,8 +17,24 @@ export interface RegistryTokenClaims {
    * is active, so that deactivating or deleting a key withdraws its tokens too.
    */
   accessKeyId?: string;
+  /**
+   * How many times that key had been deactivated when the token was issued; absent (read as 0)
+   * in tokens issued before keys counted their deactivations.
+   */
+  keyDeactivations?: number;
   /** Epoch seconds. */
   expires: number;
+}
+
+/**
+ * Whether a token is honoured for `key`, the active key it was issued to: the key is still the
+ * token's account's, and has not been deactivated since the token was issued. A key deactivated
+ * and then reactivated does not bring back the tokens issued before: their holder logs in again.
+ */
+export function tokenHonouredBy(key: ActiveAccessKey, claims: RegistryTokenClaims): boolean {
+  return (
+    key.accountId === claims.registryId && key.deactivations === (claims.keyDeactivations ?? 0)
+  );
 }
 
 /**
@@ -37,11 +55,17 @@ export class TokensService {
   constructor(
     private readonly signer: SigningKeyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: AccessKeysService,
   ) {}
 
   issue(claims: RegistryTokenClaims): string {
     const payload = Buffer.from(
-      JSON.stringify({ r: claims.registryId, e: claims.expires, k: claims.accessKeyId }),
+      JSON.stringify({
+        r: claims.registryId,
+        e: claims.expires,
+        k: claims.accessKeyId,
+        d: claims.keyDeactivations,
+      }),
     ).toString('base64url');
     return `${payload}.${this.signer.sign(PURPOSE, payload)}`;
   }
@@ -66,14 +90,21 @@ export class TokensService {
     if (!payload || !signature || extra !== undefined) return undefined;
     if (!this.signer.verify(PURPOSE, payload, signature)) return undefined;
     try {
-      const { r, e, k } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      const { r, e, k, d } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
         r?: unknown;
         e?: unknown;
         k?: unknown;
+        d?: unknown;
       };
       if (typeof r !== 'string' || typeof e !== 'number') return undefined;
       if (k !== undefined && typeof k !== 'string') return undefined;
-      const claims = { registryId: r, expires: e, ...(k !== undefined ? { accessKeyId: k } : {}) };
+      if (d !== undefined && typeof d !== 'number') return undefined;
+      const claims = {
+        registryId: r,
+        expires: e,
+        ...(k !== undefined ? { accessKeyId: k } : {}),
+        ...(d !== undefined ? { keyDeactivations: d } : {}),
+      };
       if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
       this.verified.set(password, claims);
       return { claims, expired: e < now / 1000 };
@@ -84,20 +115,27 @@ export class TokensService {
 
   /**
    * A registry token (the Docker API password) and its expiry for each of `registryIds`, each
-   * acting as the caller's registry.
+   * acting as the caller's registry, bound to the key `accessKeyId` as it is now (see
+   * `tokenHonouredBy`).
    */
-  authorizationData(
+  async authorizationData(
     callerRegistryId: string,
     registryIds: string[],
     accessKeyId?: string,
-  ): { authorizationToken: string; expiresAt: Date; proxyEndpoint: string }[] {
+  ): Promise<{ authorizationToken: string; expiresAt: Date; proxyEndpoint: string }[]> {
+    // The row the call's authentication has just read (and the instance keeps a moment).
+    const key = accessKeyId === undefined ? undefined : await this.keys.findActive(accessKeyId);
+    if (accessKeyId !== undefined && !key) throw new UnrecognizedClientException();
     const expiresMs = Date.now() + TOKEN_TTL_SECONDS * 1000;
+    const claims: RegistryTokenClaims = {
+      registryId: callerRegistryId,
+      expires: Math.floor(expiresMs / 1000),
+      ...(key ? { accessKeyId: key.accessKeyId, keyDeactivations: key.deactivations } : {}),
+    };
     // One entry per id asked for, but whichever id was asked for, the token acts as the
     // caller (registry-access.ts): the deprecated member does not widen the token's scope.
     return [...new Set(registryIds)].map(() => ({
-      authorizationToken: Buffer.from(
-        `AWS:${this.issue({ registryId: callerRegistryId, expires: Math.floor(expiresMs / 1000), accessKeyId })}`,
-      ).toString('base64'),
+      authorizationToken: Buffer.from(`AWS:${this.issue(claims)}`).toString('base64'),
       expiresAt: new Date(expiresMs),
       proxyEndpoint: this.config.publicUrl,
     }));

@@ -36,4 +36,8 @@ export class AccessKeyEntity {
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
+
+  /** How many times the key was deactivated: what its tokens and download URLs are bound to. */
+  @Column({ type: 'integer', default: 0 })
+  deactivations!: number;
 }

@@ -24,13 +24,9 @@ export class TokensOperations {
     input: GetAuthorizationTokenRequest,
     ctx: EcrCallContext,
   ): Promise<GetAuthorizationTokenResponse> {
-    return Promise.resolve({
-      authorizationData: this.tokens.authorizationData(
-        ctx.registryId,
-        input.registryIds ?? [ctx.registryId],
-        ctx.accessKeyId,
-      ),
-    });
+    return this.tokens
+      .authorizationData(ctx.registryId, input.registryIds ?? [ctx.registryId], ctx.accessKeyId)
+      .then((authorizationData) => ({ authorizationData }));
   }
 
   @EcrOperation('GetDownloadUrlForLayer', GetDownloadUrlForLayerRequest)
