@@ -12,6 +12,7 @@ import { ImageLayerMediaTypes1764907200000 } from './1764907200000-ImageLayerMed
 import { ImageManifestSha5121764910800000 } from './1764910800000-ImageManifestSha512';
 import { LayerChangeNotifications1764914400000 } from './1764914400000-LayerChangeNotifications';
 import { AccessKeyDeactivations1764925200000 } from './1764925200000-AccessKeyDeactivations';
+import { TagMutabilityExclusionFilters1764928800000 } from './1764928800000-TagMutabilityExclusionFilters';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -29,4 +30,5 @@ export const ALL_MIGRATIONS = [
   ImageManifestSha5121764910800000,
   LayerChangeNotifications1764914400000,
   AccessKeyDeactivations1764925200000,
+  TagMutabilityExclusionFilters1764928800000,
 ];

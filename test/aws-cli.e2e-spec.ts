@@ -83,6 +83,91 @@ describe('the AWS CLI v2 against Berth', () => {
     expectError(gone, 'RepositoryNotFoundException', 'DescribeRepositories');
   });
 
+  it('tags a repository, lists and removes its tags, and sets its tag mutability', async () => {
+    const arn = 'arn:aws:ecr:us-east-1:123456789012:repository/cli/tags';
+    const created = await ecr(
+      'create-repository',
+      '--repository-name',
+      'cli/tags',
+      '--tags',
+      'Key=team,Value=platform',
+      'Key=env,Value=prod',
+    );
+    expect(created.code).toBe(0);
+    const listTags = async (): Promise<unknown> => {
+      const listed = await ecr('list-tags-for-resource', '--resource-arn', arn);
+      expect(listed.code).toBe(0);
+      return listed.json;
+    };
+    expect(await listTags()).toEqual({
+      tags: [
+        { Key: 'team', Value: 'platform' },
+        { Key: 'env', Value: 'prod' },
+      ],
+    });
+
+    const tagged = await ecr(
+      'tag-resource',
+      '--resource-arn',
+      arn,
+      '--tags',
+      'Key=env,Value=dev',
+      'Key=cost,Value=42',
+    );
+    expect({ code: tagged.code, stdout: tagged.stdout, stderr: tagged.stderr }).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    const untagged = await ecr('untag-resource', '--resource-arn', arn, '--tag-keys', 'team');
+    expect(untagged.code).toBe(0);
+    expect(await listTags()).toEqual({
+      tags: [
+        { Key: 'env', Value: 'dev' },
+        { Key: 'cost', Value: '42' },
+      ],
+    });
+
+    const [reserved, malformed, missing, noFilters] = await Promise.all([
+      ecr('tag-resource', '--resource-arn', arn, '--tags', 'Key=aws:owner,Value=x'),
+      ecr('list-tags-for-resource', '--resource-arn', 'notvalid'),
+      ecr('list-tags-for-resource', '--resource-arn', `${arn}-missing`),
+      ecr(
+        'put-image-tag-mutability',
+        '--repository-name',
+        'cli/tags',
+        '--image-tag-mutability',
+        'IMMUTABLE_WITH_EXCLUSION',
+      ),
+    ]);
+    expectError(reserved, 'InvalidTagParameterException', 'TagResource');
+    expectError(malformed, 'InvalidParameterException', 'ListTagsForResource');
+    expect(malformed.stderr).toContain(
+      "Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN'",
+    );
+    expectError(missing, 'RepositoryNotFoundException', 'ListTagsForResource');
+    expectError(noFilters, 'InvalidParameterException', 'PutImageTagMutability');
+
+    const immutable = await ecr(
+      'put-image-tag-mutability',
+      '--repository-name',
+      'cli/tags',
+      '--image-tag-mutability',
+      'IMMUTABLE',
+    );
+    expect(immutable.code).toBe(0);
+    expect(immutable.json).toEqual({
+      registryId: '123456789012',
+      repositoryName: 'cli/tags',
+      imageTagMutability: 'IMMUTABLE',
+    });
+    const described = await ecr('describe-repositories', '--repository-names', 'cli/tags');
+    expect(
+      (described.json as { repositories: CliRepository[] }).repositories[0].imageTagMutability,
+    ).toBe('IMMUTABLE');
+    expect((await ecr('delete-repository', '--repository-name', 'cli/tags')).code).toBe(0);
+  });
+
   it('signs with the right credentials, and is refused with wrong ones', async () => {
     const [wrongSecret, unknownKey, noSignature] = await Promise.all([
       awsCli(t.url, ['ecr', 'describe-repositories'], {

@@ -28,7 +28,7 @@ import { initiate } from './support/layers';
 import { pushImageBlobs } from './support/images';
 
 /**
- * 10,000 mutated requests (FUZZ_CASES) over all 15 operations against one built Berth process:
+ * 10,000 mutated requests (FUZZ_CASES) over every operation in OPERATIONS against one built Berth process:
  * every answer must be a success or a well-formed ECR error (never a 5xx), the process must stay
  * alive and its resident memory bounded. FUZZ_SEED picks the run (a failure prints its seed and
  * case index; FUZZ_ONLY=<index> replays one case; FUZZ_REPORT=<file> writes every failure there).

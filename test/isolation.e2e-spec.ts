@@ -16,9 +16,13 @@ import {
   InitiateLayerUploadCommand,
   ListImageReferrersCommand,
   ListImagesCommand,
+  ListTagsForResourceCommand,
   PutImageCommand,
+  PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
   StartLifecyclePolicyPreviewCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import { EcrOperationsRegistry } from '../src/ecr/ecr-operations.registry';
@@ -36,6 +40,7 @@ import { errorOf, initiate, layerBytes, sha256Digest, uploadPart } from './suppo
 const A_ID = '111111111111';
 const B_ID = '222222222222';
 const REPO = 'iso/app';
+const REPO_ARN = `arn:aws:ecr:us-east-1:${A_ID}:repository/${REPO}`;
 /** A's lifecycle policy: it expires nothing of A's (one image, kept). */
 const POLICY = JSON.stringify({
   rules: [
@@ -99,13 +104,18 @@ describe('two accounts on one Berth', () => {
     expect(layers.layers!.every((l) => l.layerAvailability === 'AVAILABLE')).toBe(true);
     const policy = await a.send(new GetLifecyclePolicyCommand({ repositoryName: REPO }));
     expect(policy.lifecyclePolicyText).toBe(POLICY);
+    expect(repos.repositories![0].imageTagMutability).toBe('MUTABLE');
+    const tags = await a.send(new ListTagsForResourceCommand({ resourceArn: REPO_ARN }));
+    expect(tags.tags).toEqual([{ Key: 'owner', Value: 'a' }]);
   }
 
   beforeAll(async () => {
     t = await startTestApp({ BOOTSTRAP_ACCOUNT_ID: A_ID });
     a = t.client();
     b = t.client({ credentials: (await createAccount(t.url, B_ID)).credentials });
-    await a.send(new CreateRepositoryCommand({ repositoryName: REPO }));
+    await a.send(
+      new CreateRepositoryCommand({ repositoryName: REPO, tags: [{ Key: 'owner', Value: 'a' }] }),
+    );
     image = await pushImageBlobs(a, REPO);
     await putImage(a, REPO, image.manifest, 'v1');
     await a.send(
@@ -262,6 +272,31 @@ describe('two accounts on one Berth', () => {
       'GetLifecyclePolicyPreview',
       b.send(new GetLifecyclePolicyPreviewCommand({ registryId, repositoryName: REPO })),
     );
+    await deniedToB(
+      'PutImageTagMutability',
+      b.send(
+        new PutImageTagMutabilityCommand({
+          registryId,
+          repositoryName: REPO,
+          imageTagMutability: 'IMMUTABLE',
+        }),
+      ),
+    );
+    // The tagging operations name A's repository by its ARN.
+    await deniedToB(
+      'TagResource',
+      b.send(
+        new TagResourceCommand({ resourceArn: REPO_ARN, tags: [{ Key: 'owner', Value: 'b' }] }),
+      ),
+    );
+    await deniedToB(
+      'UntagResource',
+      b.send(new UntagResourceCommand({ resourceArn: REPO_ARN, tagKeys: ['owner'] })),
+    );
+    await deniedToB(
+      'ListTagsForResource',
+      b.send(new ListTagsForResourceCommand({ resourceArn: REPO_ARN })),
+    );
     // Not a naming of A's registry: ECR answers one entry per id, each token acting as its
     // caller. B's tokens for [B, A] both act as B.
     const tokens = await b.send(new GetAuthorizationTokenCommand({ registryIds: [B_ID, A_ID] }));
@@ -288,6 +323,11 @@ describe('two accounts on one Berth', () => {
       expect(listed.repositories!.map((r) => [r.registryId, r.repositoryName])).toEqual([
         [B_ID, REPO],
       ]);
+      // B's repository of the same name has B's tags (none), not A's.
+      const tags = await b.send(
+        new ListTagsForResourceCommand({ resourceArn: listed.repositories![0].repositoryArn }),
+      );
+      expect(tags.tags).toEqual([]);
     });
 
     it("shows none of A's images, by tag or by digest", async () => {

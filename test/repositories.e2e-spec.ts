@@ -292,7 +292,7 @@ describe('Repositories API through @aws-sdk/client-ecr', () => {
       [
         'CreateRepository imageTagMutability enum',
         create({ repositoryName: 'ok', imageTagMutability: 'SOMETIMES' as 'MUTABLE' }),
-        "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'must satisfy enum value set: [MUTABLE, IMMUTABLE]'",
+        "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]'",
       ],
       [
         'CreateRepository encryptionType required',

@@ -15,6 +15,7 @@ import { ImagesOperations } from './operations/images.operations';
 import { LayersOperations } from './operations/layers.operations';
 import { LifecycleOperations } from './operations/lifecycle.operations';
 import { RepositoriesOperations } from './operations/repositories.operations';
+import { TagsOperations } from './operations/tags.operations';
 import { TokensOperations } from './operations/tokens.operations';
 import { UploadsOperations } from './operations/uploads.operations';
 
@@ -44,6 +45,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     ImagesOperations,
     TokensOperations,
     LifecycleOperations,
+    TagsOperations,
   ],
   exports: [EcrOperationsRegistry],
 })

@@ -8,6 +8,7 @@ import { LayersNotFoundException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { RepositoriesService } from '../repositories/repositories.service';
+import { isTagMutable } from '../repositories/tag-mutability';
 import {
   ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
@@ -192,9 +193,10 @@ export class ImagesService {
         if (!image.created) throw alreadyExists();
         return;
       }
-      const mutable = repo.imageTagMutability !== 'IMMUTABLE';
+      // The setting read under the row's share lock: PutImageTagMutability waits for this push.
+      const mutable = isTagMutable(repo, tag);
       if (await this.images.writeTag(m, repo.id, tag, image.id, mutable)) return;
-      // Left as it was, and locked: it names this image already, or another in an IMMUTABLE one.
+      // Left as it was, and locked: it names this image already, or another and is immutable.
       if ((await this.images.tagTarget(m, repo.id, tag)) === image.id) {
         if (!image.created) throw alreadyExists();
         return;

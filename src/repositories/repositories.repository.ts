@@ -10,6 +10,7 @@ interface RepositoryRow {
   registry_id: string;
   name: string;
   image_tag_mutability: string;
+  image_tag_mutability_exclusion_filters: RepositoryEntity['imageTagMutabilityExclusionFilters'];
   scan_on_push: boolean;
   encryption_type: string;
   kms_key: string | null;
@@ -23,6 +24,7 @@ function fromRow(row: RepositoryRow): RepositoryEntity {
     registryId: row.registry_id,
     name: row.name,
     imageTagMutability: row.image_tag_mutability,
+    imageTagMutabilityExclusionFilters: row.image_tag_mutability_exclusion_filters,
     scanOnPush: row.scan_on_push,
     encryptionType: row.encryption_type,
     kmsKey: row.kms_key,
@@ -177,8 +179,9 @@ export class RepositoriesRepository {
     try {
       const rows = await this.dataSource.query<RepositoryRow[]>(
         `INSERT INTO repositories
-           (registry_id, name, image_tag_mutability, scan_on_push, encryption_type, kms_key, tags)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+           (registry_id, name, image_tag_mutability, scan_on_push, encryption_type, kms_key, tags,
+            image_tag_mutability_exclusion_filters)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)
          RETURNING *`,
         [
           repo.registryId,
@@ -188,6 +191,7 @@ export class RepositoriesRepository {
           repo.encryptionType,
           repo.kmsKey,
           JSON.stringify(repo.tags),
+          JSON.stringify(repo.imageTagMutabilityExclusionFilters),
         ],
       );
       return fromRow(rows[0]);
@@ -195,6 +199,39 @@ export class RepositoriesRepository {
       if (isUniqueViolation(err, REPOSITORIES_REGISTRY_NAME_KEY)) return undefined;
       throw err;
     }
+  }
+
+  /** Replaces the repository's resource tags (the caller holds its row). */
+  async updateTags(
+    manager: EntityManager,
+    repositoryId: string,
+    tags: RepositoryEntity['tags'],
+  ): Promise<void> {
+    await manager.query('UPDATE repositories SET tags = $2::jsonb WHERE id = $1', [
+      repositoryId,
+      JSON.stringify(tags),
+    ]);
+  }
+
+  /**
+   * Sets the repository's tag mutability and its filters; undefined when it does not exist. The
+   * update waits for every writer holding the row FOR SHARE (a PutImage deciding on the old
+   * setting), and every later writer reads the new one.
+   */
+  async updateTagMutability(
+    registryId: string,
+    name: string,
+    mutability: string,
+    filters: RepositoryEntity['imageTagMutabilityExclusionFilters'],
+  ): Promise<RepositoryEntity | undefined> {
+    const [rows] = await this.dataSource.query<[RepositoryRow[], number]>(
+      `UPDATE repositories
+          SET image_tag_mutability = $3, image_tag_mutability_exclusion_filters = $4::jsonb
+        WHERE registry_id = $1 AND name = $2
+        RETURNING *`,
+      [registryId, name, mutability, JSON.stringify(filters)],
+    );
+    return rows[0] && fromRow(rows[0]);
   }
 
   async hasImages(manager: EntityManager, repositoryId: string): Promise<boolean> {

@@ -9,12 +9,18 @@ import {
   RepositoryNotFoundException,
 } from './repositories.errors';
 import { RepositoriesRepository, RepositoryLock, RepositoryStats } from './repositories.repository';
-import { checkTags } from './tags';
+import {
+  checkTagMutability,
+  ImageTagMutability,
+  TagMutabilityExclusionFilter,
+} from './tag-mutability';
+import { checkTagKeys, checkTags, mergeTags, removeTags } from './tags';
 
 export interface NewRepository {
   registryId: string;
   name: string;
-  imageTagMutability?: string;
+  imageTagMutability?: ImageTagMutability;
+  imageTagMutabilityExclusionFilters?: TagMutabilityExclusionFilter[];
   scanOnPush?: boolean;
   encryptionType?: string;
   kmsKey?: string;
@@ -72,6 +78,8 @@ export class RepositoriesService {
 
   async create(input: NewRepository): Promise<RepositoryEntity> {
     const tags = checkTags(input.tags);
+    const mutability = input.imageTagMutability ?? 'MUTABLE';
+    const filters = checkTagMutability(mutability, input.imageTagMutabilityExclusionFilters);
     // Any KMS key is accepted (Berth encrypts nothing with it), but PostgreSQL text cannot hold
     // U+0000.
     if (input.kmsKey?.includes('\u0000')) {
@@ -84,7 +92,8 @@ export class RepositoriesService {
       Object.assign(new RepositoryEntity(), {
         registryId: input.registryId,
         name: input.name,
-        imageTagMutability: input.imageTagMutability ?? 'MUTABLE',
+        imageTagMutability: mutability,
+        imageTagMutabilityExclusionFilters: filters,
         scanOnPush: input.scanOnPush ?? false,
         encryptionType: input.encryptionType ?? 'AES256',
         kmsKey: input.kmsKey ?? null,
@@ -112,6 +121,46 @@ export class RepositoriesService {
     return rows.length > limit
       ? { repositories, lastName: repositories[repositories.length - 1].name }
       : { repositories };
+  }
+
+  /** The repository's resource tags, in the order they were first given. */
+  async listTags(registryId: string, name: string): Promise<RepositoryTag[]> {
+    return (await this.require(registryId, name)).tags;
+  }
+
+  /**
+   * Adds the tags, replacing the values of keys the repository has; refused when the repository
+   * would then have more than 50. The row is held while its tags are read and written, so that
+   * concurrent taggers each see the other's tags.
+   */
+  async tag(registryId: string, name: string, tags: RepositoryTag[]): Promise<void> {
+    const checked = checkTags(tags);
+    await this.dataSource.transaction(async (manager) => {
+      const repo = await this.require(registryId, name, manager, 'update');
+      await this.repositories.updateTags(manager, repo.id, mergeTags(repo.tags, checked));
+    });
+  }
+
+  /** Removes the tags of those keys; keys the repository does not have are no error. */
+  async untag(registryId: string, name: string, keys: string[]): Promise<void> {
+    checkTagKeys(keys);
+    await this.dataSource.transaction(async (manager) => {
+      const repo = await this.require(registryId, name, manager, 'update');
+      await this.repositories.updateTags(manager, repo.id, removeTags(repo.tags, keys));
+    });
+  }
+
+  /** Sets the repository's tag mutability and exclusion filters; answers the repository. */
+  async setTagMutability(
+    registryId: string,
+    name: string,
+    mutability: ImageTagMutability,
+    filters: TagMutabilityExclusionFilter[] | undefined,
+  ): Promise<RepositoryEntity> {
+    const checked = checkTagMutability(mutability, filters);
+    const repo = await this.repositories.updateTagMutability(registryId, name, mutability, checked);
+    if (!repo) throw RepositoryNotFoundException.of(registryId, name);
+    return repo;
   }
 
   /** Deletes the repository; refused while it holds images, unless `force`. */

@@ -33,6 +33,10 @@ export const OPERATIONS = [
   'DeleteLifecyclePolicy',
   'StartLifecyclePolicyPreview',
   'GetLifecyclePolicyPreview',
+  'TagResource',
+  'UntagResource',
+  'ListTagsForResource',
+  'PutImageTagMutability',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -544,7 +548,28 @@ function validInput(prng: Prng, op: Operation, state: FuzzState): Record<string,
       return prng.chance(0.5)
         ? { registryId, repositoryName: repo, maxResults: 2, filter: { tagStatus: 'ANY' } }
         : { registryId, repositoryName: repo, imageIds: [{ imageTag: 'v1' }] };
+    case 'TagResource':
+      return { resourceArn: repositoryArn(state), tags: [{ Key: `k-${k % 8}`, Value: `v${k}` }] };
+    case 'UntagResource':
+      return { resourceArn: repositoryArn(state), tagKeys: [`k-${k % 8}`] };
+    case 'ListTagsForResource':
+      return { resourceArn: repositoryArn(state) };
+    case 'PutImageTagMutability':
+      // Never a setting that would make PutImage's `t-<k>` tags immutable.
+      return prng.chance(0.5)
+        ? { registryId, repositoryName: repo, imageTagMutability: 'MUTABLE' }
+        : {
+            registryId,
+            repositoryName: repo,
+            imageTagMutability: 'MUTABLE_WITH_EXCLUSION',
+            imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'v1*' }],
+          };
   }
+}
+
+/** The ARN of the repository under test (the fuzzed process runs in the default region). */
+function repositoryArn(state: FuzzState): string {
+  return `arn:aws:ecr:us-east-1:${state.registryId}:repository/${state.repositoryName}`;
 }
 
 const FUZZ_LIFECYCLE_POLICY = JSON.stringify({

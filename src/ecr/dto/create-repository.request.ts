@@ -1,4 +1,5 @@
 import { RepositoryScopedRequest } from './repository-scoped.request';
+import { IMAGE_TAG_MUTABILITIES } from '../../repositories/tag-mutability';
 import {
   BooleanMember,
   Length,
@@ -6,11 +7,15 @@ import {
   Nested,
   OneOf,
   Optional,
+  Pattern,
   Required,
   StringMember,
 } from '../../common/validation/ecr-constraints';
 
-export const IMAGE_TAG_MUTABILITY = ['MUTABLE', 'IMMUTABLE'] as const;
+export const IMAGE_TAG_MUTABILITY = IMAGE_TAG_MUTABILITIES;
+export const EXCLUSION_FILTER_TYPES = ['WILDCARD'] as const;
+/** ImageTagMutabilityExclusionFilterValue's pattern, anchors included, as the model writes it. */
+export const EXCLUSION_FILTER_PATTERN = '^[0-9a-zA-Z._*-]{1,128}$';
 export const ENCRYPTION_TYPES = ['AES256', 'KMS', 'KMS_DSSE'] as const;
 
 export class TagInput {
@@ -21,6 +26,19 @@ export class TagInput {
   @Required()
   @StringMember()
   Value!: string;
+}
+
+export class ImageTagMutabilityExclusionFilterInput {
+  @Required()
+  @StringMember()
+  @OneOf(EXCLUSION_FILTER_TYPES)
+  filterType!: (typeof EXCLUSION_FILTER_TYPES)[number];
+
+  @Required()
+  @StringMember()
+  @Length(1, 128)
+  @Pattern(EXCLUSION_FILTER_PATTERN)
+  filter!: string;
 }
 
 export class ImageScanningConfigurationInput {
@@ -52,6 +70,11 @@ export class CreateRepositoryRequest extends RepositoryScopedRequest {
   @StringMember()
   @OneOf(IMAGE_TAG_MUTABILITY)
   imageTagMutability?: (typeof IMAGE_TAG_MUTABILITY)[number];
+
+  @Optional()
+  @ListMember(1, 5, 'object')
+  @Nested(() => ImageTagMutabilityExclusionFilterInput, true)
+  imageTagMutabilityExclusionFilters?: ImageTagMutabilityExclusionFilterInput[];
 
   @Optional()
   @Nested(() => ImageScanningConfigurationInput)

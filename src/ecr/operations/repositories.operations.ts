@@ -2,6 +2,7 @@ import type {
   CreateRepositoryResponse,
   DeleteRepositoryResponse,
   DescribeRepositoriesResponse,
+  PutImageTagMutabilityResponse,
 } from '@aws-sdk/client-ecr';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
@@ -11,6 +12,7 @@ import { RepositoriesService } from '../../repositories/repositories.service';
 import { CreateRepositoryRequest } from '../dto/create-repository.request';
 import { DeleteRepositoryRequest } from '../dto/delete-repository.request';
 import { DescribeRepositoriesRequest } from '../dto/describe-repositories.request';
+import { PutImageTagMutabilityRequest } from '../dto/tag-requests';
 import type { EcrCallContext } from '../ecr-call-context';
 import { EcrOperation } from '../ecr-operation.decorator';
 import { rejectPagingWith } from './paging';
@@ -18,7 +20,7 @@ import { repositoryShape } from './repository-shape';
 
 const DEFAULT_PAGE_SIZE = 100;
 
-/** CreateRepository, DescribeRepositories and DeleteRepository. */
+/** CreateRepository, DescribeRepositories, DeleteRepository and PutImageTagMutability. */
 @Injectable()
 export class RepositoriesOperations {
   private readonly publicHost: string;
@@ -43,6 +45,7 @@ export class RepositoriesOperations {
       registryId: ctx.registryId,
       name: input.repositoryName,
       imageTagMutability: input.imageTagMutability,
+      imageTagMutabilityExclusionFilters: input.imageTagMutabilityExclusionFilters,
       scanOnPush: input.imageScanningConfiguration?.scanOnPush,
       encryptionType: input.encryptionConfiguration?.encryptionType,
       kmsKey: input.encryptionConfiguration?.kmsKey,
@@ -88,5 +91,26 @@ export class RepositoriesOperations {
       input.force ?? false,
     );
     return { repository: this.shape(repo) };
+  }
+
+  @EcrOperation('PutImageTagMutability', PutImageTagMutabilityRequest)
+  async putTagMutability(
+    input: PutImageTagMutabilityRequest,
+    ctx: EcrCallContext,
+  ): Promise<PutImageTagMutabilityResponse> {
+    const repo = await this.repositories.setTagMutability(
+      ctx.registryId,
+      input.repositoryName,
+      input.imageTagMutability,
+      input.imageTagMutabilityExclusionFilters,
+    );
+    const filters = repo.imageTagMutabilityExclusionFilters;
+    return {
+      registryId: repo.registryId,
+      repositoryName: repo.name,
+      imageTagMutability:
+        repo.imageTagMutability as PutImageTagMutabilityResponse['imageTagMutability'],
+      ...(filters.length > 0 ? { imageTagMutabilityExclusionFilters: filters } : {}),
+    };
   }
 }

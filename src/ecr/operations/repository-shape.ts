@@ -14,6 +14,10 @@ export function repositoryShape(
     repositoryUri: `${publicHost}/${repo.name}`,
     createdAt: repo.createdAt,
     imageTagMutability: repo.imageTagMutability as Repository['imageTagMutability'],
+    // Only the *_WITH_EXCLUSION settings have filters; the others answer none.
+    ...(repo.imageTagMutabilityExclusionFilters.length > 0
+      ? { imageTagMutabilityExclusionFilters: repo.imageTagMutabilityExclusionFilters }
+      : {}),
     imageScanningConfiguration: { scanOnPush: repo.scanOnPush },
     encryptionConfiguration: {
       encryptionType: repo.encryptionType as 'AES256',

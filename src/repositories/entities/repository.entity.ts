@@ -14,6 +14,7 @@ import {
   REPOSITORIES_REGISTRY_ID_CHECK,
   REPOSITORIES_REGISTRY_NAME_KEY,
 } from '../../database/constraints';
+import type { TagMutabilityExclusionFilter } from '../tag-mutability';
 
 export interface RepositoryTag {
   Key: string;
@@ -37,6 +38,9 @@ export class RepositoryEntity {
 
   @Column({ name: 'image_tag_mutability', type: 'varchar', length: 32, default: 'MUTABLE' })
   imageTagMutability!: string;
+
+  @Column({ name: 'image_tag_mutability_exclusion_filters', type: 'jsonb', default: () => "'[]'" })
+  imageTagMutabilityExclusionFilters!: TagMutabilityExclusionFilter[];
 
   @Column({ name: 'scan_on_push', type: 'boolean', default: false })
   scanOnPush!: boolean;
