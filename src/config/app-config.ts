@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import * as path from 'node:path';
 import { parseRateLimits, RATE_LIMITS_PATTERN } from '../rate-limits/rate-limits';
-import { KILL_POINTS, type KillPoint } from '../common/kill-point';
+import { KILL_POINTS, type KillPoint } from './kill-points';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
 export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
