@@ -12,8 +12,8 @@ import {
   validateSync,
 } from 'class-validator';
 import * as path from 'node:path';
-import { parseRateLimits, RATE_LIMITS_PATTERN } from '../rate-limits/rate-limits';
 import { KILL_POINTS, type KillPoint } from './kill-points';
+import { parseRateLimits, RATE_LIMITS_PATTERN } from './rate-limits';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
 export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
@@ -226,7 +226,8 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(RATE_LIMITS_PATTERN, {
-    message: 'must be empty, "off", or a list such as PutImage=20,UploadLayerPart=off',
+    message:
+      'must be empty, "off", "ecr", or a list such as ecr,PutImage=20,UploadLayerPart=off or PutImage=20',
   })
   ECR_RATE_LIMITS: string = '';
 }
@@ -391,7 +392,10 @@ export interface AppConfig {
     /** How long a body may take to arrive once its turn came. */
     timeoutMs: number;
   };
-  /** Requests per second per account and operation, in this instance; none: not limited. */
+  /**
+   * Requests per second per account and operation, in this instance (`ECR_RATE_LIMITS`); an
+   * operation not named here is not limited, and by default none is.
+   */
   rateLimits: Record<string, number>;
 }
 
