@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidParameterException } from '../common/errors/registry-exception';
-import { GarbageCollectorService } from '../gc/garbage-collector.service';
 import { RepositoryEntity, RepositoryTag } from './entities/repository.entity';
 import {
   RepositoryAlreadyExistsException,
@@ -13,6 +12,7 @@ import {
   RepositoryLock,
   RepositoryStatsRow,
 } from './repositories.repository';
+import { RepositoryDeletions } from './repository-deletions';
 import { checkTags } from './tags';
 
 export interface NewRepository {
@@ -62,7 +62,7 @@ export class RepositoriesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repositories: RepositoriesRepository,
-    private readonly gc: GarbageCollectorService,
+    private readonly deletions: RepositoryDeletions,
   ) {}
 
   /**
@@ -153,9 +153,7 @@ export class RepositoriesService {
       await this.repositories.delete(manager, repo.id);
       return repo;
     });
-    // Its layers went with it: the blobs no other repository holds, and the bytes of its uploads
-    // in progress, are garbage now, whatever LAYER_GRACE says.
-    this.gc.collectSoon({ blobsOnly: true });
+    this.deletions.announce({ id: deleted.id, registryId: deleted.registryId, name: deleted.name });
     return deleted;
   }
 }
