@@ -117,7 +117,7 @@ export async function startBerth(options: StartOptions): Promise<BerthServer> {
     BOOTSTRAP_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     // The benchmark measures what an instance can answer, and the target is ECR's quota itself:
     // an instance that enforced the quota would refuse the calls past it (ThrottlingException).
-    ECR_RATE_LIMITS: 'BatchCheckLayerAvailability=off',
+    ECR_RATE_LIMITS: 'ecr,BatchCheckLayerAvailability=off',
     MASTER_KEY: options.secrets.masterKey,
     ADMIN_TOKEN: options.secrets.adminToken,
   };

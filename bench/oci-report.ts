@@ -1,7 +1,7 @@
 /** The /v2 scenarios in the report: their targets and their section of the markdown. */
 import type { BlobStoreDriver } from '../src/config/app-config';
 import type { OciResults, OciScenario, OciTargetResult, OciTransfer } from './oci';
-import { cores, NOISY_OTHER_CORES, table, type Target, type TargetStatus } from './report';
+import { cores, NOISY_OTHER_CORES, table, type Target, type TargetStatus } from './report-table';
 import { formatSize, MiB } from './stats';
 
 const f1 = (n: number | undefined): string =>

@@ -46,7 +46,7 @@ import {
 import { sha256Digest } from '../tooling/oci-layout';
 import type { BenchOptions } from './options';
 import { cpuWindow, CpuWindow, RssSampler, stopChild, track } from './processes';
-import type { Attempt } from './report';
+import type { Attempt } from './report-table';
 import { formatSize, GiB, mbPerSecond, MiB } from './stats';
 
 export const SKOPEO_BINARY = '/usr/bin/skopeo';

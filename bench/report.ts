@@ -5,16 +5,17 @@ import type { MachineInfo } from './machine';
 import type { OciResults } from './oci';
 import { ociTargets, renderOci } from './oci-report';
 import type { CpuWindow } from './processes';
+import {
+  cores,
+  NOISY_OTHER_CORES,
+  table,
+  type Attempt,
+  type Target,
+  type TargetStatus,
+} from './report-table';
 import { existenceTargets, renderExistence, type ExistenceResult } from './existence';
 import { MIN_SINGLE_STREAM_LAYERS } from './options';
 import { formatSize, GiB, LatencySummary, MiB } from './stats';
-
-/** A measurement that was repeated because other work disturbed it: what it gave then. */
-export interface Attempt {
-  /** MB/s for a push, req/s for BatchCheckLayerAvailability. */
-  value: number;
-  otherCores: number;
-}
 
 export interface ScenarioResult {
   driver: BlobStoreDriver;
@@ -58,18 +59,6 @@ export interface DriverResult {
   /** Berth processes found gone after a failed measurement, restarted, and measured again. */
   restarts?: { during: string; code: number | null; signal: string | null }[];
   error?: string;
-}
-
-export type TargetStatus = 'met' | 'not met' | 'not measured';
-
-export interface Target {
-  target: string;
-  driver: BlobStoreDriver;
-  measured: string;
-  against: string;
-  ratio: number | null;
-  required: string;
-  status: TargetStatus;
 }
 
 export interface Results {
@@ -233,18 +222,6 @@ export function evaluateTargets(
   return targets;
 }
 
-/** A markdown table; columns are right-aligned unless `align` says 'l'. */
-export function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const sep = header.map((_, i) => ((align?.[i] ?? 'r') === 'l' ? '---' : '---:'));
-  return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-/** A CPU window's cores as the report's "server / pg / client / other" cell. */
-export const cores = (c: CpuWindow): string =>
-  `${f2(c.serverCores)} / ${f2(c.postgresCores)} / ${f2(c.clientCores)} / ${f2(c.otherCores)}`;
-
-/** Cores busy with other work on the shared machine above which a figure is marked. */
-export const NOISY_OTHER_CORES = 0.25;
 const mark = (cpu: CpuWindow | undefined): string =>
   cpu && cpu.otherCores > NOISY_OTHER_CORES ? ' †' : '';
 

@@ -54,15 +54,14 @@ import {
   stopAllChildren,
 } from './processes';
 import {
-  Attempt,
   BatchResult,
   DriverResult,
-  NOISY_OTHER_CORES,
   evaluateTargets,
   renderMarkdown,
   Results,
   ScenarioResult,
 } from './report';
+import { Attempt, NOISY_OTHER_CORES } from './report-table';
 import { formatSize, GiB, KiB, mbPerSecond, MiB, summarize } from './stats';
 
 // The SDK's notice that it will need Node 22 in 2027 says nothing about this run.

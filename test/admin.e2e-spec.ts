@@ -288,6 +288,52 @@ describe('the admin API', () => {
       expect(notJson.headers.get('content-type')).toContain('application/problem+json');
     });
 
+    it('answers 415 problem+json to a body that is not sent as JSON, and creates nothing', async () => {
+      const before = await admin<{ items: unknown[] }>(t.url, 'GET', '/admin/v1/accounts');
+      const body = JSON.stringify({ accountId: '300000000009', name: 'plain' });
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+        const headers: Record<string, string> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+        if (contentType) headers['content-type'] = contentType;
+        const res = await fetch(`${t.url}/admin/v1/accounts`, { method: 'POST', headers, body });
+        const text = await res.text();
+        const problem = expectProblem(
+          {
+            status: res.status,
+            headers: res.headers,
+            json: JSON.parse(text) as Record<string, unknown>,
+            text,
+          },
+          415,
+        );
+        expect(problem).toMatchObject({
+          title: 'Unsupported Media Type',
+          detail: 'The request body must be JSON, sent with Content-Type: application/json',
+        });
+      }
+      expectProblem(await admin(t.url, 'GET', '/admin/v1/accounts/300000000009'), 404);
+      const after = await admin<{ items: unknown[] }>(t.url, 'GET', '/admin/v1/accounts');
+      expect(after.json.items).toHaveLength(before.json.items.length);
+      // JSON, with a charset or not, and a body-less POST are still served.
+      const account = await admin(t.url, 'POST', '/admin/v1/accounts', {
+        accountId: '300000000008',
+      });
+      expect(account.status).toBe(201);
+      const key = await admin(t.url, 'POST', '/admin/v1/accounts/300000000008/access-keys');
+      expect(key.status).toBe(201);
+      const charset = await fetch(
+        `${t.url}/admin/v1/access-keys/${key.json.accessKeyId as string}`,
+        {
+          method: 'PATCH',
+          headers: {
+            authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+            'content-type': 'application/json; charset=utf-8',
+          },
+          body: JSON.stringify({ status: 'Inactive' }),
+        },
+      );
+      expect(charset.status).toBe(200);
+    });
+
     it('shows a secret once; a deactivated key is refused at once by another instance', async () => {
       const created = await admin<AccessKey>(
         t.url,

@@ -17,7 +17,10 @@ import {
 import { BerthProcess, startBerthProcess } from './support/berth-process';
 import { rssBytes } from './support/cluster';
 import { createTestDatabase, TestDatabase } from './support/database';
+import { pushImageBlobs, putImage } from './support/images';
 import { initiate, layerBytes, MiB, uploadPart } from './support/layers';
+import { v2Request } from './support/oci-http';
+import { basicAuth, registryLogin } from './support/oci-registry';
 
 /** UploadLayerPart's largest body (MAX_PART_BODY_BYTES): what the attack declares. */
 const PART_BODY_LIMIT = 27_966_124;
@@ -325,6 +328,45 @@ describe('refused requests', () => {
     const kept = await rawCall(t.url, target('NoSuchOperation'), '{}');
     expect(kept.json?.__type).toBe('UnknownOperationException');
     expect(kept.headers.get('connection')).not.toBe('close');
+  });
+});
+
+describe('request rates with the default configuration', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // '' unsets the variable: what a deployment that never names it runs with.
+    t = await startTestApp({ ECR_RATE_LIMITS: '' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("throttles no burst of manifest pushes, though it is six times ECR's PutImage quota", async () => {
+    const ecr = t.client();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'burst' }));
+    const image = await pushImageBlobs(ecr, 'burst');
+    const auth = basicAuth(await registryLogin(ecr));
+    // ECR allows 10 PutImage a second, and a bucket holds one second: 60 at once, over both
+    // doors, as a CI job pushing a multi-platform image and its signatures does.
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => [
+        putImage(ecr, 'burst', image.manifest, `ecr-${i}`).then(
+          () => 'pushed',
+          (err: Error) => err.name,
+        ),
+        v2Request(t.url, 'PUT', `/v2/burst/manifests/v2-${i}`, {
+          headers: {
+            authorization: auth,
+            'content-type': 'application/vnd.docker.distribution.manifest.v2+json',
+          },
+          body: image.manifest,
+        }).then((res) => (res.status === 201 ? 'pushed' : String(res.status))),
+      ]).flat(),
+    );
+    expect(answers).toEqual(Array(60).fill('pushed'));
+    expect(t.config.rateLimits).toEqual({});
   });
 });
 

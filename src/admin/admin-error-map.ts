@@ -1,41 +1,52 @@
-import type { DomainErrorCode } from '../common/errors/domain-error-code';
+import { assertUnreachable } from '../common/assert-unreachable';
+import type { DomainErrorCode } from '../errors/domain-error-code';
+
+export type AdminErrorStatus = 400 | 403 | 404 | 409 | 500;
 
 /**
  * The HTTP status of every domain error on the admin API (`application/problem+json`). A code
  * missing here does not compile.
  */
-export const ADMIN_ERROR_STATUS: Record<DomainErrorCode, 400 | 403 | 404 | 409 | 500> = {
-  InvalidParameterException: 400,
-  ServerException: 500,
-  LimitExceededException: 400,
-  AccessDeniedException: 400,
-  MissingAuthenticationTokenException: 400,
-  IncompleteSignatureException: 400,
-  UnrecognizedClientException: 400,
-  InvalidSignatureException: 400,
-  NoSuchEntityException: 404,
-  EntityAlreadyExistsException: 409,
-  DeleteConflictException: 409,
-  RepositoryNotFoundException: 404,
-  RepositoryAlreadyExistsException: 409,
-  RepositoryNotEmptyException: 409,
-  InvalidTagParameterException: 400,
-  TooManyTagsException: 400,
-  UploadNotFoundException: 404,
-  InvalidLayerPartException: 400,
-  EmptyUploadException: 400,
-  LayerPartTooSmallException: 400,
-  LayerAlreadyExistsException: 400,
-  InvalidLayerException: 400,
-  LayersNotFoundException: 404,
-  LayerInaccessibleException: 400,
-  ImageAlreadyExistsException: 400,
-  ImageTagAlreadyExistsException: 400,
-  ImageDigestDoesNotMatchException: 400,
-  ReferencedImagesNotFoundException: 400,
-  ImageNotFoundException: 404,
-  // Lifecycle policies.
-  LifecyclePolicyNotFoundException: 404,
-  LifecyclePolicyPreviewNotFoundException: 404,
-  LifecyclePolicyPreviewInProgressException: 409,
-};
+export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
+  switch (code) {
+    case 'NoSuchEntityException':
+    case 'RepositoryNotFoundException':
+    case 'UploadNotFoundException':
+    case 'LayersNotFoundException':
+    case 'ImageNotFoundException':
+    case 'LifecyclePolicyNotFoundException':
+    case 'LifecyclePolicyPreviewNotFoundException':
+      return 404;
+    case 'EntityAlreadyExistsException':
+    case 'DeleteConflictException':
+    case 'RepositoryAlreadyExistsException':
+    case 'RepositoryNotEmptyException':
+    case 'LifecyclePolicyPreviewInProgressException':
+      return 409;
+    case 'ServerException':
+      return 500;
+    // The rest are the caller's mistakes, including the ECR-only ones the API never provokes.
+    case 'InvalidParameterException':
+    case 'LimitExceededException':
+    case 'AccessDeniedException':
+    case 'MissingAuthenticationTokenException':
+    case 'IncompleteSignatureException':
+    case 'UnrecognizedClientException':
+    case 'InvalidSignatureException':
+    case 'InvalidTagParameterException':
+    case 'TooManyTagsException':
+    case 'InvalidLayerPartException':
+    case 'EmptyUploadException':
+    case 'LayerPartTooSmallException':
+    case 'LayerAlreadyExistsException':
+    case 'InvalidLayerException':
+    case 'LayerInaccessibleException':
+    case 'ImageAlreadyExistsException':
+    case 'ImageTagAlreadyExistsException':
+    case 'ImageDigestDoesNotMatchException':
+    case 'ReferencedImagesNotFoundException':
+      return 400;
+    default:
+      return assertUnreachable(code);
+  }
+}

@@ -8,9 +8,9 @@ import {
   InternalServerErrorException,
   NotFoundException,
 } from '@nestjs/common';
-import { RegistryException } from '../common/errors/registry-exception';
 import { ProblemJsonFilter } from '../common/problem-json.filter';
-import { ADMIN_ERROR_STATUS } from './admin-error-map';
+import { isDomainError, type DomainError } from '../errors/domain-error-code';
+import { adminErrorStatus } from './admin-error-map';
 
 const HTTP_ERRORS = {
   400: BadRequestException,
@@ -21,8 +21,8 @@ const HTTP_ERRORS = {
 } as const;
 
 /** The HTTP meaning of a domain error, for the admin API. */
-export function adminHttpError(error: RegistryException): HttpException {
-  return new HTTP_ERRORS[ADMIN_ERROR_STATUS[error.name]](error.message);
+export function adminHttpError(error: DomainError): HttpException {
+  return new HTTP_ERRORS[adminErrorStatus(error.name)](error.message);
 }
 
 /**
@@ -32,9 +32,6 @@ export function adminHttpError(error: RegistryException): HttpException {
 @Catch()
 export class AdminExceptionFilter extends ProblemJsonFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
-    super.catch(
-      exception instanceof RegistryException ? adminHttpError(exception) : exception,
-      host,
-    );
+    super.catch(isDomainError(exception) ? adminHttpError(exception) : exception, host);
   }
 }

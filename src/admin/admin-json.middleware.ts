@@ -3,6 +3,7 @@ import {
   Injectable,
   NestMiddleware,
   PayloadTooLargeException,
+  UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { json, NextFunction, Request, Response } from 'express';
 
@@ -14,6 +15,14 @@ const parse = json({ limit: '64kb' });
  * 32,000 levels) overflowed the stack there, a 500.
  */
 export const MAX_ADMIN_JSON_DEPTH = 8;
+
+/** Whether the request carries body bytes: a chunked body, or a `Content-Length` above 0. */
+function carriesBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (
+    req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) > 0)
+  );
+}
 
 /** How deep `value` nests, counted without recursion, stopping once past `limit`. */
 function nestsDeeperThan(value: unknown, limit: number): boolean {
@@ -31,11 +40,22 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 
 /**
  * JSON bodies for the admin API only: the application parses no body globally, because the ECR
- * front door reads its raw bytes itself. A request without a body gets `{}`.
+ * front door reads its raw bytes itself. A request without a body gets `{}`; a body of another
+ * type (`text/plain`, a form, none named) is 415, never read as if it were JSON or as no body.
  */
 @Injectable()
 export class AdminJsonMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): void {
+    if (carriesBody(req) && !req.is('application/json')) {
+      // The body is not read: the connection closes after the answer rather than drain it.
+      res.setHeader('Connection', 'close');
+      next(
+        new UnsupportedMediaTypeException(
+          'The request body must be JSON, sent with Content-Type: application/json',
+        ),
+      );
+      return;
+    }
     parse(req, res, (err?: unknown) => {
       if (err) {
         const status = (err as { status?: number }).status;

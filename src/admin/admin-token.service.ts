@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { announce, readOrCreateSecretFile } from '../crypto/secret-files';
 import { constantTimeEqual } from '../crypto/constant-time';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-
-export const ADMIN_TOKEN_FILE = 'admin.token';
+import { ADMIN_TOKEN_FILE } from '../config/data-files';
 
 /**
  * The bearer token of the admin API: `ADMIN_TOKEN`, or one generated once into

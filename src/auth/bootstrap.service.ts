@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { CREDENTIALS_FILE } from '../config/data-files';
 import { ROOT_LOGGER } from '../logging/logger';
 import { AccessKeysService } from './access-keys.service';
 import { AuthRepository } from './auth.repository';
 import { announce, writeSecretFile } from '../crypto/secret-files';
 
-export const CREDENTIALS_FILE = 'credentials';
 // An arbitrary, fixed key, distinct from the migrations' lock.
 const BOOTSTRAP_LOCK_KEY = 0x62657275;
 

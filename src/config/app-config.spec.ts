@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
@@ -177,6 +178,52 @@ describe('loadConfig', () => {
         new RegExp(`^${name}\\b.*; generate one with scripts/make-secrets\\.sh$`),
       );
       expect(err.message).not.toContain(value);
+    });
+
+    it.each([
+      ['ADMIN_TOKEN', 'aaaaaaaaaaaaaaaa', 'characters carry about 0 bits'],
+      ['ADMIN_TOKEN', 'abababababababab', 'characters carry about 16 bits'],
+      ['SIGNING_KEY', 'k'.repeat(32), 'characters carry about 0 bits'],
+      ['SIGNING_KEY', `${'k'.repeat(40)}x`, 'characters carry about 6 bits'],
+      ['MASTER_KEY', `${'ab'.repeat(31)}cd`, 'bytes carry about 6 bits'],
+      ['MASTER_KEY', Buffer.alloc(32, 'z').toString('base64'), 'bytes carry about 0 bits'],
+      ['BOOTSTRAP_SECRET_ACCESS_KEY', '0000000000000000000000000000000000000000', 'about 0 bits'],
+    ])(
+      'refuses a %s that is not random (%s), naming the variable and not the value',
+      (name, value, says) => {
+        const pair: Record<string, string> = name.startsWith('BOOTSTRAP_')
+          ? { BOOTSTRAP_ACCESS_KEY_ID: 'AKIABERTHCONFIGTEST1' }
+          : {};
+        const err = configError({ ...pair, [name]: value });
+        expect(err.problems).toHaveLength(1);
+        expect(err.problems[0]).toMatch(
+          new RegExp(
+            `^${name}: its .*fewer than 32: not a random value; generate one with scripts/make-secrets\\.sh$`,
+          ),
+        );
+        expect(err.problems[0]).toContain(says);
+        expect(err.message).not.toContain(value);
+      },
+    );
+
+    it('refuses every weak secret at once, and starts with what scripts/make-secrets.sh makes', () => {
+      expect(
+        configError({
+          ADMIN_TOKEN: 'a'.repeat(16),
+          SIGNING_KEY: 's'.repeat(32),
+          MASTER_KEY: '00'.repeat(32),
+        }).problems.map((p) => p.slice(0, p.indexOf(':'))),
+      ).toEqual(['SIGNING_KEY', 'ADMIN_TOKEN', 'MASTER_KEY']);
+      // openssl rand -hex 32, and -base64 30 for the secret access key.
+      const hex = (): string => randomBytes(32).toString('hex');
+      const config = loadConfig({
+        ADMIN_TOKEN: hex(),
+        SIGNING_KEY: hex(),
+        MASTER_KEY: hex(),
+        BOOTSTRAP_ACCESS_KEY_ID: 'AKIABERTHCONFIGTEST1',
+        BOOTSTRAP_SECRET_ACCESS_KEY: randomBytes(30).toString('base64'),
+      });
+      expect(config.masterKey).toHaveLength(32);
     });
 
     it('takes the first account from BOOTSTRAP_ACCOUNT_ID, or else REGISTRY_ID', () => {

@@ -12,8 +12,9 @@ import {
   validateSync,
 } from 'class-validator';
 import * as path from 'node:path';
-import { parseRateLimits, RATE_LIMITS_PATTERN } from '../rate-limits/rate-limits';
-import { KILL_POINTS, type KillPoint } from '../common/kill-point';
+import { KILL_POINTS, type KillPoint } from './kill-points';
+import { parseRateLimits, RATE_LIMITS_PATTERN } from './rate-limits';
+import { estimatedEntropyBits, MIN_SECRET_BITS } from './secret-strength';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
 export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
@@ -226,7 +227,8 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(RATE_LIMITS_PATTERN, {
-    message: 'must be empty, "off", or a list such as PutImage=20,UploadLayerPart=off',
+    message:
+      'must be empty, "off", "ecr", or a list such as ecr,PutImage=20,UploadLayerPart=off or PutImage=20',
   })
   ECR_RATE_LIMITS: string = '';
 }
@@ -282,9 +284,27 @@ const PUBLISHED_MASTER_KEYS = [Buffer.from('0123456789abcdef0123456789abcdef')];
 const PUBLISHED_DATABASE_PASSWORDS = ['berth'];
 const MAKE_SECRETS = 'generate one with scripts/make-secrets.sh';
 
-function publishedSecretProblems(vars: EnvironmentVariables): string[] {
+/**
+ * The secrets Berth is given, as the symbols their strength is judged on: a master key by its 32
+ * bytes, the others by their characters. (The password in DATABASE_URL is PostgreSQL's credential,
+ * whose rules are the database's; only its published value is refused.)
+ */
+function secretsOf(vars: EnvironmentVariables): [string, string | Uint8Array][] {
+  const secrets: [string, string | Uint8Array | undefined][] = [
+    ['SIGNING_KEY', vars.SIGNING_KEY],
+    ['ADMIN_TOKEN', vars.ADMIN_TOKEN],
+    ['MASTER_KEY', vars.MASTER_KEY ? parseMasterKey(vars.MASTER_KEY) : undefined],
+    ['BOOTSTRAP_SECRET_ACCESS_KEY', vars.BOOTSTRAP_SECRET_ACCESS_KEY],
+  ];
+  return secrets.filter((s): s is [string, string | Uint8Array] => s[1] !== undefined);
+}
+
+/** Secrets anyone can know or guess: published values, and values plainly not random. */
+function weakSecretProblems(vars: EnvironmentVariables): string[] {
   const problems: string[] = [];
+  const refused = new Set<string>();
   const refuse = (name: string, where: string): void => {
+    refused.add(name);
     problems.push(
       `${name}: the value is published in ${where}, so it is no secret; ${MAKE_SECRETS}`,
     );
@@ -302,8 +322,18 @@ function publishedSecretProblems(vars: EnvironmentVariables): string[] {
     const key = parseMasterKey(vars.MASTER_KEY);
     if (PUBLISHED_MASTER_KEYS.some((k) => k.equals(key))) {
       refuse('MASTER_KEY', "Berth's earlier docker-compose.yml");
-    } else if (key.every((b) => b === key[0])) {
-      problems.push(`MASTER_KEY: is one byte repeated, not a random key; ${MAKE_SECRETS}`);
+    }
+  }
+  // One check for every secret: its symbols must carry MIN_SECRET_BITS, which one character (or
+  // byte) repeated, or two alternating in a short value, do not.
+  for (const [name, value] of secretsOf(vars)) {
+    if (refused.has(name)) continue;
+    const bits = estimatedEntropyBits(value);
+    if (bits < MIN_SECRET_BITS) {
+      const symbols = typeof value === 'string' ? 'characters' : 'bytes';
+      problems.push(
+        `${name}: its ${symbols} carry about ${Math.floor(bits)} bits, fewer than ${MIN_SECRET_BITS}: not a random value; ${MAKE_SECRETS}`,
+      );
     }
   }
   if (vars.DATABASE_URL) {
@@ -391,7 +421,10 @@ export interface AppConfig {
     /** How long a body may take to arrive once its turn came. */
     timeoutMs: number;
   };
-  /** Requests per second per account and operation, in this instance; none: not limited. */
+  /**
+   * Requests per second per account and operation, in this instance (`ECR_RATE_LIMITS`); an
+   * operation not named here is not limited, and by default none is.
+   */
   rateLimits: Record<string, number>;
 }
 
@@ -430,8 +463,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ),
     );
   }
-  const published = publishedSecretProblems(vars);
-  if (published.length > 0) throw new ConfigError(published);
+  const weak = weakSecretProblems(vars);
+  if (weak.length > 0) throw new ConfigError(weak);
   if (!vars.BOOTSTRAP_ACCESS_KEY_ID !== !vars.BOOTSTRAP_SECRET_ACCESS_KEY) {
     throw new ConfigError([
       'BOOTSTRAP_ACCESS_KEY_ID and BOOTSTRAP_SECRET_ACCESS_KEY must be set together, or neither',

@@ -2,12 +2,11 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { APP_CONFIG, AppConfig, parseMasterKey } from '../config/app-config';
+import { MASTER_KEY_FILE } from '../config/data-files';
 import { CryptoRepository } from './crypto.repository';
 import { keyCheckValue, MASTER_KEY_BYTES, open, seal } from './secret-box';
 import { ROOT_LOGGER } from '../logging/logger';
 import { readOrCreateSecretFile } from './secret-files';
-
-export const MASTER_KEY_FILE = 'master.key';
 
 /** The master key in use does not match the one the database's secrets were sealed with. */
 export class MasterKeyMismatchError extends Error {

@@ -1,14 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { RegistryException, ServerException } from '../common/errors/registry-exception';
+import { ServerException } from '../common/errors/registry-exception';
+import { isDomainError, type DomainError } from '../errors/domain-error-code';
 import { ROOT_LOGGER } from '../logging/logger';
 import { RequestLogLocals } from '../logging/request-log.middleware';
-import { DOWNLOAD_ERROR_STATUS } from './download-error-map';
+import { downloadErrorStatus } from './download-error-map';
 
 /**
  * The one mapping of the download endpoint's errors: the ECR error JSON, with statuses from
- * `DOWNLOAD_ERROR_STATUS`. Anything unexpected is a `ServerException`, its cause logged, never
+ * `downloadErrorStatus`. Anything unexpected is a `ServerException`, its cause logged, never
  * sent.
  */
 @Catch()
@@ -18,8 +19,8 @@ export class DownloadExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const locals = res.locals as RequestLogLocals;
-    let error: RegistryException;
-    if (exception instanceof RegistryException) {
+    let error: DomainError;
+    if (isDomainError(exception)) {
       error = exception;
     } else {
       this.logger.error({ requestId: locals.requestId, err: exception }, 'unexpected failure');
@@ -31,7 +32,7 @@ export class DownloadExceptionFilter implements ExceptionFilter {
       return;
     }
     res
-      .status(DOWNLOAD_ERROR_STATUS[error.name])
+      .status(downloadErrorStatus(error.name))
       .json({ __type: error.name, message: error.message });
   }
 }

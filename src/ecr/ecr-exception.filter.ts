@@ -1,14 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { RegistryException, ServerException } from '../common/errors/registry-exception';
+import { ServerException } from '../common/errors/registry-exception';
+import { isDomainError } from '../errors/domain-error-code';
 import { ROOT_LOGGER } from '../logging/logger';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import { EcrProtocolException } from './ecr.errors';
 import { EcrError, sendEcrError } from './ecr-wire';
 
 /**
- * The one mapping from errors to the ECR error JSON (statuses in `ECR_ERROR_STATUS`). A domain
+ * The one mapping from errors to the ECR error JSON (statuses in `ecrErrorStatus`). A domain
  * error or the door's own is sent as it is;
  * anything else becomes a `ServerException` with a generic message, its cause logged under the
  * request id and never sent.
@@ -21,7 +22,7 @@ export class EcrExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const locals = res.locals as RequestLogLocals;
     let error: EcrError;
-    if (exception instanceof RegistryException || exception instanceof EcrProtocolException) {
+    if (isDomainError(exception) || exception instanceof EcrProtocolException) {
       error = exception;
     } else {
       const context = { requestId: locals.requestId, operation: locals.operation, err: exception };

@@ -1,10 +1,10 @@
 import type { Response } from 'express';
-import type { RegistryException } from '../common/errors/registry-exception';
-import { ECR_ERROR_STATUS } from './ecr-error-map';
+import type { DomainError } from '../errors/domain-error-code';
+import { ecrErrorStatus } from './ecr-error-map';
 import type { EcrProtocolException } from './ecr.errors';
 
 /** Whatever the ECR JSON door answers as an error: a domain error, or one of its own. */
-export type EcrError = RegistryException | EcrProtocolException;
+export type EcrError = DomainError | EcrProtocolException;
 
 export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 export const AMZ_JSON = 'application/x-amz-json-1.1';
@@ -48,5 +48,5 @@ export function sendEcrError(res: Response, error: EcrError): void {
       body[key] = value;
   }
   res.setHeader('x-amzn-ErrorType', error.name);
-  sendJson(res, ECR_ERROR_STATUS[error.name], JSON.stringify(body));
+  sendJson(res, ecrErrorStatus(error.name), JSON.stringify(body));
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { GarbageCollectorService } from './garbage-collector.service';
 import { GcRepository } from './gc.repository';
 import { GcScheduler } from './gc.scheduler';
@@ -7,7 +8,7 @@ import { StorageAccountingService } from './storage-accounting.service';
 
 /** Garbage collection of layers, blobs and their bytes, and the accounting of stored bytes. */
 @Module({
-  imports: [MetricsModule],
+  imports: [MetricsModule, RepositoriesModule],
   providers: [GarbageCollectorService, GcRepository, GcScheduler, StorageAccountingService],
   exports: [GarbageCollectorService, StorageAccountingService],
 })

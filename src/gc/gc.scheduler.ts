@@ -2,11 +2,14 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import type { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
+import { RepositoryDeletions } from '../repositories/repository-deletions';
 import { GarbageCollectorService } from './garbage-collector.service';
 
 /**
  * Runs the garbage collection on every instance, every GC_INTERVAL or so; instances running at
- * once share the work through `SKIP LOCKED` rather than wait for each other.
+ * once share the work through `SKIP LOCKED` rather than wait for each other. And at once after a
+ * repository's deletion, here: its layers went with it, so the blobs no other repository holds
+ * and the bytes of its uploads in progress are garbage now, whatever LAYER_GRACE says.
  */
 @Injectable()
 export class GcScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -17,9 +20,11 @@ export class GcScheduler implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly collector: GarbageCollectorService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly deletions: RepositoryDeletions,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.deletions.onDeleted(() => this.collector.collectSoon({ blobsOnly: true }));
     const base = this.config.gcIntervalSeconds * 1000;
     // Jitter spreads the instances of one deployment over the interval.
     const schedule = (): void => {

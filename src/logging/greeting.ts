@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ADMIN_TOKEN_FILE } from '../admin/admin-token.service';
-import { CREDENTIALS_FILE } from '../auth/bootstrap.service';
 import type { AppConfig } from '../config/app-config';
+import { ADMIN_TOKEN_FILE, CREDENTIALS_FILE } from '../config/data-files';
 
 export interface GreetingLine {
   fields: Record<string, string | number>;

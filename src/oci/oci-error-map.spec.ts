@@ -7,8 +7,45 @@ import { ImageNotFoundException, ImageTagAlreadyExistsException } from '../image
 import { InvalidLayerException, LayersNotFoundException } from '../layers/layers.errors';
 import { RepositoryNotFoundException } from '../repositories/repositories.errors';
 import { InvalidLayerPartException, UploadNotFoundException } from '../uploads/uploads.errors';
-import { OCI_ERROR_MAP } from './oci-error-map';
+import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../errors/domain-error-code';
+import { OCI_ERROR_MAP, ociErrorOf, type OciMapping } from './oci-error-map';
 import { OCI_ERROR_STATUS, OciError, ociErrorBody } from './oci-errors';
+
+/** The /v2 door's code and status for each domain error, as they have been on the wire. */
+const ANSWERED: Record<DomainErrorCode, OciMapping> = {
+  InvalidParameterException: { code: 'MANIFEST_INVALID', status: 400 },
+  ServerException: { code: 'UNKNOWN', status: 500 },
+  LimitExceededException: { code: 'SIZE_INVALID', status: 400 },
+  AccessDeniedException: { code: 'DENIED', status: 403 },
+  MissingAuthenticationTokenException: { code: 'UNAUTHORIZED', status: 401 },
+  IncompleteSignatureException: { code: 'UNAUTHORIZED', status: 401 },
+  UnrecognizedClientException: { code: 'UNAUTHORIZED', status: 401 },
+  InvalidSignatureException: { code: 'UNAUTHORIZED', status: 401 },
+  NoSuchEntityException: { code: 'DENIED', status: 403 },
+  EntityAlreadyExistsException: { code: 'DENIED', status: 403 },
+  DeleteConflictException: { code: 'DENIED', status: 403 },
+  RepositoryNotFoundException: { code: 'NAME_UNKNOWN', status: 404 },
+  RepositoryAlreadyExistsException: { code: 'NAME_INVALID', status: 400 },
+  RepositoryNotEmptyException: { code: 'DENIED', status: 403 },
+  InvalidTagParameterException: { code: 'TAG_INVALID', status: 400 },
+  TooManyTagsException: { code: 'TAG_INVALID', status: 400 },
+  UploadNotFoundException: { code: 'BLOB_UPLOAD_UNKNOWN', status: 404 },
+  InvalidLayerPartException: { code: 'BLOB_UPLOAD_INVALID', status: 416 },
+  EmptyUploadException: { code: 'BLOB_UPLOAD_INVALID', status: 400 },
+  LayerPartTooSmallException: { code: 'BLOB_UPLOAD_INVALID', status: 400 },
+  LayerAlreadyExistsException: { code: 'BLOB_UPLOAD_INVALID', status: 400 },
+  InvalidLayerException: { code: 'DIGEST_INVALID', status: 400 },
+  LayersNotFoundException: { code: 'MANIFEST_BLOB_UNKNOWN', status: 404 },
+  LayerInaccessibleException: { code: 'BLOB_UNKNOWN', status: 404 },
+  ImageAlreadyExistsException: { code: 'MANIFEST_INVALID', status: 400 },
+  ImageTagAlreadyExistsException: { code: 'TAG_INVALID', status: 400 },
+  ImageDigestDoesNotMatchException: { code: 'DIGEST_INVALID', status: 400 },
+  ReferencedImagesNotFoundException: { code: 'MANIFEST_BLOB_UNKNOWN', status: 404 },
+  ImageNotFoundException: { code: 'MANIFEST_UNKNOWN', status: 404 },
+  LifecyclePolicyNotFoundException: { code: 'DENIED', status: 403 },
+  LifecyclePolicyPreviewNotFoundException: { code: 'DENIED', status: 403 },
+  LifecyclePolicyPreviewInProgressException: { code: 'DENIED', status: 403 },
+};
 
 describe('the OCI error mapping', () => {
   it.each([
@@ -28,6 +65,18 @@ describe('the OCI error mapping', () => {
     ],
   ])('maps %s to its OCI code and status', (error, code, status) => {
     expect(OCI_ERROR_MAP[error.name]).toEqual({ code, status });
+  });
+
+  it.each(DOMAIN_ERROR_CODES.map((code) => [code, ANSWERED[code]]))(
+    'answers %s with %j, by name as by code',
+    (code, mapping) => {
+      expect(ociErrorOf(code)).toEqual(mapping);
+      expect(OCI_ERROR_MAP[code]).toEqual(mapping);
+    },
+  );
+
+  it('tabulates exactly the domain codes', () => {
+    expect(Object.keys(OCI_ERROR_MAP).sort()).toEqual([...DOMAIN_ERROR_CODES].sort());
   });
 
   it('answers only client statuses for every domain error but the server failure', () => {

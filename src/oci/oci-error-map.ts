@@ -1,4 +1,5 @@
-import type { DomainErrorCode } from '../common/errors/domain-error-code';
+import { assertUnreachable } from '../common/assert-unreachable';
+import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../errors/domain-error-code';
 import { OCI_ERROR_STATUS, type OciErrorCode } from './oci-errors';
 
 export interface OciMapping {
@@ -12,49 +13,73 @@ const as = (code: OciErrorCode, status: number = OCI_ERROR_STATUS[code]): OciMap
 });
 
 /**
- * The OCI code and HTTP status of every domain error the /v2 door can meet. A code missing here
- * does not compile. Errors the door never provokes (it validates names, digests and references
- * itself, and never calls the ECR-only operations) still map to their nearest meaning, so that a
- * future caller gets a client error and not a 500.
+ * The OCI code and HTTP status of every domain error the /v2 door can meet, grouped by the code
+ * (whose status the spec gives, 416 aside). A code missing here does not compile. Errors the door
+ * never provokes (it validates names, digests and references itself, and never calls the
+ * ECR-only operations) still map to their nearest meaning, so that a future caller gets a client
+ * error and not a 500.
  */
-export const OCI_ERROR_MAP: Record<DomainErrorCode, OciMapping> = {
-  // Common. InvalidParameterException reaches the door only from manifest parsing.
-  InvalidParameterException: as('MANIFEST_INVALID'),
-  ServerException: as('UNKNOWN'),
-  LimitExceededException: as('SIZE_INVALID'),
-  AccessDeniedException: as('DENIED'),
-  // Authentication and accounts.
-  MissingAuthenticationTokenException: as('UNAUTHORIZED'),
-  IncompleteSignatureException: as('UNAUTHORIZED'),
-  UnrecognizedClientException: as('UNAUTHORIZED'),
-  InvalidSignatureException: as('UNAUTHORIZED'),
-  NoSuchEntityException: as('DENIED'),
-  EntityAlreadyExistsException: as('DENIED'),
-  DeleteConflictException: as('DENIED'),
-  // Repositories.
-  RepositoryNotFoundException: as('NAME_UNKNOWN'),
-  RepositoryAlreadyExistsException: as('NAME_INVALID'),
-  RepositoryNotEmptyException: as('DENIED'),
-  InvalidTagParameterException: as('TAG_INVALID'),
-  TooManyTagsException: as('TAG_INVALID'),
-  // Uploads.
-  UploadNotFoundException: as('BLOB_UPLOAD_UNKNOWN'),
-  InvalidLayerPartException: as('BLOB_UPLOAD_INVALID', 416),
-  EmptyUploadException: as('BLOB_UPLOAD_INVALID'),
-  LayerPartTooSmallException: as('BLOB_UPLOAD_INVALID'),
-  // Layers.
-  LayerAlreadyExistsException: as('BLOB_UPLOAD_INVALID'),
-  InvalidLayerException: as('DIGEST_INVALID'),
-  LayersNotFoundException: as('MANIFEST_BLOB_UNKNOWN'),
-  LayerInaccessibleException: as('BLOB_UNKNOWN'),
-  // Images.
-  ImageAlreadyExistsException: as('MANIFEST_INVALID'),
-  ImageTagAlreadyExistsException: as('TAG_INVALID'),
-  ImageDigestDoesNotMatchException: as('DIGEST_INVALID'),
-  ReferencedImagesNotFoundException: as('MANIFEST_BLOB_UNKNOWN'),
-  ImageNotFoundException: as('MANIFEST_UNKNOWN'),
-  // Lifecycle policies: an ECR-only concern the door never reaches.
-  LifecyclePolicyNotFoundException: as('DENIED'),
-  LifecyclePolicyPreviewNotFoundException: as('DENIED'),
-  LifecyclePolicyPreviewInProgressException: as('DENIED'),
-};
+export function ociErrorOf(code: DomainErrorCode): OciMapping {
+  switch (code) {
+    // 400. InvalidParameterException reaches the door only from manifest parsing.
+    case 'InvalidParameterException':
+    case 'ImageAlreadyExistsException':
+      return as('MANIFEST_INVALID');
+    case 'LimitExceededException':
+      return as('SIZE_INVALID');
+    case 'RepositoryAlreadyExistsException':
+      return as('NAME_INVALID');
+    case 'InvalidTagParameterException':
+    case 'TooManyTagsException':
+    case 'ImageTagAlreadyExistsException':
+      return as('TAG_INVALID');
+    case 'EmptyUploadException':
+    case 'LayerPartTooSmallException':
+    case 'LayerAlreadyExistsException':
+      return as('BLOB_UPLOAD_INVALID');
+    case 'InvalidLayerException':
+    case 'ImageDigestDoesNotMatchException':
+      return as('DIGEST_INVALID');
+    // 401.
+    case 'MissingAuthenticationTokenException':
+    case 'IncompleteSignatureException':
+    case 'UnrecognizedClientException':
+    case 'InvalidSignatureException':
+      return as('UNAUTHORIZED');
+    // 403, with the lifecycle policies: an ECR-only concern the door never reaches.
+    case 'AccessDeniedException':
+    case 'NoSuchEntityException':
+    case 'EntityAlreadyExistsException':
+    case 'DeleteConflictException':
+    case 'RepositoryNotEmptyException':
+    case 'LifecyclePolicyNotFoundException':
+    case 'LifecyclePolicyPreviewNotFoundException':
+    case 'LifecyclePolicyPreviewInProgressException':
+      return as('DENIED');
+    // 404.
+    case 'RepositoryNotFoundException':
+      return as('NAME_UNKNOWN');
+    case 'UploadNotFoundException':
+      return as('BLOB_UPLOAD_UNKNOWN');
+    case 'LayersNotFoundException':
+    case 'ReferencedImagesNotFoundException':
+      return as('MANIFEST_BLOB_UNKNOWN');
+    case 'LayerInaccessibleException':
+      return as('BLOB_UNKNOWN');
+    case 'ImageNotFoundException':
+      return as('MANIFEST_UNKNOWN');
+    // 416: the part does not start where the upload stands.
+    case 'InvalidLayerPartException':
+      return as('BLOB_UPLOAD_INVALID', 416);
+    // 500.
+    case 'ServerException':
+      return as('UNKNOWN');
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+/** `ociErrorOf`, tabulated once, for a lookup by an error's `name`. */
+export const OCI_ERROR_MAP: Readonly<Record<string, OciMapping>> = Object.fromEntries(
+  DOMAIN_ERROR_CODES.map((code) => [code, ociErrorOf(code)]),
+);

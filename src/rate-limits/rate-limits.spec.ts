@@ -1,4 +1,4 @@
-import { ECR_RATE_QUOTAS, parseRateLimits, RateLimits, RATE_LIMITS_PATTERN } from './rate-limits';
+import { RateLimits } from './rate-limits';
 
 describe('RateLimits', () => {
   it('allows one second of requests per account and operation, then refuses with the wait', () => {
@@ -18,23 +18,5 @@ describe('RateLimits', () => {
     now += 60_000;
     for (let i = 0; i < 3; i++) expect(limits.take('111111111111', 'PutImage')).toBe(0);
     expect(limits.take('111111111111', 'PutImage')).toBeGreaterThan(0);
-  });
-
-  it("reads ECR_RATE_LIMITS: ECR's quotas by default, overrides, off", () => {
-    expect(parseRateLimits('')).toEqual(ECR_RATE_QUOTAS);
-    expect(parseRateLimits('off')).toEqual({});
-    expect(parseRateLimits('PutImage=50,UploadLayerPart=off,DescribeImages=5')).toEqual({
-      ...Object.fromEntries(
-        Object.entries(ECR_RATE_QUOTAS).filter(([op]) => op !== 'UploadLayerPart'),
-      ),
-      PutImage: 50,
-      DescribeImages: 5,
-    });
-    for (const good of ['', 'off', 'PutImage=1', 'A=1,B=off']) {
-      expect(RATE_LIMITS_PATTERN.test(good)).toBe(true);
-    }
-    for (const bad of ['on', 'PutImage', 'PutImage=-1', 'PutImage=1,', 'Put Image=1']) {
-      expect(RATE_LIMITS_PATTERN.test(bad)).toBe(false);
-    }
   });
 });

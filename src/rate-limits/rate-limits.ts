@@ -1,37 +1,3 @@
-/**
- * ECR's default request-rate quotas, per account and Region, in requests per second (Amazon ECR
- * service quotas, "Rate of … requests"). Operations without a rate quota are not limited.
- */
-export const ECR_RATE_QUOTAS: Readonly<Record<string, number>> = {
-  BatchCheckLayerAvailability: 1000,
-  BatchGetImage: 2000,
-  CompleteLayerUpload: 100,
-  GetAuthorizationToken: 500,
-  GetDownloadUrlForLayer: 3000,
-  InitiateLayerUpload: 100,
-  PutImage: 10,
-  UploadLayerPart: 500,
-};
-
-/**
- * `ECR_RATE_LIMITS`: empty for ECR's quotas; `off` for none; or a comma-separated list of
- * `Operation=N` (requests per second, a whole number) or `Operation=off`, applied over ECR's.
- */
-export const RATE_LIMITS_PATTERN = /^(?:off|[A-Za-z]+=(?:\d+|off)(?:,[A-Za-z]+=(?:\d+|off))*)?$/;
-
-/** The per-operation rates `setting` (validated by RATE_LIMITS_PATTERN) gives. */
-export function parseRateLimits(setting: string): Record<string, number> {
-  if (setting === 'off') return {};
-  const rates: Record<string, number> = { ...ECR_RATE_QUOTAS };
-  for (const item of setting.split(',').filter(Boolean)) {
-    const [operation, value] = item.split('=');
-    if (value === 'off') delete rates[operation];
-    else rates[operation] = Number(value);
-  }
-  for (const [operation, rate] of Object.entries(rates)) if (rate <= 0) delete rates[operation];
-  return rates;
-}
-
 interface Bucket {
   tokens: number;
   at: number;
@@ -41,9 +7,10 @@ interface Bucket {
 const PRUNE_AT = 10_000;
 
 /**
- * ECR's request-rate quotas, enforced in this instance alone: a token bucket per account and
- * operation, holding one second of requests and refilled at the quota's rate. N instances behind
- * one balancer therefore allow up to N times the figure; the quota is not shared between them.
+ * Per-operation request rates (`ECR_RATE_LIMITS`: none by default, ECR's quotas with `ecr`),
+ * enforced in this instance alone: a token bucket per account and operation, holding one second
+ * of requests and refilled at the rate. N instances behind one balancer therefore allow up to N
+ * times the figure; the rate is not shared between them.
  * Both doors spend the same buckets (a /v2 request counts as the ECR operation docker's request
  * stands for), and each answers a refusal in its own format: the ECR API ThrottlingException,
  * the /v2 API 429 TOOMANYREQUESTS.

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { GcModule } from '../gc/gc.module';
 import { RepositoriesRepository } from './repositories.repository';
 import { RepositoriesService } from './repositories.service';
+import { RepositoryDeletions } from './repository-deletions';
 
 /** Owns repositories: their creation, description, deletion and lookup by other modules. */
 @Module({
-  imports: [GcModule],
-  providers: [RepositoriesService, RepositoriesRepository],
-  exports: [RepositoriesService],
+  providers: [RepositoriesService, RepositoriesRepository, RepositoryDeletions],
+  exports: [RepositoriesService, RepositoryDeletions],
 })
 export class RepositoriesModule {}

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidParameterException } from '../common/errors/registry-exception';
-import { GarbageCollectorService } from '../gc/garbage-collector.service';
 import { RepositoryEntity, RepositoryTag } from './entities/repository.entity';
 import {
   RepositoryAlreadyExistsException,
@@ -14,6 +13,7 @@ import {
   ImageTagMutability,
   TagMutabilityExclusionFilter,
 } from './tag-mutability';
+import { RepositoryDeletions } from './repository-deletions';
 import { checkTagKeys, checkTags, mergeTags, removeTags } from './tags';
 
 export interface NewRepository {
@@ -41,7 +41,7 @@ export class RepositoriesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repositories: RepositoriesRepository,
-    private readonly gc: GarbageCollectorService,
+    private readonly deletions: RepositoryDeletions,
   ) {}
 
   /**
@@ -174,9 +174,7 @@ export class RepositoriesService {
       await this.repositories.delete(manager, repo.id);
       return repo;
     });
-    // Its layers went with it: the blobs no other repository holds, and the bytes of its uploads
-    // in progress, are garbage now, whatever LAYER_GRACE says.
-    this.gc.collectSoon({ blobsOnly: true });
+    this.deletions.announce({ id: deleted.id, registryId: deleted.registryId, name: deleted.name });
     return deleted;
   }
 }

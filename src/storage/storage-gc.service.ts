@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { reachKillPoint } from '../common/kill-point';
+import { reachKillPoint } from '../config/kill-points';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { BLOB_STORES, BlobStores } from './blob-store';

@@ -42,9 +42,6 @@ export const TEST_AUTH_ENV: Record<string, string> = {
   BOOTSTRAP_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
   MASTER_KEY: TEST_MASTER_KEY,
   ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-  // The suites drive far more calls through one account than ECR's per-second quotas allow;
-  // test/limits.e2e-spec.ts turns the quotas on where they are the subject.
-  ECR_RATE_LIMITS: 'off',
 };
 
 export function ecrClient(

@@ -1,16 +1,13 @@
-import type { DomainErrorCode } from './domain-error-code';
-
-export type { DomainErrorCode } from './domain-error-code';
-
 /**
  * A domain error of the registry. Subclasses are named exactly like the ECR error shapes, and
- * `name` is the error's code: one of `DomainErrorCode`, the union of every module's code list, so
- * a class whose name is in no list does not compile. `details` carries the shape's modelled
- * members beyond `message` (for example `lastValidByteReceived`). No HTTP knowledge lives here:
- * each API surface maps every code once, in an exhaustive table of its own.
+ * `name` is the error's code, listed in its module's `*_ERROR_CODES`. The union of those lists,
+ * `DomainErrorCode`, is assembled above the modules (src/errors), which also checks that every
+ * class a module exports has a listed code. `details` carries the shape's modelled members beyond
+ * `message` (for example `lastValidByteReceived`). No HTTP knowledge lives here: each API surface
+ * maps every code once, in an exhaustive `switch` of its own.
  */
 export abstract class RegistryException extends Error {
-  abstract override readonly name: DomainErrorCode;
+  abstract override readonly name: string;
 
   constructor(
     message: string,
