@@ -1,0 +1,33 @@
+import type { Request } from 'express';
+import type { AccessKeysService } from '../auth/access-keys.service';
+import type { TokensService } from '../tokens/tokens.service';
+import { parseBasicAuthorization, REGISTRY_USER } from './basic-auth';
+import { OciError } from './oci-errors';
+
+const EXPIRED = 'Your authorization token has expired. Reauthenticate and try again.';
+
+/** The registry of the caller's token; 401 (the door adds the Basic challenge) when there is none. */
+export async function authenticate(
+  req: Request,
+  tokens: TokensService,
+  keys: AccessKeysService,
+): Promise<string> {
+  const unauthorized = (message: string): OciError =>
+    new OciError('UNAUTHORIZED', message, undefined, 401);
+  const credentials = parseBasicAuthorization(req.headers.authorization);
+  if (!credentials) throw unauthorized('Authentication is required: HTTP Basic, user AWS');
+  if (credentials.username !== REGISTRY_USER) {
+    throw unauthorized(`The user name must be ${REGISTRY_USER}`);
+  }
+  const token = tokens.read(credentials.password);
+  if (!token) throw unauthorized('The password is not an authorization token of this registry');
+  if (token.expired) throw new OciError('DENIED', EXPIRED);
+  // Honoured only while the key it was issued to is active (read within the same
+  // ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
+  const { accessKeyId, registryId } = token.claims;
+  const key = accessKeyId === undefined ? undefined : await keys.findActive(accessKeyId);
+  if (!key || key.accountId !== registryId) {
+    throw unauthorized('The access key this token was issued to is no longer active; log in again');
+  }
+  return registryId;
+}
