@@ -6,14 +6,22 @@ import { OciError } from './oci-errors';
 
 const EXPIRED = 'Your authorization token has expired. Reauthenticate and try again.';
 
-/** The registry of the caller's token; 401 (the door adds the Basic challenge) when there is none. */
+/** Who made an authenticated /v2 request. */
+export interface OciCaller {
+  registryId: string;
+  accessKeyId: string;
+}
+
+function unauthorized(message: string): OciError {
+  return new OciError('UNAUTHORIZED', message, undefined, 401);
+}
+
+/** The caller of the request's token; 401 (the door adds the Basic challenge) when there is none. */
 export async function authenticate(
   req: Request,
   tokens: TokensService,
   keys: AccessKeysService,
-): Promise<string> {
-  const unauthorized = (message: string): OciError =>
-    new OciError('UNAUTHORIZED', message, undefined, 401);
+): Promise<OciCaller> {
   const credentials = parseBasicAuthorization(req.headers.authorization);
   if (!credentials) throw unauthorized('Authentication is required: HTTP Basic, user AWS');
   if (credentials.username !== REGISTRY_USER) {
@@ -22,12 +30,22 @@ export async function authenticate(
   const token = tokens.read(credentials.password);
   if (!token) throw unauthorized('The password is not an authorization token of this registry');
   if (token.expired) throw new OciError('DENIED', EXPIRED);
-  // Honoured only while the key it was issued to is active (read within the same
-  // ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
   const { accessKeyId, registryId } = token.claims;
-  const key = accessKeyId === undefined ? undefined : await keys.findActive(accessKeyId);
-  if (!key || key.accountId !== registryId) {
-    throw unauthorized('The access key this token was issued to is no longer active; log in again');
-  }
-  return registryId;
+  if (accessKeyId === undefined) throw inactive();
+  const caller = { registryId, accessKeyId };
+  await requireActiveKey(keys, caller);
+  return caller;
+}
+
+/**
+ * A token is honoured only while the key it was issued to is active (read within the same
+ * ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
+ */
+export async function requireActiveKey(keys: AccessKeysService, caller: OciCaller): Promise<void> {
+  const key = await keys.findActive(caller.accessKeyId);
+  if (!key || key.accountId !== caller.registryId) throw inactive();
+}
+
+function inactive(): OciError {
+  return unauthorized('The access key this token was issued to is no longer active; log in again');
 }

@@ -6,7 +6,7 @@ import {
   ImageTagAlreadyExistsException,
 } from '../images/images.errors';
 import type { ImageId } from '../images/images.service';
-import { readLimited } from './body';
+import { admitBody, readLimited } from './body';
 import type { OciCall } from './oci-call';
 import { OciError } from './oci-errors';
 import { isTag, parseReference } from './oci-grammar';
@@ -15,6 +15,15 @@ import { blobDigest, query } from './params';
 
 /** Manifests larger than this are refused (413); the spec asks registries to take 4 MiB. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+function manifestTooLarge(): OciError {
+  return new OciError(
+    'MANIFEST_INVALID',
+    `A manifest holds at most ${MAX_MANIFEST_BYTES} bytes`,
+    undefined,
+    413,
+  );
+}
 
 function imageId(reference: string): { id: ImageId; digest?: ParsedDigest } {
   const parsed = parseReference(reference);
@@ -88,7 +97,9 @@ export async function putManifest(call: OciCall): Promise<void> {
   // The digest the client pushes by: the reference, or with a tag the spec's `?digest=`.
   const given = query(req, 'digest');
   const wanted = reference ?? (given === undefined ? undefined : blobDigest(given));
-  const bytes = await readLimited(req, MAX_MANIFEST_BYTES);
+  // Held in memory within the bounds of the ECR door's bodies, until the answer is out.
+  res.once('close', await admitBody(call, MAX_MANIFEST_BYTES, manifestTooLarge));
+  const bytes = await readLimited(call.body(), MAX_MANIFEST_BYTES, manifestTooLarge);
   let manifest: string;
   try {
     manifest = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -120,10 +120,8 @@ function announcedAlgorithm(req: Request): DigestAlgorithm {
   );
 }
 
-async function append(
-  { req, registryId, name, uploads }: OciCall,
-  uploadId: string,
-): Promise<{ bytesReceived: number }> {
+async function append(call: OciCall, uploadId: string): Promise<{ bytesReceived: number }> {
+  const { req, registryId, name, uploads } = call;
   const header = req.headers['content-range'];
   let start: number | undefined;
   if (header !== undefined) {
@@ -150,7 +148,7 @@ async function append(
     repositoryName: name,
     uploadId,
     start,
-    body: req as AsyncIterable<Buffer>,
+    body: call.body(),
   });
 }
 
