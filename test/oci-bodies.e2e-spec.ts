@@ -1,6 +1,6 @@
-import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import * as net from 'node:net';
-import { createAccount } from './support/accounts';
+import { admin, createAccount } from './support/accounts';
 import { ecrClient, startTestApp, type TestApp } from './support/app';
 import { startBerthProcess } from './support/berth-process';
 import { rssBytes } from './support/cluster';
@@ -107,6 +107,20 @@ function sampleRss(pid: number): { stop(): number } {
 }
 
 const configBlob = Buffer.from('{"architecture":"amd64","os":"linux"}');
+
+function manifest(extra: Record<string, string> = {}): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: sha256Digest(configBlob),
+      size: configBlob.length,
+    },
+    layers: [],
+    annotations: extra,
+  });
+}
 
 /** An account of its own: its ECR client, and the Basic authorization of its /v2 token. */
 async function account(
@@ -280,6 +294,47 @@ describe('/v2 request bodies', () => {
         body: 'abc',
       });
       expect(again.status).toBe(202);
+    });
+
+    it('refuses a manifest whose key was deactivated while it arrived, and stores nothing', async () => {
+      const { authorization, accountId, accessKeyId } = await newAccount('bodies/withdrawn');
+      const body = Buffer.from(manifest({ n: 'withdrawn' }));
+      const put = openRequest(t.url, 'PUT', '/v2/bodies/withdrawn/manifests/v1', {
+        authorization,
+        connection: 'close',
+        'content-type': OCI_MANIFEST,
+        'content-length': String(body.length),
+      });
+      put.write(body.subarray(0, body.length - 5));
+      // The headers, and so the key's first check, are in before the key is withdrawn.
+      await new Promise((r) => setTimeout(r, 300));
+      const deactivated = await admin(t.url, 'PATCH', `/admin/v1/access-keys/${accessKeyId}`, {
+        status: 'Inactive',
+      });
+      expect(deactivated.status).toBe(200);
+      put.write(body.subarray(body.length - 5));
+      const answer = await put.answer;
+      expect(answer.status).toBe(401);
+      expect(errorOf(answer)).toEqual({
+        code: 'UNAUTHORIZED',
+        message: 'The access key this token was issued to is no longer active; log in again',
+      });
+      // Nothing was stored, as the account's other key sees.
+      const other = await admin<{ accessKeyId: string; secretAccessKey: string }>(
+        t.url,
+        'POST',
+        `/admin/v1/accounts/${accountId}/access-keys`,
+        {},
+      );
+      const otherClient = ecrClient(t.url, { credentials: other.json });
+      clients.push(otherClient);
+      const found = await otherClient.send(
+        new BatchGetImageCommand({
+          repositoryName: 'bodies/withdrawn',
+          imageIds: [{ imageTag: 'v1' }],
+        }),
+      );
+      expect(found.images).toEqual([]);
     });
   });
 

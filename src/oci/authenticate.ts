@@ -39,7 +39,9 @@ export async function authenticate(
 
 /**
  * A token is honoured only while the key it was issued to is active (read within the same
- * ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
+ * ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's. Checked again once a body
+ * has arrived: it can take longer than the key cache's lifetime, and a key deactivated meanwhile
+ * must not store anything (the admin call answers once no instance accepts the key any more).
  */
 export async function requireActiveKey(keys: AccessKeysService, caller: OciCaller): Promise<void> {
   const key = await keys.findActive(caller.accessKeyId);

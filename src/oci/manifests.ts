@@ -100,6 +100,7 @@ export async function putManifest(call: OciCall): Promise<void> {
   // Held in memory within the bounds of the ECR door's bodies, until the answer is out.
   res.once('close', await admitBody(call, MAX_MANIFEST_BYTES, manifestTooLarge));
   const bytes = await readLimited(call.body(), MAX_MANIFEST_BYTES, manifestTooLarge);
+  await call.recheckKey();
   let manifest: string;
   try {
     manifest = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -31,6 +31,11 @@ export interface OciCall extends OciServices {
    * it arrives too slowly (each 8 MiB within BODY_TIMEOUT), and when the client goes away.
    */
   body(): AsyncIterable<Buffer>;
+  /**
+   * Checks again that the token's access key is active (401 UNAUTHORIZED if not): for a body
+   * that arrived after the key was deactivated, before anything of it is stored.
+   */
+  recheckKey(): Promise<void>;
 }
 
 /** A /v2 handler: answers the request on `call.res`, or throws for the door to answer. */

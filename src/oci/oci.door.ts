@@ -20,7 +20,7 @@ import {
 } from '../request-bodies/body-admission';
 import { RequestBodies } from '../request-bodies/request-bodies';
 import { leaveUnreadBody } from '../request-bodies/unread-body';
-import { authenticate } from './authenticate';
+import { authenticate, requireActiveKey } from './authenticate';
 import { guardBody, hasBody, type GuardedBody } from './body';
 import { wwwAuthenticate } from './basic-auth';
 import type { OciServices } from './oci-call';
@@ -118,6 +118,7 @@ export class OciDoor {
         name: found.name,
         arg,
         body: () => (guard ??= this.guardBody(req, found)).stream,
+        recheckKey: () => requireActiveKey(this.keys, caller),
       });
     } finally {
       guard?.stop();
