@@ -6,7 +6,7 @@ import { startBerthProcess } from './support/berth-process';
 import { rssBytes } from './support/cluster';
 import { createTestDatabase } from './support/database';
 import { MiB, sha256Digest } from './support/layers';
-import { errorCode, v2Request } from './support/oci-http';
+import { errorCode, v2Request, type V2Response } from './support/oci-http';
 import { basicAuth, registryLogin } from './support/oci-registry';
 
 // The /v2 door's protections of the instance against request bodies: the same memory admission
@@ -158,6 +158,7 @@ describe('/v2 request bodies', () => {
       t = await startTestApp({
         BODY_TIMEOUT: '2s',
         OCI_BODY_CONCURRENCY_PER_ACCOUNT: '2',
+        MAX_OPEN_UPLOADS_PER_REPOSITORY: '3',
       });
     });
 
@@ -335,6 +336,29 @@ describe('/v2 request bodies', () => {
         }),
       );
       expect(found.images).toEqual([]);
+    });
+
+    it('answers DENIED, in the domain words, for an upload past the uploads-per-repository limit', async () => {
+      const { authorization } = await newAccount('bodies/many');
+      for (let i = 0; i < 3; i++) await startUpload(t.url, 'bodies/many', authorization);
+      const past: V2Response[] = [
+        await v2Request(t.url, 'POST', '/v2/bodies/many/blobs/uploads/', {
+          headers: { authorization },
+        }),
+        await v2Request(
+          t.url,
+          'POST',
+          `/v2/bodies/many/blobs/uploads/?digest=${sha256Digest(Buffer.from('x'))}`,
+          { headers: { authorization }, body: 'x' },
+        ),
+      ];
+      for (const res of past) {
+        expect(res.status).toBe(403);
+        expect(errorCode(res)).toBe('DENIED');
+        expect((res.json as { errors: { message: string }[] }).errors[0].message).toMatch(
+          /^The repository with name 'bodies\/many' in registry with id '\d{12}' already has 3 layer uploads in progress, the most a repository may have \(3\); complete one, or wait until abandoned ones expire$/,
+        );
+      }
     });
   });
 
