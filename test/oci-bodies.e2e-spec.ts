@@ -362,6 +362,46 @@ describe('/v2 request bodies', () => {
     });
   });
 
+  it('writes one request line per /v2 request: its operation, its OCI error, its caller', async () => {
+    const db = await createTestDatabase();
+    const berth = await startBerthProcess({ DATABASE_URL: db.url, LOG_LEVEL: 'info' });
+    try {
+      const { client, authorization, accountId, accessKeyId } = await account(
+        berth.url,
+        'bodies/logged',
+      );
+      client.destroy();
+      const missing = `/v2/bodies/logged/blobs/${sha256Digest(Buffer.from('missing'))}`;
+      expect(
+        (await v2Request(berth.url, 'GET', missing, { headers: { authorization } })).status,
+      ).toBe(404);
+      expect((await v2Request(berth.url, 'GET', missing)).status).toBe(401);
+      expect((await v2Request(berth.url, 'GET', '/v2/nothing/here')).status).toBe(401);
+      await new Promise((r) => setTimeout(r, 200));
+      const lines = berth
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'request' && String(l.path).startsWith('/v2/'));
+      expect(lines.map((l) => [l.method, l.operation, l.status, l.errorName])).toEqual([
+        ['POST', 'PushBlob', 201, undefined],
+        ['GET', 'GetBlob', 404, 'BLOB_UNKNOWN'],
+        ['GET', 'GetBlob', 401, 'UNAUTHORIZED'],
+        ['GET', 'Unmatched', 401, 'UNAUTHORIZED'],
+      ]);
+      expect(lines[1]).toMatchObject({ accountId, accessKeyId });
+      expect(lines[2].accountId).toBeUndefined();
+      for (const line of lines) {
+        expect(typeof line.requestId).toBe('string');
+        expect(typeof line.durationMs).toBe('number');
+      }
+    } finally {
+      await berth.stop();
+      await db.drop();
+    }
+  }, 60_000);
+
   it('keeps 100 slow 4 MiB manifest PUTs within the body admission', async () => {
     const db = await createTestDatabase();
     const berth = await startBerthProcess({

@@ -89,8 +89,11 @@ export class OciDoor {
       path === undefined ? undefined : matchRoute(req.method, path, (key) => query(req, key));
     // For the request log and the metrics, named before authentication so that refusals are
     // counted by operation too.
-    (res.locals as RequestLogLocals).operation = operationOf(found);
+    const locals = res.locals as RequestLogLocals;
+    locals.operation = operationOf(found);
     const caller = await authenticate(req, this.tokens, this.keys);
+    locals.accountId = caller.registryId;
+    locals.accessKeyId = caller.accessKeyId;
     if (path === undefined) {
       throw new OciError('NAME_INVALID', 'The path is not valid percent-encoding');
     }
