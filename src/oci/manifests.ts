@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { digestsEqual, type ParsedDigest } from '../crypto/digest';
 import type { ImageId } from '../images/images.service';
-import { readLimited } from './body';
+import { admitBody, readLimited } from './body';
 import type { OciCall } from './oci-call';
 import { OciError } from './oci-errors';
 import { isTag, parseReference } from './oci-grammar';
@@ -11,6 +11,15 @@ import { blobDigest, query } from './params';
 
 /** Manifests larger than this are refused (413); the spec asks registries to take 4 MiB. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+function manifestTooLarge(): OciError {
+  return new OciError(
+    'MANIFEST_INVALID',
+    `A manifest holds at most ${MAX_MANIFEST_BYTES} bytes`,
+    undefined,
+    413,
+  );
+}
 
 function imageId(reference: string): { id: ImageId; digest?: ParsedDigest } {
   const parsed = parseReference(reference);
@@ -84,7 +93,10 @@ export async function putManifest(call: OciCall): Promise<void> {
   // The digest the client pushes by: the reference, or with a tag the spec's `?digest=`.
   const given = query(req, 'digest');
   const wanted = reference ?? (given === undefined ? undefined : blobDigest(given));
-  const bytes = await readLimited(req, MAX_MANIFEST_BYTES);
+  // Held in memory within the bounds of the ECR door's bodies, until the answer is out.
+  res.once('close', await admitBody(call, MAX_MANIFEST_BYTES, manifestTooLarge));
+  const bytes = await readLimited(call.body(), MAX_MANIFEST_BYTES, manifestTooLarge);
+  await call.recheckKey();
   let manifest: string;
   try {
     manifest = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -101,8 +113,6 @@ export async function putManifest(call: OciCall): Promise<void> {
       );
     }
   }
-  // The body took its time: the key must still be active for the manifest to be stored.
-  await call.recheckKey();
   // Pushing what is there already is a success on this door (`created: false`), as the spec
   // wants; the stored image has its subject, so the referrers API lists it either way.
   const stored = await images.put({

@@ -13,7 +13,15 @@ import { RateLimits } from '../rate-limits/rate-limits';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
-import { authenticate, keyRecheck } from './authenticate';
+import {
+  AdmissionTimeoutError,
+  BodyAdmission,
+  type AdmissionRelease,
+} from '../request-bodies/body-admission';
+import { RequestBodies } from '../request-bodies/request-bodies';
+import { leaveUnreadBody } from '../request-bodies/unread-body';
+import { authenticate, requireActiveKey } from './authenticate';
+import { guardBody, hasBody, type GuardedBody } from './body';
 import { wwwAuthenticate } from './basic-auth';
 import type { OciServices } from './oci-call';
 import { OCI_ERROR_MAP } from './oci-error-map';
@@ -22,7 +30,16 @@ import { isRepositoryName } from './oci-grammar';
 import { API_VERSION, API_VERSION_HEADER, uploadRange } from './oci-headers';
 import { query } from './params';
 import { sendJson } from './responses';
-import { matchRoute, namesRepository, operationOf, readArgument, type EcrAction } from './routes';
+import {
+  matchRoute,
+  namesRepository,
+  operationOf,
+  readArgument,
+  type EcrAction,
+  type RouteMatch,
+} from './routes';
+
+const NOTHING = (): void => undefined;
 
 /**
  * The OCI Distribution API (`/v2`), the second front door: HTTP Basic with an ECR token, the
@@ -33,6 +50,8 @@ import { matchRoute, namesRepository, operationOf, readArgument, type EcrAction 
 @Injectable()
 export class OciDoor {
   private readonly services: OciServices;
+  /** The bodies in progress of each account (OCI_BODY_CONCURRENCY_PER_ACCOUNT), refused past it. */
+  private readonly accountBodies: BodyAdmission;
 
   constructor(
     repositories: RepositoriesService,
@@ -44,8 +63,11 @@ export class OciDoor {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly rateLimits: RateLimits,
+    bodies: RequestBodies,
   ) {
-    this.services = { repositories, uploads, layers, images };
+    this.services = { repositories, uploads, layers, images, bodies };
+    const perAccount = config.bodyLimits.ociPerAccount;
+    this.accountBodies = new BodyAdmission(Number.MAX_SAFE_INTEGER, perAccount, 0, '/v2 bodies');
   }
 
   /** The Express handler for everything under `/v2` (the path is the request's whole path). */
@@ -67,8 +89,11 @@ export class OciDoor {
       path === undefined ? undefined : matchRoute(req.method, path, (key) => query(req, key));
     // For the request log and the metrics, named before authentication so that refusals are
     // counted by operation too.
-    (res.locals as RequestLogLocals).operation = operationOf(found);
-    const registryId = await authenticate(req, this.tokens, this.keys);
+    const locals = res.locals as RequestLogLocals;
+    locals.operation = operationOf(found);
+    const caller = await authenticate(req, this.tokens, this.keys);
+    locals.accountId = caller.registryId;
+    locals.accessKeyId = caller.accessKeyId;
     if (path === undefined) {
       throw new OciError('NAME_INVALID', 'The path is not valid percent-encoding');
     }
@@ -80,20 +105,54 @@ export class OciDoor {
       );
     }
     const { route } = found;
-    if (route?.ecrAction) this.throttle(registryId, route.ecrAction);
+    if (route?.ecrAction) this.throttle(caller.registryId, route.ecrAction);
     const arg = readArgument(found);
     if (!route) {
       throw new OciError('UNSUPPORTED', `The method ${req.method} is not supported here`);
     }
-    await route.handler({
-      ...this.services,
+    const release = hasBody(req) ? await this.admitAccountBody(caller.registryId) : NOTHING;
+    let guard: GuardedBody | undefined;
+    try {
+      await route.handler({
+        ...this.services,
+        ...caller,
+        req,
+        res,
+        name: found.name,
+        arg,
+        body: () => (guard ??= this.guardBody(req, found)).stream,
+        recheckKey: () => requireActiveKey(this.keys, caller),
+      });
+    } finally {
+      guard?.stop();
+      release();
+    }
+  }
+
+  /**
+   * One more body of the account in progress; past OCI_BODY_CONCURRENCY_PER_ACCOUNT, 429 at
+   * once: one account's slow bodies cannot occupy the instance.
+   */
+  private async admitAccountBody(registryId: string): Promise<AdmissionRelease> {
+    try {
+      return await this.accountBodies.admit(registryId, 1);
+    } catch (err) {
+      if (!(err instanceof AdmissionTimeoutError)) throw err;
+      throw new OciError(
+        'TOOMANYREQUESTS',
+        `Too many request bodies of this account in progress: this instance reads at most ${this.accountBodies.perKey} /v2 request bodies of one account at once; retry once one has arrived`,
+      );
+    }
+  }
+
+  /** The body, cut with a 408 in the error code of what it carries when it arrives too slowly. */
+  private guardBody(req: Request, found: RouteMatch): GuardedBody {
+    const code = found.path === 'manifest' ? 'MANIFEST_INVALID' : 'BLOB_UPLOAD_INVALID';
+    return guardBody(
       req,
-      res,
-      registryId,
-      name: found.name,
-      arg,
-      recheckKey: keyRecheck(req, this.tokens, this.keys),
-    });
+      this.config.bodyLimits.timeoutMs,
+      (message) => new OciError(code, message, undefined, 408),
+    );
   }
 
   /**
@@ -140,8 +199,9 @@ export class OciDoor {
       res.destroy();
       return;
     }
-    // What is left of the body is read and dropped, so that the connection stays usable.
-    if (!req.complete) req.resume();
+    // What is left of a short body is read and dropped, keeping the connection; a longer one
+    // (or one too slow to arrive) is left unread, and the connection closed after the answer.
+    leaveUnreadBody(req, res, status === 408);
     if (status === 401) res.setHeader('WWW-Authenticate', wwwAuthenticate(this.config.publicUrl));
     if (code === 'TOOMANYREQUESTS') {
       const wait = (detail as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { UPLOAD_ID_PATTERN } from '../common/patterns';
 import type { DigestAlgorithm, ParsedDigest } from '../crypto/digest';
+import { LimitExceededException } from '../common/errors/registry-exception';
 import { FREE_CHUNKS } from '../uploads/uploads.service';
 import { hasBody } from './body';
 import type { OciCall } from './oci-call';
@@ -28,22 +29,19 @@ export function uploadIdArg(arg: string, name: string): string {
 
 /** `POST …/blobs/uploads/`: a new upload, its chunks to follow. */
 export async function startUpload(call: OciCall): Promise<void> {
-  const { req, res, registryId, name, uploads } = call;
+  const { req, res, name } = call;
   // A client pushing a sha512 blob in chunks says so up front (the spec's `digest-algorithm`),
   // so that the upload is hashed with SHA-512 as its bytes arrive.
   const digestAlgorithm = announcedAlgorithm(req);
-  const { uploadId } = await uploads.initiate(registryId, name, { digestAlgorithm });
+  const uploadId = await initiate(call, digestAlgorithm);
   req.resume();
   uploadAccepted(res, 202, name, uploadId, 0);
 }
 
 /** `POST …/blobs/uploads/?digest=<d>`: the whole blob in one request. */
 export async function pushBlob(call: OciCall): Promise<void> {
-  const { req, registryId, name, uploads } = call;
-  const digest = completionDigest(req);
-  const { uploadId } = await uploads.initiate(registryId, name, {
-    digestAlgorithm: digest.algorithm,
-  });
+  const digest = completionDigest(call.req);
+  const uploadId = await initiate(call, digest.algorithm);
   await append(call, uploadId);
   return complete(call, uploadId, digest);
 }
@@ -101,6 +99,22 @@ export async function cancelUpload(call: OciCall): Promise<void> {
   res.status(204).end();
 }
 
+/**
+ * A new upload. Past the uploads in progress a repository or an account may have, DENIED with
+ * the limit's message: no size is wrong, and waiting a moment would not help.
+ */
+async function initiate(
+  { registryId, name, uploads }: OciCall,
+  digestAlgorithm: DigestAlgorithm,
+): Promise<string> {
+  try {
+    return (await uploads.initiate(registryId, name, { digestAlgorithm })).uploadId;
+  } catch (err) {
+    if (err instanceof LimitExceededException) throw new OciError('DENIED', err.message);
+    throw err;
+  }
+}
+
 /** The `digest` a completion names: required, sha256 or sha512. */
 function completionDigest(req: Request): ParsedDigest {
   const given = query(req, 'digest');
@@ -124,10 +138,8 @@ function announcedAlgorithm(req: Request): DigestAlgorithm {
  * Appends the request's body to the upload, as it arrives, through the one append path:
  * committed in parts of at most STREAM_PART_BYTES, the key checked again before each.
  */
-async function append(
-  { req, registryId, name, uploads, recheckKey }: OciCall,
-  uploadId: string,
-): Promise<{ bytesReceived: number }> {
+async function append(call: OciCall, uploadId: string): Promise<{ bytesReceived: number }> {
+  const { req, registryId, name, uploads } = call;
   const header = req.headers['content-range'];
   let start: number | undefined;
   let declared: { bytes: number; said: string } | undefined;
@@ -160,8 +172,8 @@ async function append(
     rules: FREE_CHUNKS,
     start,
     declared,
-    body: req as AsyncIterable<Buffer>,
-    beforeCommit: recheckKey,
+    body: call.body(),
+    beforeCommit: () => call.recheckKey(),
   });
 }
 
