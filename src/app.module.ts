@@ -19,6 +19,7 @@ import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OciModule } from './oci/oci.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
+import { RequestBodiesModule } from './request-bodies/request-bodies.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         TokensModule,
         AuthModule,
         RateLimitsModule,
+        RequestBodiesModule,
         EcrModule,
         AdminModule,
         MetricsModule,

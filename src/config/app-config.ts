@@ -217,6 +217,13 @@ export class EnvironmentVariables {
   SMALL_BODY_MEMORY_PER_KEY: number = 8 * 1024 * 1024;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  OCI_BODY_CONCURRENCY_PER_ACCOUNT: number = 16;
+
+  @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 0, 5s or 30s' })
   BODY_QUEUE_TIMEOUT: string = '30s';
 
@@ -418,8 +425,10 @@ export interface AppConfig {
     smallBytesPerKey: number;
     /** How long a body waits for its turn before ThrottlingException. */
     queueTimeoutMs: number;
-    /** How long a body may take to arrive once its turn came. */
+    /** How long a body may take to arrive once its turn came (a /v2 body: each 8 MiB of it). */
     timeoutMs: number;
+    /** /v2 request bodies of one account in progress at once. */
+    ociPerAccount: number;
   };
   /**
    * Requests per second per account and operation, in this instance (`ECR_RATE_LIMITS`); an
@@ -525,6 +534,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       smallBytesPerKey: Math.min(vars.SMALL_BODY_MEMORY_PER_KEY, vars.SMALL_BODY_MEMORY),
       queueTimeoutMs: parseDurationSeconds(vars.BODY_QUEUE_TIMEOUT) * 1000,
       timeoutMs: parseDurationSeconds(vars.BODY_TIMEOUT) * 1000,
+      ociPerAccount: vars.OCI_BODY_CONCURRENCY_PER_ACCOUNT,
     },
     rateLimits: parseRateLimits(vars.ECR_RATE_LIMITS),
   };

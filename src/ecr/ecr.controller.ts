@@ -14,7 +14,6 @@ import { targetOf, type SignedRequest } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import type { BlobSink } from '../common/blob-sink';
-import { BodyAdmission } from './body-admission';
 import { BodyBufferPool, type BodyBuffer } from './body-buffer-pool';
 import { StreamedBlobDecoder } from './blob-stream';
 import { EcrExceptionFilter } from './ecr-exception.filter';
@@ -29,24 +28,14 @@ import {
 } from './ecr.errors';
 import { parseJsonBody } from './json-body';
 import { RateLimits } from '../rate-limits/rate-limits';
-import { BodyTooLargeException, declaredLength, readBody } from './read-body';
+import { BodyTooLargeException, readBody } from './read-body';
+import { AdmissionTimeoutError } from '../request-bodies/body-admission';
+import { LARGE_BODY_BYTES, RequestBodies } from '../request-bodies/request-bodies';
+import { declaredLength, leaveUnreadBody } from '../request-bodies/unread-body';
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
 
-/**
- * Bodies from 1 MiB up (layer parts, large manifests) are "large": each is read into a reused
- * buffer of the largest body's size, and only LARGE_BODY_CONCURRENCY of them are read at once.
- */
-const LARGE_BODY_BYTES = 1024 * 1024;
-
 const NOTHING = (): void => undefined;
-
-/**
- * A refused request whose body is at most this long (and declared) has the rest of it read and
- * dropped, keeping the connection: cheaper for both sides than a new connection. A longer one,
- * or one of unknown length, is not read: its connection is closed.
- */
-const DRAIN_MAX_BYTES = 64 * 1024;
 
 /** What SigV4 verification reads of the request: method, path and query as sent, headers. */
 function signedRequestOf(req: Request): SignedRequest {
@@ -64,72 +53,27 @@ function signedRequestOf(req: Request): SignedRequest {
   return { method: req.method, path: q < 0 ? url : url.slice(0, q), query, headers };
 }
 
-/**
- * How long a refused request's connection lingers after the answer, reading and dropping what
- * the client still sends, before it is closed whatever remains (nginx's lingering close).
- */
-const LINGER_MS = 2000;
-
-/**
- * A request refused before its long body was read in full: the answer says `Connection: close`,
- * and the connection goes soon after, instead of reading a body that may be 27 MB, or claim to
- * be 9 PB, to its end. Closing a socket with unread bytes at once makes the kernel send a reset,
- * which clients still sending (undici's fetch among them) report instead of the answer; so the
- * answer is followed by a FIN, what still arrives is dropped (never kept), and the connection is
- * destroyed after LINGER_MS.
- */
-function closeAfterAnswer(req: Request, res: Response): void {
-  req.pause();
-  if (!res.headersSent) res.setHeader('Connection', 'close');
-  const socket = req.socket;
-  // Node ends a `Connection: close` exchange with destroySoon(): at once, with that reset.
-  socket.destroySoon = () => {
-    socket.end();
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  };
-}
-
 /** The ECR API's front door: `POST /` with `X-Amz-Target`, dispatched to the owning module. */
 @Controller()
 @UseFilters(EcrExceptionFilter)
 export class EcrController implements OnApplicationBootstrap {
   private bodyBuffers!: BodyBufferPool;
   private decodedBuffers!: BodyBufferPool;
-  private readonly largeBodies: BodyAdmission;
-  private readonly smallBodies: BodyAdmission;
 
   constructor(
     private readonly operations: EcrOperationsRegistry,
     private readonly authenticator: EcrAuthenticator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly rateLimits: RateLimits,
-  ) {
-    const limits = config.bodyLimits;
-    this.largeBodies = new BodyAdmission(
-      limits.largeConcurrency,
-      limits.largeConcurrencyPerKey,
-      limits.queueTimeoutMs,
-      'large request bodies',
-    );
-    this.smallBodies = new BodyAdmission(
-      limits.smallBytes,
-      limits.smallBytesPerKey,
-      limits.queueTimeoutMs,
-      'bytes of request bodies',
-    );
-  }
+    private readonly bodies: RequestBodies,
+  ) {}
 
   @Post('/')
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
     try {
       await this.serve(req, res);
     } catch (err) {
-      if (!req.complete) {
-        const length = declaredLength(req) ?? Infinity;
-        // A body too slow to arrive is not waited for again.
-        if (length <= DRAIN_MAX_BYTES && !(err instanceof RequestTimeoutException)) req.resume();
-        else closeAfterAnswer(req, res);
-      }
+      leaveUnreadBody(req, res, err instanceof RequestTimeoutException);
       throw err;
     }
   }
@@ -189,13 +133,11 @@ export class EcrController implements OnApplicationBootstrap {
     let decoded: BodyBuffer | undefined;
     let sink: BlobSink | undefined;
     try {
-      release = large
-        ? await this.largeBodies.admit(pending.key.accessKeyId, 1, gone.signal)
-        : await this.smallBodies.admit(
-            pending.key.accessKeyId,
-            capacity + decodedBytes,
-            gone.signal,
-          );
+      release = await this.bodies
+        .admit(pending.key.accessKeyId, capacity, gone.signal, decodedBytes)
+        .catch((err: unknown) => {
+          throw err instanceof AdmissionTimeoutError ? new ThrottlingException(err.message) : err;
+        });
       raw = this.bodyBuffers.acquire(capacity);
       const decoder = this.openBlobStream(handler, large, decodedBytes);
       decoded = decoder?.decoded;

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { InvalidParameterException } from '../common/errors/registry-exception';
+import { declaredLength } from '../request-bodies/unread-body';
 import { RequestTimeoutException, SerializationException } from './ecr.errors';
 
 export class BodyTooLargeException extends InvalidParameterException {
@@ -13,12 +14,6 @@ export interface RawBody {
   bytes: Buffer;
   /** Hex SHA-256 of `bytes`, computed while they arrived (SigV4's payload hash). */
   sha256: string;
-}
-
-/** The request's `Content-Length` as a number (possibly not a valid one); undefined without it. */
-export function declaredLength(req: Request): number | undefined {
-  const declared = req.headers['content-length'];
-  return declared !== undefined ? Number(declared) : undefined;
 }
 
 /**

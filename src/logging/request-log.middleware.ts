@@ -9,7 +9,7 @@ export interface RequestLogLocals {
   requestId: string;
   operation?: string;
   errorName?: string;
-  /** The authenticated caller of an ECR call: who did it, for the log (never the secret). */
+  /** The authenticated caller (either door's): who did it, for the log (never the secret). */
   accountId?: string;
   accessKeyId?: string;
 }

@@ -31,7 +31,10 @@ export interface RegistryTokenClaims {
  * token's account's, and has not been deactivated since the token was issued. A key deactivated
  * and then reactivated does not bring back the tokens issued before: their holder logs in again.
  */
-export function tokenHonouredBy(key: ActiveAccessKey, claims: RegistryTokenClaims): boolean {
+export function tokenHonouredBy(
+  key: ActiveAccessKey,
+  claims: Pick<RegistryTokenClaims, 'registryId' | 'keyDeactivations'>,
+): boolean {
   return (
     key.accountId === claims.registryId && key.deactivations === (claims.keyDeactivations ?? 0)
   );

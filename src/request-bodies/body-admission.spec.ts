@@ -29,10 +29,10 @@ describe('BodyAdmission', () => {
     (await a3)();
   });
 
-  it('refuses with ThrottlingException after the wait, and forgets a waiter whose client left', async () => {
+  it('refuses with AdmissionTimeoutError after the wait, and forgets a waiter whose client left', async () => {
     const admission = new BodyAdmission(1, 1, 20, 'bodies');
     await admission.admit('a', 1);
-    await expect(admission.admit('a', 1)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(admission.admit('a', 1)).rejects.toMatchObject({ name: 'AdmissionTimeoutError' });
     const gone = new AbortController();
     const waiting = admission.admit('b', 1, gone.signal);
     gone.abort(new Error('gone'));

@@ -1,9 +1,15 @@
-import { ThrottlingException } from './ecr.errors';
-
 interface Waiter {
   key: string;
   weight: number;
   grant(): void;
+}
+
+/**
+ * A body refused after waiting `waitMs` for its turn; each front door answers it in its own
+ * format (and both as "try again later").
+ */
+export class AdmissionTimeoutError extends Error {
+  override readonly name = 'AdmissionTimeoutError';
 }
 
 /** Gives the admission back; idempotent. */
@@ -14,7 +20,7 @@ export type AdmissionRelease = () => void;
  * units at once in this instance, and at most `perKey` for one access key (a key id is no
  * secret: it appears in AccessDeniedException messages, so anyone can spend a key's share, never
  * more). The units are the caller's: one per large body, or bytes. A body that does not fit waits
- * its turn, in arrival order, for at most `waitMs`, then is refused with ThrottlingException. A
+ * its turn, in arrival order, for at most `waitMs`, then is refused with AdmissionTimeoutError. A
  * waiter held back only by its own key's share lets others pass; one held back by the instance's
  * capacity stops the queue, so that a large body is not starved by smaller ones.
  */
@@ -42,7 +48,7 @@ export class BodyAdmission {
   }
 
   /**
-   * Resolves once `weight` units are this key's; rejects with ThrottlingException after `waitMs`,
+   * Resolves once `weight` units are this key's; rejects with AdmissionTimeoutError after `waitMs`,
    * or with the signal's reason when it aborts first (the client went away).
    */
   admit(key: string, weight: number, signal?: AbortSignal): Promise<AdmissionRelease> {
@@ -79,7 +85,7 @@ export class BodyAdmission {
         if (!this.drop(waiter)) return;
         signal?.removeEventListener('abort', onAbort);
         reject(
-          new ThrottlingException(
+          new AdmissionTimeoutError(
             `Rate exceeded: too many ${this.what} in progress (this instance reads ${this.capacity} at once, ${this.perKey} for one access key)`,
           ),
         );

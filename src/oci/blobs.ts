@@ -1,0 +1,44 @@
+import { answerRange } from '../common/http-range';
+import type { OciCall } from './oci-call';
+import { OciError } from './oci-errors';
+import { CONTENT_DIGEST_HEADER } from './oci-headers';
+import { blobDigest } from './params';
+
+/** `GET` and `HEAD /v2/<name>/blobs/<digest>`: the blob, or one `Range` of it. */
+export async function getBlob(call: OciCall): Promise<void> {
+  const { req, res, registryId, name, arg, layers, repositories } = call;
+  const digest = blobDigest(arg);
+  // HEAD, which docker sends for every layer it pushes, needs no bytes: a layer check answers
+  // it (from the cache when it can).
+  const content =
+    req.method === 'HEAD'
+      ? await layers.find(registryId, name, digest.digest)
+      : await layers.content((await repositories.require(registryId, name)).id, digest.digest);
+  if (!content)
+    throw new OciError('BLOB_UNKNOWN', `The blob '${digest.digest}' is not in '${name}'`);
+  const range = answerRange(req.headers.range, content.size);
+  res.setHeader(CONTENT_DIGEST_HEADER, content.digest);
+  res.setHeader('Accept-Ranges', 'bytes');
+  if (range.status === 416) {
+    res.setHeader('Content-Range', range.contentRange);
+    throw new OciError('RANGE_INVALID', `The blob holds ${content.size} bytes`);
+  }
+  res.status(range.status);
+  res.setHeader('Content-Type', 'application/octet-stream');
+  const { start, end } = range;
+  res.setHeader('Content-Length', end - start + 1);
+  if (range.status === 206) res.setHeader('Content-Range', range.contentRange);
+  if (!('open' in content) || end < start) {
+    res.end();
+    return;
+  }
+  await content.send(start, end, res);
+}
+
+/** `DELETE /v2/<name>/blobs/<digest>`: refused, blobs are collected. */
+export async function deleteBlob(): Promise<void> {
+  throw new OciError(
+    'UNSUPPORTED',
+    'Blobs are not deleted one by one: a blob no manifest references is collected',
+  );
+}
