@@ -1,0 +1,397 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { AppConfig, BlobStoreDriver, loadConfig } from '../../src/config/app-config';
+import { AccountsService } from '../../src/auth/accounts.service';
+import { AuthModule } from '../../src/auth/auth.module';
+import { ConfigModule } from '../../src/config/config.module';
+import { CryptoModule } from '../../src/crypto/crypto.module';
+import { DatabaseModule } from '../../src/database/database.module';
+import { ImageAlreadyExistsException } from '../../src/images/images.errors';
+import { ImagesModule } from '../../src/images/images.module';
+import { ImageId, ImagesService, ServedImage } from '../../src/images/images.service';
+import { OCI_INDEX, OCI_MANIFEST } from '../../src/images/manifest';
+import { LayerAlreadyExistsException } from '../../src/layers/layers.errors';
+import { LayersModule } from '../../src/layers/layers.module';
+import { LayersService } from '../../src/layers/layers.service';
+import { LoggingModule } from '../../src/logging/logging.module';
+import { RepositoriesModule } from '../../src/repositories/repositories.module';
+import { RepositoriesService } from '../../src/repositories/repositories.service';
+import { StorageGcService } from '../../src/storage/storage-gc.service';
+import { StorageModule } from '../../src/storage/storage.module';
+import { UploadsModule } from '../../src/uploads/uploads.module';
+import { UploadsService } from '../../src/uploads/uploads.service';
+import { TEST_AUTH_ENV } from './app';
+import { createTestDatabase, TestDatabase } from './database';
+
+/**
+ * The domain tier (test/medium/*.medium-spec.ts): the domain modules alone in a Nest testing
+ * module, on a clone of the migrated template database (test/support/database.ts) and a
+ * temporary blob directory, with no HTTP server and no front door. Services are driven directly;
+ * what they leave behind is read with `pg`.
+ *
+ * Every call into UploadsService and ImagesService goes through the helpers below, so that a
+ * change of those services' signatures is absorbed here and the specs keep saying what they
+ * prove.
+ */
+export interface Medium {
+  driver: BlobStoreDriver;
+  config: AppConfig;
+  /** The account whose repositories the helpers create and use. */
+  registryId: string;
+  db: TestDatabase;
+  /** The filesystem driver's root (both drivers are wired; `driver` is the one uploads use). */
+  blobDir: string;
+  module: TestingModule;
+  uploads: UploadsService;
+  images: ImagesService;
+  layers: LayersService;
+  repositories: RepositoriesService;
+  storageGc: StorageGcService;
+  /** A connection of its own to the test's database, for reading what the services stored. */
+  pg: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the domain modules for `driver` on a fresh database cloned from the template; `env`
+ * adds or overrides configuration (MAX_LAYER_SIZE, MAX_LAYER_PARTS, ...), as Berth reads it.
+ */
+export async function startMedium(
+  driver: BlobStoreDriver,
+  env: Record<string, string> = {},
+): Promise<Medium> {
+  const db = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-medium-'));
+  const config: AppConfig = {
+    ...loadConfig({
+      LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'fatal',
+      ...TEST_AUTH_ENV,
+      ...env,
+      BLOB_STORE: driver,
+      DATA_DIR: dataDir,
+    }),
+    databaseUrl: db.url,
+  };
+  let module: TestingModule | undefined;
+  const pg = new Client({ connectionString: db.url });
+  try {
+    module = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        CryptoModule,
+        AuthModule,
+        StorageModule,
+        RepositoriesModule,
+        LayersModule,
+        UploadsModule,
+        ImagesModule,
+      ],
+    }).compile();
+    // init() runs what the application's start runs (the schedulers arm their timers, the layer
+    // cache starts listening); close() stops them and closes the pool (DatabaseModule).
+    await module.init();
+    await pg.connect();
+  } catch (err) {
+    await module?.close();
+    await pg.end().catch(() => undefined);
+    await db.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const started = module;
+  // A registry of its own: what a test creates is all there is in it.
+  const account = await started.get(AccountsService).create({ name: 'medium' });
+  return {
+    driver,
+    config,
+    registryId: account.id,
+    db,
+    blobDir: config.blobDir,
+    module: started,
+    uploads: started.get(UploadsService),
+    images: started.get(ImagesService),
+    layers: started.get(LayersService),
+    repositories: started.get(RepositoriesService),
+    storageGc: started.get(StorageGcService),
+    pg,
+    close: async () => {
+      await pg.end();
+      await started.close();
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let repositoryCount = 0;
+
+/** A new repository of its own for one test (so tests of a file share a database safely). */
+export async function createRepository(
+  medium: Medium,
+  options: { immutableTags?: boolean } = {},
+): Promise<string> {
+  const name = `medium/repo-${process.pid}-${++repositoryCount}`;
+  await medium.repositories.create({
+    registryId: medium.registryId,
+    name,
+    imageTagMutability: options.immutableTags ? 'IMMUTABLE' : 'MUTABLE',
+  });
+  return name;
+}
+
+export function sha256Of(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+export const MiB = 1024 * 1024;
+
+/** `size` random bytes: no two layers of a run share content unless a test means them to. */
+export function randomLayer(size: number): Buffer {
+  return randomBytes(size);
+}
+
+// --- Uploads ---------------------------------------------------------------------------------
+
+export async function initiateUpload(medium: Medium, repositoryName: string): Promise<string> {
+  const { uploadId } = await medium.uploads.initiate(medium.registryId, repositoryName);
+  return uploadId;
+}
+
+/**
+ * Appends `data` at byte `at` under the part rules of ECR's UploadLayerPart (parts but the last
+ * at least 5 MiB, at most 20 MiB, at most MAX_LAYER_PARTS of them); answers the bytes received.
+ */
+export async function appendPart(
+  medium: Medium,
+  repositoryName: string,
+  uploadId: string,
+  at: number,
+  data: Buffer,
+): Promise<{ bytesReceived: number }> {
+  const { lastByteReceived } = await medium.uploads.uploadPart({
+    registryId: medium.registryId,
+    repositoryName,
+    uploadId,
+    partFirstByte: at,
+    partLastByte: at + data.length - 1,
+    data,
+  });
+  return { bytesReceived: lastByteReceived + 1 };
+}
+
+/**
+ * Appends the chunks of `body` as they arrive, at byte `at` when given, under the rules of a
+ * chunked upload (any chunk size); answers the bytes received.
+ */
+export function appendChunks(
+  medium: Medium,
+  repositoryName: string,
+  uploadId: string,
+  body: AsyncIterable<Buffer>,
+  at?: number,
+): Promise<{ bytesReceived: number }> {
+  return medium.uploads.appendStream({
+    registryId: medium.registryId,
+    repositoryName,
+    uploadId,
+    start: at,
+    body,
+  });
+}
+
+/** Where the upload stands: the bytes it holds (UploadNotFoundException when it is gone). */
+export function uploadStatus(
+  medium: Medium,
+  repositoryName: string,
+  uploadId: string,
+): Promise<{ bytesReceived: number }> {
+  return medium.uploads.status(medium.registryId, repositoryName, uploadId);
+}
+
+/**
+ * Completes the upload into a layer with the digest the client computed; `created` is false when
+ * the repository already had the layer ("already there", which ECR answers as
+ * LayerAlreadyExistsException).
+ */
+export async function completeUpload(
+  medium: Medium,
+  repositoryName: string,
+  uploadId: string,
+  digest: string,
+): Promise<{ digest: string; created: boolean }> {
+  try {
+    const { layerDigest } = await medium.uploads.complete({
+      registryId: medium.registryId,
+      repositoryName,
+      uploadId,
+      layerDigests: [digest],
+    });
+    return { digest: layerDigest, created: true };
+  } catch (err) {
+    if (err instanceof LayerAlreadyExistsException) return { digest, created: false };
+    throw err;
+  }
+}
+
+export function cancelUpload(
+  medium: Medium,
+  repositoryName: string,
+  uploadId: string,
+): Promise<void> {
+  return medium.uploads.cancel(medium.registryId, repositoryName, uploadId);
+}
+
+/** One upload of `data` in one part, completed; answers the layer's digest. */
+export async function pushLayer(
+  medium: Medium,
+  repositoryName: string,
+  data: Buffer,
+): Promise<string> {
+  const uploadId = await initiateUpload(medium, repositoryName);
+  await appendPart(medium, repositoryName, uploadId, 0, data);
+  return (await completeUpload(medium, repositoryName, uploadId, sha256Of(data))).digest;
+}
+
+/** The layer's bytes as the storage driver reads them back. */
+export async function readLayer(
+  medium: Medium,
+  repositoryName: string,
+  digest: string,
+): Promise<Buffer> {
+  const repo = await medium.repositories.require(medium.registryId, repositoryName);
+  const content = await medium.layers.content(repo.id, digest);
+  if (!content) throw new Error(`${digest} is not a layer of ${repositoryName}`);
+  if (content.size === 0) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of content.open(0, content.size - 1)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+// --- Manifests -------------------------------------------------------------------------------
+
+/** An OCI image manifest of a config and layers (blobs that must be layers of the repository). */
+export function imageManifest(config: Buffer, layers: Buffer[], annotation?: string): string {
+  const descriptor = (mediaType: string, data: Buffer) => ({
+    mediaType,
+    digest: sha256Of(data),
+    size: data.length,
+  });
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: descriptor('application/vnd.oci.image.config.v1+json', config),
+    layers: layers.map((l) => descriptor('application/vnd.oci.image.layer.v1.tar', l)),
+    ...(annotation ? { annotations: { 'org.example.note': annotation } } : {}),
+  });
+}
+
+/** An OCI index of the manifests given (which must be images of the repository). */
+export function indexManifest(children: string[]): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: children.map((m) => ({
+      mediaType: OCI_MANIFEST,
+      digest: sha256Of(Buffer.from(m, 'utf8')),
+      size: Buffer.byteLength(m, 'utf8'),
+    })),
+  });
+}
+
+/**
+ * Pushes the config and layers of an image (each a fresh upload) and answers its manifest,
+ * ready to put; `annotation` makes manifests of the same blobs differ.
+ */
+export async function pushImageBlobs(
+  medium: Medium,
+  repositoryName: string,
+  layerCount = 1,
+  annotation?: string,
+): Promise<string> {
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', n: Math.random() }),
+  );
+  const layers = Array.from({ length: layerCount }, () => randomLayer(1024));
+  for (const blob of [config, ...layers]) await pushLayer(medium, repositoryName, blob);
+  return imageManifest(config, layers, annotation);
+}
+
+/**
+ * Stores a manifest, with its tag when given; `created` is false when the repository already had
+ * it under that tag, or untagged when none is given ("already there", which ECR answers as
+ * ImageAlreadyExistsException).
+ */
+export async function putManifest(
+  medium: Medium,
+  repositoryName: string,
+  manifest: string,
+  tag?: string,
+): Promise<{ digest: string; created: boolean }> {
+  try {
+    const { digest } = await medium.images.put({
+      registryId: medium.registryId,
+      repositoryName,
+      manifest,
+      ...(tag !== undefined ? { tag } : {}),
+    });
+    return { digest, created: true };
+  } catch (err) {
+    if (err instanceof ImageAlreadyExistsException) {
+      return { digest: sha256Of(Buffer.from(manifest, 'utf8')), created: false };
+    }
+    throw err;
+  }
+}
+
+/** The manifest an id names, as stored; undefined when it is not found. */
+export async function getManifest(
+  medium: Medium,
+  repositoryName: string,
+  id: ImageId,
+): Promise<ServedImage | undefined> {
+  const { images } = await medium.images.batchGet(medium.registryId, repositoryName, [id]);
+  return images[0];
+}
+
+export function deleteImages(
+  medium: Medium,
+  repositoryName: string,
+  ids: ImageId[],
+): ReturnType<ImagesService['batchDelete']> {
+  return medium.images.batchDelete(medium.registryId, repositoryName, ids);
+}
+
+// --- What is stored --------------------------------------------------------------------------
+
+/** The repository's id, for the queries below. */
+export async function repositoryId(medium: Medium, repositoryName: string): Promise<string> {
+  return (await medium.repositories.require(medium.registryId, repositoryName)).id;
+}
+
+/** The tag rows of the repository: tag and the digest of the image each names. */
+export async function tagRows(
+  medium: Medium,
+  repositoryName: string,
+): Promise<{ tag: string; digest: string }[]> {
+  const { rows } = await medium.pg.query<{ tag: string; digest: string }>(
+    `SELECT t.tag, i.digest FROM image_tags t JOIN images i ON i.id = t.image_id
+      WHERE t.repository_id = $1 ORDER BY t.tag, i.digest`,
+    [await repositoryId(medium, repositoryName)],
+  );
+  return rows;
+}
+
+/** The digests of the repository's images. */
+export async function imageDigests(medium: Medium, repositoryName: string): Promise<string[]> {
+  const { rows } = await medium.pg.query<{ digest: string }>(
+    'SELECT digest FROM images WHERE repository_id = $1 ORDER BY digest',
+    [await repositoryId(medium, repositoryName)],
+  );
+  return rows.map((r) => r.digest);
+}
