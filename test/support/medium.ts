@@ -26,6 +26,7 @@ import { UploadsModule } from '../../src/uploads/uploads.module';
 import { UploadsService } from '../../src/uploads/uploads.service';
 import { TEST_AUTH_ENV } from './app';
 import { createTestDatabase, TestDatabase } from './database';
+import { objectDir } from './storage-check';
 
 /**
  * The domain tier (test/medium/*.medium-spec.ts): the domain modules alone in a Nest testing
@@ -247,6 +248,11 @@ export function cancelUpload(
   return medium.uploads.cancel(medium.registryId, repositoryName, uploadId);
 }
 
+/** Removes an upload as an operator or its expiry does; false when it was gone already. */
+export function abortUpload(medium: Medium, uploadId: string): Promise<boolean> {
+  return medium.uploads.abort(uploadId);
+}
+
 /** One upload of `data` in one part, completed; answers the layer's digest. */
 export async function pushLayer(
   medium: Medium,
@@ -394,4 +400,116 @@ export async function imageDigests(medium: Medium, repositoryName: string): Prom
     [await repositoryId(medium, repositoryName)],
   );
   return rows.map((r) => r.digest);
+}
+
+/** The storage object each upload writes into, by upload id. */
+export async function uploadStorageKeys(
+  medium: Medium,
+  uploadIds: string[],
+): Promise<Map<string, string>> {
+  const { rows } = await medium.pg.query<{ id: string; storage_key: string }>(
+    'SELECT id, storage_key FROM uploads WHERE id = ANY($1::uuid[])',
+    [uploadIds],
+  );
+  return new Map(rows.map((r) => [r.id, r.storage_key]));
+}
+
+/** Which of `keys` still hold bytes: rows of `storage_objects`, and files or `blob_chunks`. */
+export async function storedObjects(
+  medium: Medium,
+  keys: string[],
+): Promise<{ rows: string[]; bytes: string[] }> {
+  const objects = await medium.pg.query<{ key: string }>(
+    'SELECT key FROM storage_objects WHERE key = ANY($1::uuid[]) ORDER BY key',
+    [keys],
+  );
+  const chunks = await medium.pg.query<{ storage_key: string }>(
+    'SELECT DISTINCT storage_key FROM blob_chunks WHERE storage_key = ANY($1::uuid[])',
+    [keys],
+  );
+  const onDisk = keys.filter((k) => fs.existsSync(objectDir(medium.blobDir, k)));
+  const bytes = [...new Set([...chunks.rows.map((r) => r.storage_key), ...onDisk])].sort();
+  return { rows: objects.rows.map((r) => r.key), bytes };
+}
+
+/** The blob rows of `digest` (one per content, whatever the repositories), with their object. */
+export async function blobRows(
+  medium: Medium,
+  digest: string,
+): Promise<{ digest: string; storage_key: string }[]> {
+  const { rows } = await medium.pg.query<{ digest: string; storage_key: string }>(
+    'SELECT digest, storage_key FROM blobs WHERE digest = $1',
+    [digest],
+  );
+  return rows;
+}
+
+/** The layer rows of `digest` in the repository. */
+export async function layerCount(
+  medium: Medium,
+  repositoryName: string,
+  digest: string,
+): Promise<number> {
+  const { rows } = await medium.pg.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM layers WHERE repository_id = $1 AND digest = $2',
+    [await repositoryId(medium, repositoryName), digest],
+  );
+  return rows[0].n;
+}
+
+/**
+ * Collects unreferenced storage objects until `settled` holds: a completion or an abort also
+ * starts a collection in the background, which may hold some rows (SKIP LOCKED) for a moment.
+ */
+export async function collectUntil(
+  medium: Medium,
+  settled: () => Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await medium.storageGc.collect(100, 0);
+    if (await settled()) return;
+    if (Date.now() > deadline) throw new Error('storage did not settle');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A row lock a test holds from a connection of its own, to order the callers that queue on it. */
+export interface HeldLock {
+  /** Resolves once `n` backends of the test's database wait for a lock. */
+  waiters(n: number, timeoutMs?: number): Promise<void>;
+  release(): Promise<void>;
+}
+
+/**
+ * Holds the upload's row lock (`FOR UPDATE`, as every step of an upload takes it) until
+ * released: the callers that arrive meanwhile queue on it and get it in their order of arrival.
+ */
+export async function holdUploadLock(medium: Medium, uploadId: string): Promise<HeldLock> {
+  const client = new Client({ connectionString: medium.db.url });
+  await client.connect();
+  await client.query('BEGIN');
+  const { rowCount } = await client.query('SELECT 1 FROM uploads WHERE id = $1 FOR UPDATE', [
+    uploadId,
+  ]);
+  if (rowCount !== 1) throw new Error(`no upload ${uploadId} to lock`);
+  return {
+    waiters: async (n, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { rows } = await medium.pg.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0].n >= n) return;
+        if (Date.now() > deadline) throw new Error(`${rows[0].n} waiters, not ${n}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    release: async () => {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
 }
