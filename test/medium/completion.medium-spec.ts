@@ -15,6 +15,8 @@ import {
   randomLayer,
   readLayer,
   sha256Of,
+  createMediumStore,
+  MediumStore,
   startMedium,
   storedObjects,
   uploadStatus,
@@ -25,11 +27,21 @@ import { findOrphans, NO_ORPHANS, verifyBlobs } from '../support/storage-check';
 const COMPLETIONS = 16;
 const RACES = 6;
 
+let store: MediumStore;
+
+beforeAll(async () => {
+  store = await createMediumStore();
+});
+
+afterAll(async () => {
+  await store?.drop();
+});
+
 describe.each(['filesystem', 'postgres'] as const)('UploadsService: completion (%s)', (driver) => {
   let medium: Medium;
 
   beforeAll(async () => {
-    medium = await startMedium(driver);
+    medium = await startMedium(store, driver);
   });
 
   afterAll(async () => {

@@ -14,11 +14,23 @@ import {
   putManifest,
   randomLayer,
   sha256Of,
+  createMediumStore,
+  MediumStore,
   startMedium,
   tagRows,
 } from '../support/medium';
 
 const digestOf = (manifest: string): string => sha256Of(Buffer.from(manifest, 'utf8'));
+
+let store: MediumStore;
+
+beforeAll(async () => {
+  store = await createMediumStore();
+});
+
+afterAll(async () => {
+  await store?.drop();
+});
 
 // The manifest store keeps rows only: which driver stored the layers does not matter to it, so
 // it runs on one (the default).
@@ -26,7 +38,7 @@ describe('ImagesService: the manifest store', () => {
   let medium: Medium;
 
   beforeAll(async () => {
-    medium = await startMedium('filesystem');
+    medium = await startMedium(store, 'filesystem');
   });
 
   afterAll(async () => {

@@ -31,7 +31,7 @@ import { objectDir } from './storage-check';
 /**
  * The domain tier (test/medium/*.medium-spec.ts): the domain modules alone in a Nest testing
  * module, on a clone of the migrated template database (test/support/database.ts) and a
- * temporary blob directory, with no HTTP server and no front door. Services are driven directly;
+ * temporary data directory, with no HTTP server and no front door. Services are driven directly;
  * what they leave behind is read with `pg`.
  *
  * Every call into UploadsService and ImagesService goes through the helpers below, so that a
@@ -44,7 +44,10 @@ export interface Medium {
   /** The account whose repositories the helpers create and use. */
   registryId: string;
   db: TestDatabase;
-  /** The filesystem driver's root (both drivers are wired; `driver` is the one uploads use). */
+  /**
+   * The filesystem driver's root, shared by the file's starts (both drivers are wired in each;
+   * `driver` is the one new uploads use).
+   */
   blobDir: string;
   module: TestingModule;
   uploads: UploadsService;
@@ -58,22 +61,48 @@ export interface Medium {
 }
 
 /**
- * Starts the domain modules for `driver` on a fresh database cloned from the template; `env`
- * adds or overrides configuration (MAX_LAYER_SIZE, MAX_LAYER_PARTS, ...), as Berth reads it.
+ * What the domain modules of one test file share, as the instances of a deployment do: a fresh
+ * database cloned from the migrated template, and one data directory (the filesystem driver's
+ * blob root). Cloning and dropping a database cost the most of a file's start, so a file makes
+ * one and starts the modules of each driver on it.
+ */
+export interface MediumStore {
+  db: TestDatabase;
+  dataDir: string;
+  drop(): Promise<void>;
+}
+
+export async function createMediumStore(): Promise<MediumStore> {
+  const db = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-medium-'));
+  return {
+    db,
+    dataDir,
+    drop: async () => {
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts the domain modules on `store` with `driver` for new uploads; `env` adds or overrides
+ * configuration (MAX_LAYER_SIZE, MAX_LAYER_PARTS, ...), as Berth reads it. Each start has an
+ * account of its own.
  */
 export async function startMedium(
+  store: MediumStore,
   driver: BlobStoreDriver,
   env: Record<string, string> = {},
 ): Promise<Medium> {
-  const db = await createTestDatabase();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-medium-'));
+  const { db } = store;
   const config: AppConfig = {
     ...loadConfig({
       LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'fatal',
       ...TEST_AUTH_ENV,
       ...env,
       BLOB_STORE: driver,
-      DATA_DIR: dataDir,
+      DATA_DIR: store.dataDir,
     }),
     databaseUrl: db.url,
   };
@@ -101,8 +130,6 @@ export async function startMedium(
   } catch (err) {
     await module?.close();
     await pg.end().catch(() => undefined);
-    await db.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   const started = module;
@@ -124,8 +151,6 @@ export async function startMedium(
     close: async () => {
       await pg.end();
       await started.close();
-      await db.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -158,6 +183,13 @@ export function randomLayer(size: number): Buffer {
 }
 
 // --- Uploads ---------------------------------------------------------------------------------
+
+/**
+ * The rules an upload's bytes arrive under: `parts` as ECR's UploadLayerPart takes them (an
+ * upload needs one; every part but the last at least 5 MiB, none over 20 MiB), `chunks` as a
+ * chunked upload sends them (any size, an empty upload is an empty blob).
+ */
+export type AppendRules = 'parts' | 'chunks';
 
 export async function initiateUpload(medium: Medium, repositoryName: string): Promise<string> {
   const { uploadId } = await medium.uploads.initiate(medium.registryId, repositoryName);
@@ -216,7 +248,8 @@ export function uploadStatus(
 }
 
 /**
- * Completes the upload into a layer with the digest the client computed; `created` is false when
+ * Completes the upload into a layer with the digest the client computed, checking its parts
+ * against `rules`; `created` is false when
  * the repository already had the layer ("already there", which ECR answers as
  * LayerAlreadyExistsException).
  */
@@ -225,6 +258,7 @@ export async function completeUpload(
   repositoryName: string,
   uploadId: string,
   digest: string,
+  rules: AppendRules = 'parts',
 ): Promise<{ digest: string; created: boolean }> {
   try {
     const { layerDigest } = await medium.uploads.complete({
@@ -232,6 +266,7 @@ export async function completeUpload(
       repositoryName,
       uploadId,
       layerDigests: [digest],
+      partRules: rules === 'parts' ? 'ecr' : 'any',
     });
     return { digest: layerDigest, created: true };
   } catch (err) {
