@@ -128,7 +128,7 @@ export class DownloadsService {
     }
     const layer = await this.layers.findWithBlob(repositoryId, digest);
     // Gone with its repository (a repository created again under the name is another one).
-    if (!layer || layer.registry_id !== key.accountId) {
+    if (!layer || layer.registryId !== key.accountId) {
       throw new AccessDeniedException(
         'The layer of this download URL is no longer in the repository it was issued for; request a new one with GetDownloadUrlForLayer',
       );
@@ -140,7 +140,7 @@ export class DownloadsService {
     }
     // A download is a pull of the images that reference the blob: recorded at most once a day,
     // so the row read above decides whether anything is written.
-    if (layer.pull_due) await this.images.recordBlobPull(repositoryId, layer.digest);
+    if (layer.pullDue) await this.images.recordBlobPull(repositoryId, layer.digest);
     return this.layers.contentOf(layer);
   }
 }

@@ -12,6 +12,17 @@ export type ImagesErrorCode = (typeof IMAGES_ERROR_CODES)[number];
 
 export class ImageAlreadyExistsException extends RegistryException {
   override readonly name = 'ImageAlreadyExistsException';
+
+  static of(
+    registryId: string,
+    repositoryName: string,
+    digest: string,
+    tag?: string,
+  ): ImageAlreadyExistsException {
+    return new ImageAlreadyExistsException(
+      `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ''} already exists in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
+    );
+  }
 }
 
 export class ImageTagAlreadyExistsException extends RegistryException {

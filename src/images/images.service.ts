@@ -9,7 +9,6 @@ import { LayersService } from '../layers/layers.service';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { RepositoriesService } from '../repositories/repositories.service';
 import {
-  ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
   ImageNotFoundException,
   ImageTagAlreadyExistsException,
@@ -146,8 +145,14 @@ export class ImagesService {
     return this.images.digestBySha512(repo.id, parsed.hex);
   }
 
-  /** Stores a manifest (and moves or sets its tag); answers its digest and media type. */
-  async put(input: NewImage): Promise<{ digest: string; mediaType: string; subject?: string }> {
+  /**
+   * Stores a manifest (and moves or sets its tag); answers its digest, its media type, its
+   * subject, and whether anything changed: `created` is false when the repository had the image
+   * already, and the tag (if one was given) named it already.
+   */
+  async put(
+    input: NewImage,
+  ): Promise<{ digest: string; created: boolean; mediaType: string; subject?: string }> {
     const { registryId, tag } = input;
     const manifest = parseManifest(input.manifest, input.mediaType);
     // The digest of the bytes exactly as sent: clients verify pulls against it.
@@ -158,7 +163,7 @@ export class ImagesService {
         `The provided image digest '${input.digest}' does not match the digest '${digest}' calculated for the manifest`,
       );
     }
-    await this.dataSource.transaction(async (m) => {
+    const created = await this.dataSource.transaction(async (m) => {
       const repo = await this.repositories.require(registryId, input.repositoryName, m, 'share');
       const childSizes = await this.checkReferences(
         m,
@@ -182,27 +187,18 @@ export class ImagesService {
       if (image.created) {
         await this.images.insertReferences(m, image.id, manifest.blobs, manifest.children);
       }
-      const alreadyExists = (): ImageAlreadyExistsException =>
-        new ImageAlreadyExistsException(
-          `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ''} already exists in the repository with name '${repo.name}' in registry with id '${registryId}'`,
-        );
-      if (!tag) {
-        if (!image.created) throw alreadyExists();
-        return;
-      }
+      if (!tag) return image.created;
       const mutable = repo.imageTagMutability !== 'IMMUTABLE';
-      if (await this.images.writeTag(m, repo.id, tag, image.id, mutable)) return;
+      if (await this.images.writeTag(m, repo.id, tag, image.id, mutable)) return true;
       // Left as it was, and locked: it names this image already, or another in an IMMUTABLE one.
-      if ((await this.images.tagTarget(m, repo.id, tag)) === image.id) {
-        if (!image.created) throw alreadyExists();
-        return;
-      }
+      if ((await this.images.tagTarget(m, repo.id, tag)) === image.id) return image.created;
       throw new ImageTagAlreadyExistsException(
         `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
       );
     });
     return {
       digest,
+      created,
       mediaType: manifest.mediaType,
       ...(manifest.subject ? { subject: manifest.subject } : {}),
     };
@@ -530,7 +526,7 @@ export class ImagesService {
 
   /**
    * Records a download of a blob of the repository as a pull of the images that reference it.
-   * The caller asks only when one of them is due (`LayerBlobRow.pull_due`).
+   * The caller asks only when one of them is due (`LayerBlob.pullDue`).
    */
   recordBlobPull(repositoryId: string, digest: string): Promise<void> {
     return this.images.recordBlobPull(repositoryId, digest);

@@ -5,27 +5,33 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { LAYERS_REPOSITORY_DIGEST_KEY } from '../database/constraints';
 import type { BlobStoreDriver } from '../config/app-config';
 
-export interface LayerRow {
-  id: string;
+/** A layer of a repository. Sizes are bigint columns; a layer's fits a number exactly. */
+export interface LayerRecord {
   digest: string;
-  size: string;
-  media_type: string;
-  created_at: Date;
+  size: number;
+  mediaType: string;
+}
+
+/** A layer as operators list it. */
+export interface ListedLayer extends LayerRecord {
+  /** A bigint id, as a string. */
+  id: string;
+  createdAt: Date;
 }
 
 /** A layer with where its bytes are, as a download reads them. */
-export interface LayerBlobRow {
+export interface LayerBlob {
   /** The account of the layer's repository. */
-  registry_id: string;
+  registryId: string;
   digest: string;
-  size: string;
-  storage_key: string;
-  part_sizes: string[];
+  size: number;
+  storageKey: string;
+  partSizes: number[];
   driver: BlobStoreDriver;
   /** Whether an image of the repository references the layer. */
   referenced: boolean;
   /** Whether one of those images has no pull recorded in the last day. */
-  pull_due: boolean;
+  pullDue: boolean;
 }
 
 /** A LISTEN on a connection of its own. */
@@ -77,16 +83,19 @@ export class LayersRepository {
 
   /**
    * In one round trip: the repository's id and those of its layers whose digest is one of
-   * `digests`. A repository with none gives one row of NULLs; no row at all means no repository.
+   * `digests`; undefined when there is no such repository.
    */
   async findInRepositoryByName(
     registryId: string,
     repositoryName: string,
     digests: string[],
-  ): Promise<(Omit<LayerRow, 'id' | 'created_at'> & { repository_id: string })[]> {
+  ): Promise<{ repositoryId: string; layers: LayerRecord[] } | undefined> {
     // The media type is the one a manifest of the repository gives the blob (the most recently
-    // pushed image's), else the layer's own (the default a layer is uploaded with).
-    return this.dataSource.query(
+    // pushed image's), else the layer's own (the default a layer is uploaded with). A repository
+    // with none of the layers gives one row of NULLs; no row at all means no repository.
+    const rows = await this.dataSource.query<
+      { repository_id: string; digest: string | null; size: string; media_type: string }[]
+    >(
       `SELECT r.id AS repository_id, l.digest, l.size, COALESCE(t.media_type, l.media_type) AS media_type
          FROM repositories r
          LEFT JOIN layers l ON l.repository_id = r.id AND l.digest = ANY($3)
@@ -97,6 +106,13 @@ export class LayersRepository {
         WHERE r.registry_id = $1 AND r.name = $2`,
       [registryId, repositoryName, digests],
     );
+    if (rows.length === 0) return undefined;
+    const layers = rows.flatMap((r) =>
+      r.digest === null
+        ? []
+        : [{ digest: r.digest, size: Number(r.size), mediaType: r.media_type }],
+    );
+    return { repositoryId: String(rows[0].repository_id), layers };
   }
 
   /**
@@ -142,8 +158,19 @@ export class LayersRepository {
     return rows.map((r) => r.digest);
   }
 
-  async findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
-    const rows = await this.dataSource.query<LayerBlobRow[]>(
+  async findWithBlob(repositoryId: string, digest: string): Promise<LayerBlob | undefined> {
+    const rows = await this.dataSource.query<
+      {
+        registry_id: string;
+        digest: string;
+        size: string;
+        storage_key: string;
+        part_sizes: string[];
+        driver: BlobStoreDriver;
+        referenced: boolean;
+        pull_due: boolean;
+      }[]
+    >(
       `SELECT rp.registry_id, l.digest, b.size, b.storage_key, b.part_sizes, s.driver,
               r.referenced, r.pull_due
          FROM layers l JOIN repositories rp ON rp.id = l.repository_id
@@ -157,17 +184,38 @@ export class LayersRepository {
         WHERE l.repository_id = $1 AND l.digest = $2`,
       [repositoryId, digest],
     );
-    return rows[0];
+    const row = rows[0];
+    return (
+      row && {
+        registryId: row.registry_id,
+        digest: row.digest,
+        size: Number(row.size),
+        storageKey: row.storage_key,
+        partSizes: row.part_sizes.map(Number),
+        driver: row.driver,
+        referenced: row.referenced,
+        pullDue: row.pull_due,
+      }
+    );
   }
 
   /** Up to `limit` layers of the repository in the order they were added, after id `after`. */
-  async page(repositoryId: string, limit: number, after?: string): Promise<LayerRow[]> {
-    return this.dataSource.query<LayerRow[]>(
+  async page(repositoryId: string, limit: number, after?: string): Promise<ListedLayer[]> {
+    const rows = await this.dataSource.query<
+      { id: string; digest: string; size: string; media_type: string; created_at: Date }[]
+    >(
       `SELECT id, digest, size, media_type, created_at FROM layers
         WHERE repository_id = $1 AND ($2::bigint IS NULL OR id > $2::bigint)
         ORDER BY id LIMIT $3`,
       [repositoryId, after ?? null, limit],
     );
+    return rows.map((r) => ({
+      id: String(r.id),
+      digest: r.digest,
+      size: Number(r.size),
+      mediaType: r.media_type,
+      createdAt: r.created_at,
+    }));
   }
 
   /**

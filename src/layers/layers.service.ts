@@ -6,7 +6,7 @@ import { parseDigest } from '../crypto/digest';
 import { RepositoryNotFoundException } from '../repositories/repositories.errors';
 import { BLOB_STORES, type BlobStores } from '../storage/blob-store';
 import { LayerCache } from './layer-cache';
-import { LayerBlobRow, LayersRepository } from './layers.repository';
+import { LayerBlob, LayerRecord, LayersRepository, ListedLayer } from './layers.repository';
 
 export const DEFAULT_LAYER_MEDIA_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 // The documented digest form (the one CompleteLayerUpload validates); anything else is an
@@ -28,11 +28,7 @@ export interface RecordedLayer {
   storageAdopted: boolean;
 }
 
-export interface Layer {
-  digest: string;
-  size: number;
-  mediaType: string;
-}
+export type Layer = LayerRecord;
 
 /** What a layer check found for one digest as given, in the order given. */
 export type LayerCheck =
@@ -50,10 +46,7 @@ export interface LayerContent {
   send(start: number, end: number, out: Writable): Promise<void>;
 }
 
-export interface LayerListing extends Layer {
-  id: string;
-  createdAt: Date;
-}
+export type LayerListing = ListedLayer;
 
 /**
  * Owns layers per repository and the content-addressed blobs behind them.
@@ -161,18 +154,11 @@ export class LayersService {
     digests: string[],
   ): Promise<Map<string, Layer | null>> {
     const token = this.cache.begin();
-    const rows = await this.layers.findInRepositoryByName(registryId, repositoryName, digests);
-    if (rows.length === 0) throw RepositoryNotFoundException.of(registryId, repositoryName);
+    const repo = await this.layers.findInRepositoryByName(registryId, repositoryName, digests);
+    if (!repo) throw RepositoryNotFoundException.of(registryId, repositoryName);
     const found = new Map<string, Layer | null>(digests.map((d) => [d, null]));
-    for (const row of rows) {
-      if (row.digest === null) continue;
-      found.set(row.digest, {
-        digest: row.digest,
-        size: Number(row.size),
-        mediaType: row.media_type,
-      });
-    }
-    this.cache.store(token, registryId, repositoryName, rows[0].repository_id, found);
+    for (const layer of repo.layers) found.set(layer.digest, layer);
+    this.cache.store(token, registryId, repositoryName, repo.repositoryId, found);
     return found;
   }
 
@@ -188,7 +174,7 @@ export class LayersService {
   }
 
   /** The layer with where its bytes are, for a download. */
-  findWithBlob(repositoryId: string, digest: string): Promise<LayerBlobRow | undefined> {
+  findWithBlob(repositoryId: string, digest: string): Promise<LayerBlob | undefined> {
     return this.layers.findWithBlob(repositoryId, digest);
   }
 
@@ -199,14 +185,14 @@ export class LayersService {
   }
 
   /** The bytes of a layer found by `findWithBlob`, read by the driver that wrote them. */
-  contentOf(layer: LayerBlobRow): LayerContent {
-    const partSizes = layer.part_sizes.map(Number);
+  contentOf(layer: LayerBlob): LayerContent {
+    const { storageKey, partSizes } = layer;
     const store = this.stores[layer.driver];
     return {
       digest: layer.digest,
-      size: Number(layer.size),
-      open: (start, end) => store.read(layer.storage_key, partSizes, start, end),
-      send: (start, end, out) => store.send(layer.storage_key, partSizes, start, end, out),
+      size: layer.size,
+      open: (start, end) => store.read(storageKey, partSizes, start, end),
+      send: (start, end, out) => store.send(storageKey, partSizes, start, end, out),
     };
   }
 
@@ -226,13 +212,6 @@ export class LayersService {
 
   /** A page of the repository's layers in the order they were added. */
   async list(repositoryId: string, limit: number, after?: string): Promise<LayerListing[]> {
-    const rows = await this.layers.page(repositoryId, limit, after);
-    return rows.map((r) => ({
-      id: String(r.id),
-      digest: r.digest,
-      size: Number(r.size),
-      mediaType: r.media_type,
-      createdAt: r.created_at,
-    }));
+    return this.layers.page(repositoryId, limit, after);
   }
 }

@@ -10,18 +10,13 @@ import { AccessKeysService } from '../auth/access-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { digestsEqual, type DigestAlgorithm, type ParsedDigest } from '../crypto/digest';
 import { ImagesService, type ImageId } from '../images/images.service';
-import {
-  ImageAlreadyExistsException,
-  ImageTagAlreadyExistsException,
-} from '../images/images.errors';
-import { LayerAlreadyExistsException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { ROOT_LOGGER } from '../logging/logger';
 import type { RequestLogLocals } from '../logging/request-log.middleware';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { TokensService } from '../tokens/tokens.service';
-import { UploadsService } from '../uploads/uploads.service';
+import { FREE_CHUNKS, UploadsService } from '../uploads/uploads.service';
 import { parseBasicAuthorization, REGISTRY_USER, wwwAuthenticate } from './basic-auth';
 import { OCI_ERROR_MAP } from './oci-error-map';
 import { ecrOperationOf, operationName, type RouteKind } from './oci-operations';
@@ -226,16 +221,40 @@ export class OciDoor {
     const token = this.tokens.read(credentials.password);
     if (!token) throw unauthorized('The password is not an authorization token of this registry');
     if (token.expired) throw new OciError('DENIED', EXPIRED);
-    // Honoured only while the key it was issued to is active (read within the same
-    // ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
-    const { accessKeyId, registryId } = token.claims;
+    await this.requireActiveKey(token.claims);
+    return token.claims.registryId;
+  }
+
+  /**
+   * A token is honoured only while the key it was issued to is active (read within the same
+   * ACCESS_KEY_CACHE_TTL as a signed ECR call), and still the account's.
+   */
+  private async requireActiveKey(claims: {
+    accessKeyId?: string;
+    registryId: string;
+  }): Promise<void> {
+    const { accessKeyId, registryId } = claims;
     const key = accessKeyId === undefined ? undefined : await this.keys.findActive(accessKeyId);
     if (!key || key.accountId !== registryId) {
-      throw unauthorized(
+      throw new OciError(
+        'UNAUTHORIZED',
         'The access key this token was issued to is no longer active; log in again',
+        undefined,
+        401,
       );
     }
-    return registryId;
+  }
+
+  /**
+   * The check of an authenticated request's key again, before each commit of its body: a body can
+   * take longer than the key cache's lifetime to arrive, and a key deactivated meanwhile must not
+   * store anything more (the admin call answers once no instance accepts the key any more).
+   */
+  private keyRecheck(req: Request): () => Promise<void> {
+    const credentials = parseBasicAuthorization(req.headers.authorization);
+    const token = credentials && this.tokens.read(credentials.password);
+    if (!token) throw new Error('the request was not authenticated');
+    return () => this.requireActiveKey(token.claims);
   }
 
   private async catalog(req: Request, res: Response, registryId: string): Promise<void> {
@@ -367,42 +386,26 @@ export class OciDoor {
         );
       }
     }
-    let digest: string;
-    let subject: string | undefined;
-    try {
-      ({ digest, subject } = await this.images.put({
-        registryId,
-        repositoryName: name,
-        manifest,
-        // A client that names no type (or a generic one) leaves it to the manifest's mediaType.
-        mediaType:
-          contentType &&
-          contentType !== 'application/octet-stream' &&
-          contentType !== 'application/json'
-            ? contentType
-            : undefined,
-        tag: id.imageTag,
-        digest: wanted?.algorithm === 'sha256' ? wanted.digest : undefined,
-      }));
-    } catch (err) {
-      if (err instanceof ImageAlreadyExistsException) {
-        // Pushing what is there already is a success on this door, as the spec wants.
-        digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-        // It was stored with its subject, so the referrers API lists it already.
-        const stored = JSON.parse(manifest) as { subject?: { digest?: unknown } };
-        if (typeof stored.subject?.digest === 'string') subject = stored.subject.digest;
-      } else if (err instanceof ImageTagAlreadyExistsException) {
-        throw new OciError(
-          'TAG_INVALID',
-          `The image tag '${id.imageTag}' already exists in the '${name}' repository and cannot be overwritten because the tag is immutable.`,
-        );
-      } else {
-        throw err;
-      }
-    }
+    // Pushing what is there already is a success on this door (`created: false`), as the spec
+    // wants; the stored image has its subject, so the referrers API lists it either way.
+    const stored = await this.images.put({
+      registryId,
+      repositoryName: name,
+      manifest,
+      // A client that names no type (or a generic one) leaves it to the manifest's mediaType.
+      mediaType:
+        contentType &&
+        contentType !== 'application/octet-stream' &&
+        contentType !== 'application/json'
+          ? contentType
+          : undefined,
+      tag: id.imageTag,
+      digest: wanted?.algorithm === 'sha256' ? wanted.digest : undefined,
+    });
+    const { subject } = stored;
     // The image is known by its sha256 digest; a client that pushed by a sha512 one is answered
     // in its terms, as the spec wants the digest answered to be the one the client gave.
-    if (wanted) digest = wanted.digest;
+    const digest = wanted?.digest ?? stored.digest;
     res.status(201);
     res.setHeader('Location', manifestLocation(name, digest));
     // The referrers API lists this manifest: the client need not maintain a referrers tag.
@@ -599,6 +602,7 @@ export class OciDoor {
   ): Promise<{ bytesReceived: number }> {
     const header = req.headers['content-range'];
     let start: number | undefined;
+    let declared: { bytes: number; said: string } | undefined;
     if (header !== undefined) {
       const range = parseContentRange(header);
       if (!range) {
@@ -617,13 +621,19 @@ export class OciDoor {
         );
       }
       start = range.start;
+      const bytes = range.end - range.start + 1;
+      // A chunked body has no Content-Length: its length is checked as it arrives.
+      declared = { bytes, said: `Content-Range ${header} describes ${bytes}` };
     }
-    return this.uploads.appendStream({
+    return this.uploads.append({
       registryId,
       repositoryName: name,
       uploadId,
+      rules: FREE_CHUNKS,
       start,
+      declared,
       body: req as AsyncIterable<Buffer>,
+      beforeCommit: this.keyRecheck(req),
     });
   }
 
@@ -634,19 +644,15 @@ export class OciDoor {
     uploadId: string,
     digest: ParsedDigest,
   ): Promise<void> {
-    try {
-      await this.uploads.complete({
-        registryId,
-        repositoryName: name,
-        uploadId,
-        layerDigests: [digest.digest],
-        partRules: 'any',
-        digestAlgorithm: digest.algorithm,
-      });
-    } catch (err) {
-      // A blob the repository has already is a success on this door (201), as the spec wants.
-      if (!(err instanceof LayerAlreadyExistsException)) throw err;
-    }
+    // A blob the repository has already (`created: false`) is a success too, as the spec wants.
+    await this.uploads.complete({
+      registryId,
+      repositoryName: name,
+      uploadId,
+      layerDigests: [digest.digest],
+      rules: FREE_CHUNKS,
+      digestAlgorithm: digest.algorithm,
+    });
     res.status(201);
     res.setHeader('Location', blobLocation(name, digest.digest));
     res.setHeader(CONTENT_DIGEST_HEADER, digest.digest);

@@ -46,6 +46,13 @@ export interface BlobStore {
    */
   writePart(manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void>;
 
+  /**
+   * The first `size` bytes of part `partNo` of object `key`, in memory: a small last part is
+   * read back to be written again with the bytes that follow it. The postgres driver reads in
+   * `manager`'s transaction (no other connection).
+   */
+  readPart(manager: EntityManager, key: string, partNo: number, size: number): Promise<Buffer>;
+
   /** Starts storing a part whose object and number are not known yet. */
   stagePart(): StagedPart;
 

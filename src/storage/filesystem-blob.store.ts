@@ -56,6 +56,28 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
+  async readPart(
+    _manager: EntityManager,
+    key: string,
+    partNo: number,
+    size: number,
+  ): Promise<Buffer> {
+    const file = await fsp.open(path.join(this.objectDir(key), String(partNo)), 'r');
+    try {
+      const data = Buffer.allocUnsafe(size);
+      for (let at = 0; at < size;) {
+        const { bytesRead } = await file.read(data, at, size - at, at);
+        if (bytesRead === 0) {
+          throw new Error(`part ${partNo} of ${key} is shorter than its recorded size`);
+        }
+        at += bytesRead;
+      }
+      return data;
+    } finally {
+      await file.close();
+    }
+  }
+
   stagePart(): StagedPart {
     return new FilesystemStagedPart(this);
   }

@@ -276,6 +276,23 @@ export class PostgresBlobStore implements BlobStore {
     );
   }
 
+  async readPart(
+    manager: EntityManager,
+    key: string,
+    partNo: number,
+    size: number,
+  ): Promise<Buffer> {
+    const rows = await manager.query<{ data: Buffer }[]>(
+      'SELECT data FROM blob_chunks WHERE storage_key = $1 AND part_no = $2 ORDER BY chunk_no',
+      [key, partNo],
+    );
+    const data = Buffer.concat(rows.map((r) => r.data));
+    if (data.length < size) {
+      throw new Error(`part ${partNo} of ${key} is shorter than its recorded size`);
+    }
+    return data.subarray(0, size);
+  }
+
   /**
    * Streams the rows by binary `COPY` (no hex, one statement for many rows), a batch of rows at a
    * time on a connection held only while PostgreSQL sends that batch: the next batch is asked for

@@ -4,15 +4,31 @@ import type { BlobStoreDriver } from '../config/app-config';
 
 /** An upload's state, read under its row lock. */
 export interface LockedUpload {
-  bytes_received: string;
-  part_sizes: string[];
-  hash_state: Buffer | null;
-  storage_key: string;
+  bytesReceived: number;
+  /** The sizes of its parts, in order: part `i` is stored as part number `i`. */
+  partSizes: number[];
+  /** The running hash of the bytes received (null: none yet, SHA-256 to come). */
+  hashState: Buffer | null;
+  storageKey: string;
   driver: BlobStoreDriver;
 }
 
 /** An upload as operators see it. */
-export interface UploadRow {
+export interface UploadRecord {
+  uploadId: string;
+  registryId: string;
+  /** A bigint id, as a string. */
+  repositoryId: string;
+  repositoryName: string;
+  bytesReceived: number;
+  parts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  ageSeconds: number;
+  idleSeconds: number;
+}
+
+interface UploadRow {
   id: string;
   registry_id: string;
   repository_id: string;
@@ -23,6 +39,22 @@ export interface UploadRow {
   updated_at: Date;
   age: number;
   idle: number;
+}
+
+// Sizes and offsets are bigint columns; a layer's (at most MAX_LAYER_SIZE) fits a number exactly.
+function uploadRecord(row: UploadRow): UploadRecord {
+  return {
+    uploadId: row.id,
+    registryId: row.registry_id,
+    repositoryId: String(row.repository_id),
+    repositoryName: row.name,
+    bytesReceived: Number(row.bytes_received),
+    parts: Number(row.parts),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ageSeconds: Math.floor(row.age),
+    idleSeconds: Math.floor(row.idle),
+  };
 }
 
 const UPLOAD_SELECT = `
@@ -108,42 +140,47 @@ export class UploadsRepository {
     uploadId: string,
     repositoryId: string,
   ): Promise<LockedUpload | undefined> {
-    const rows = await manager.query<LockedUpload[]>(
+    const rows = await manager.query<
+      {
+        bytes_received: string;
+        part_sizes: string[];
+        hash_state: Buffer | null;
+        storage_key: string;
+        driver: BlobStoreDriver;
+      }[]
+    >(
       `SELECT u.bytes_received, u.part_sizes, u.hash_state, u.storage_key, s.driver
          FROM uploads u JOIN storage_objects s ON s.key = u.storage_key
         WHERE u.id = $1 AND u.repository_id = $2
           FOR UPDATE OF u`,
       [uploadId, repositoryId],
     );
-    return rows[0];
-  }
-
-  async appendPart(
-    manager: EntityManager,
-    uploadId: string,
-    part: { bytesReceived: number; size: number; hashState: Buffer },
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE uploads
-          SET bytes_received = $2, part_sizes = array_append(part_sizes, $3::bigint),
-              hash_state = $4, updated_at = now()
-        WHERE id = $1`,
-      [uploadId, part.bytesReceived, part.size, part.hashState],
+    const row = rows[0];
+    return (
+      row && {
+        bytesReceived: Number(row.bytes_received),
+        partSizes: row.part_sizes.map(Number),
+        hashState: row.hash_state,
+        storageKey: row.storage_key,
+        driver: row.driver,
+      }
     );
   }
 
-  /** Records several parts written one after the other (a streamed append). */
-  async appendParts(
+  /**
+   * Records the upload's new end and running hash, with its part list now `partSizes` (the old
+   * list with a part added, or with its last part grown).
+   */
+  async recordParts(
     manager: EntityManager,
     uploadId: string,
-    parts: { bytesReceived: number; sizes: number[]; hashState: Buffer },
+    state: { bytesReceived: number; partSizes: number[]; hashState: Buffer },
   ): Promise<void> {
     await manager.query(
       `UPDATE uploads
-          SET bytes_received = $2, part_sizes = part_sizes || $3::bigint[],
-              hash_state = $4, updated_at = now()
+          SET bytes_received = $2, part_sizes = $3::bigint[], hash_state = $4, updated_at = now()
         WHERE id = $1`,
-      [uploadId, parts.bytesReceived, parts.sizes, parts.hashState],
+      [uploadId, state.bytesReceived, state.partSizes, state.hashState],
     );
   }
 
@@ -161,9 +198,13 @@ export class UploadsRepository {
    * query, so a dry run lists exactly what a purge would remove. `SKIP LOCKED` leaves alone any
    * upload a request holds, and lets instances purge at once without sharing work.
    */
-  async expired(ttlSeconds: number, remove: boolean, limit: number | null): Promise<UploadRow[]> {
+  async expired(
+    ttlSeconds: number,
+    remove: boolean,
+    limit: number | null,
+  ): Promise<UploadRecord[]> {
     // The final SELECT sees the rows as they were before the DELETE (one snapshot per statement).
-    return this.dataSource.query<UploadRow[]>(
+    const rows = await this.dataSource.query<UploadRow[]>(
       `WITH expired AS (
          SELECT id FROM uploads
           WHERE updated_at < now() - make_interval(secs => $1)
@@ -175,13 +216,14 @@ export class UploadsRepository {
         ORDER BY u.updated_at, u.id`,
       [ttlSeconds, remove, limit],
     );
+    return rows.map(uploadRecord);
   }
 
-  async find(uploadId: string): Promise<UploadRow | undefined> {
+  async find(uploadId: string): Promise<UploadRecord | undefined> {
     const rows = await this.dataSource.query<UploadRow[]>(`${UPLOAD_SELECT} WHERE u.id = $1`, [
       uploadId,
     ]);
-    return rows[0];
+    return rows[0] && uploadRecord(rows[0]);
   }
 
   /**
@@ -193,8 +235,8 @@ export class UploadsRepository {
     filter: { registryId?: string; repositoryId?: string },
     limit: number,
     after?: { createdAt: string; id: string },
-  ): Promise<UploadRow[]> {
-    return this.dataSource.query<UploadRow[]>(
+  ): Promise<UploadRecord[]> {
+    const rows = await this.dataSource.query<UploadRow[]>(
       `${UPLOAD_SELECT}
         WHERE ($1::char(12) IS NULL OR r.registry_id = $1)
           AND ($2::bigint IS NULL OR u.repository_id = $2::bigint)
@@ -209,5 +251,6 @@ export class UploadsRepository {
         limit,
       ],
     );
+    return rows.map(uploadRecord);
   }
 }

@@ -3,16 +3,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BlobSink } from '../common/blob-sink';
 import { LimitExceededException } from '../common/errors/registry-exception';
-import { APP_CONFIG, AppConfig, type BlobStoreDriver } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SHA256_ENGINE, SHA512_ENGINE } from '../crypto/crypto.module';
 import { digestsEqual, type DigestAlgorithm } from '../crypto/digest';
 import { updateInSteps, type ResumableHash, type Sha256Engine } from '../crypto/sha256-state';
 import { isSha512State, type Sha512Engine } from '../crypto/sha512-state';
-import { InvalidLayerException, LayerAlreadyExistsException } from '../layers/layers.errors';
+import { InvalidLayerException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { RepositoriesService } from '../repositories/repositories.service';
-import { BLOB_STORES, BlobStores, isStagedPart } from '../storage/blob-store';
+import { BLOB_STORES, BlobStores, isStagedPart, type StagedPart } from '../storage/blob-store';
 import { DEFAULT_TEMP_GRACE_SECONDS, StorageGcService } from '../storage/storage-gc.service';
 import {
   EmptyUploadException,
@@ -20,24 +20,86 @@ import {
   LayerPartTooSmallException,
   UploadNotFoundException,
 } from './uploads.errors';
-import { UploadRow, UploadsRepository } from './uploads.repository';
+import { LockedUpload, UploadRecord, UploadsRepository } from './uploads.repository';
 
-/** What InitiateLayerUpload recommends; the size real ECR answers. */
+/** The part size an initiation recommends (and the one the most common clients use). */
 export const PART_SIZE = 10 * 1024 * 1024;
 export const MAX_PART_BYTES = 20 * 1024 * 1024;
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** Expired uploads are removed this many at a time. */
 const PURGE_BATCH = 500;
 
-export interface LayerPart {
+/**
+ * How an upload's bytes become parts, and what it must hold to be completed: the rules of the
+ * door the bytes come through, which it passes with every append and completion.
+ */
+export interface PartRules {
+  /** What one append's bytes are called in refusals. */
+  readonly noun: 'layer part' | 'chunk';
+  /**
+   * The most bytes one append may carry, each append then being one part; without it an append
+   * may be of any size, and is stored in parts of at most STREAM_PART_BYTES.
+   */
+  readonly maxAppendBytes?: number;
+  /** Whether an append with no byte is taken (and changes nothing). */
+  readonly emptyAppend: boolean;
+  /**
+   * What follows a part under MIN_PART_BYTES: `refuse` any further append (that part may only be
+   * the last), or `gather` the next bytes into it, rewriting it (at most MIN_PART_BYTES read back)
+   * until it is large enough. Either way every part but the last is at least MIN_PART_BYTES.
+   */
+  readonly smallPart: 'refuse' | 'gather';
+  /** Whether an upload with no byte completes, into the empty blob. */
+  readonly emptyUpload: boolean;
+}
+
+/**
+ * One append, one part: 1 byte to MAX_PART_BYTES, every part but the last at least
+ * MIN_PART_BYTES (the append after a smaller one is refused), and an upload with no part cannot
+ * be completed (EmptyUploadException; an old upload with a small part inside is
+ * LayerPartTooSmallException at completion).
+ */
+export const STRICT_PARTS: PartRules = {
+  noun: 'layer part',
+  maxAppendBytes: MAX_PART_BYTES,
+  emptyAppend: false,
+  smallPart: 'refuse',
+  emptyUpload: false,
+};
+
+/**
+ * Chunks of any size: a large one is stored in parts of at most STREAM_PART_BYTES, small ones
+ * are gathered into a last part until it holds MIN_PART_BYTES, and an empty blob is a blob.
+ */
+export const FREE_CHUNKS: PartRules = {
+  noun: 'chunk',
+  emptyAppend: true,
+  smallPart: 'gather',
+  emptyUpload: true,
+};
+
+/** Bytes appended to an upload. */
+export interface UploadAppend {
   registryId: string;
   repositoryName: string;
   uploadId: string;
-  partFirstByte: number;
-  partLastByte: number;
-  data: Buffer;
-  /** Where the front door stored `data` while it arrived, if it did. */
+  rules: PartRules;
+  /** Where the client says the bytes start; they are refused unless that is the upload's end. */
+  start?: number;
+  /**
+   * How many bytes the client says it sends, and how it said so, ending the refusal of an append
+   * that holds another number (`The layer part holds 3 bytes, but <said>`).
+   */
+  declared?: { bytes: number; said: string };
+  /** The bytes: all of them, or a stream read as it arrives. */
+  body: Buffer | AsyncIterable<Buffer>;
+  /** Where the front door stored a Buffer `body` while it arrived, if it did. */
   staged?: BlobSink;
+  /**
+   * Runs before each commit, with no connection or lock held: throws to refuse the bytes not yet
+   * committed (the caller's credentials were revoked while the body arrived, say).
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface LayerCompletion {
@@ -46,16 +108,12 @@ export interface LayerCompletion {
   uploadId: string;
   /** The digests the client computed; one must match the layer's. */
   layerDigests: string[];
+  /** Those of the door that completes: `emptyUpload` and `smallPart` decide what completes. */
+  rules: PartRules;
   /**
-   * The part rules of the door that completes: ECR's (the default) refuse an upload with no part
-   * (EmptyUploadException) and parts but the last under 5 MiB (LayerPartTooSmallException); the
-   * OCI door's chunks have any size, and an empty blob is a blob.
-   */
-  partRules?: 'ecr' | 'any';
-  /**
-   * The algorithm of the layer's digest, which it is recorded under: `sha256` (the default, and
-   * all the ECR API knows) or `sha512`. An upload hashed with another algorithm than this one
-   * (started without saying it would be sha512) has its bytes read back and hashed again.
+   * The algorithm of the layer's digest, which it is recorded under: `sha256` (the default) or
+   * `sha512`. An upload hashed with another algorithm than this one (started without saying it
+   * would be sha512) has its bytes read back and hashed again.
    */
   digestAlgorithm?: DigestAlgorithm;
 }
@@ -69,48 +127,25 @@ export interface UploadStart {
   digestAlgorithm?: DigestAlgorithm;
 }
 
-/** Bytes appended to an upload from a stream, as they arrive. */
-export interface UploadAppend {
-  registryId: string;
-  repositoryName: string;
-  uploadId: string;
-  /** Where the client says the bytes start; they are refused unless that is the upload's end. */
-  start?: number;
-  body: AsyncIterable<Buffer>;
-}
-
 /**
- * A stream is stored in parts of at most this size: the most of it held in memory at once. The
- * same part sizes as the ECR door's recommended ones keep reads of both kinds of layer alike.
+ * A streamed append is stored and committed in parts of at most this size: the most of it held
+ * in memory at once. The same part sizes as the recommended PART_SIZE keep reads of layers from
+ * either door alike.
  */
 export const STREAM_PART_BYTES = 8 * 1024 * 1024;
 
-export interface UploadListing {
-  uploadId: string;
-  registryId: string;
-  repositoryId: string;
-  repositoryName: string;
-  bytesReceived: number;
-  parts: number;
-  createdAt: Date;
-  updatedAt: Date;
-  ageSeconds: number;
-  idleSeconds: number;
-}
+export type UploadListing = UploadRecord;
 
-function listing(row: UploadRow): UploadListing {
-  return {
-    uploadId: row.id,
-    registryId: row.registry_id,
-    repositoryId: String(row.repository_id),
-    repositoryName: row.name,
-    bytesReceived: Number(row.bytes_received),
-    parts: Number(row.parts),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    ageSeconds: Math.floor(row.age),
-    idleSeconds: Math.floor(row.idle),
-  };
+/** One part of an append, as `commit` takes it. */
+interface AppendStep {
+  data: Buffer;
+  /** Where the part must start: the client's `start` first, then the end of the previous part. */
+  at?: number;
+  /** Bytes of the append so far, this part included. */
+  total: number;
+  /** Whether this is the append's last part (its whole length is known). */
+  last: boolean;
+  staged?: StagedPart;
 }
 
 /**
@@ -179,17 +214,75 @@ export class UploadsService {
     return this.stores[this.config.blobStore].stagePart();
   }
 
-  /** Appends a part; answers the last byte now received. */
-  async uploadPart(part: LayerPart): Promise<{ lastByteReceived: number }> {
-    const uploadId = part.uploadId.toLowerCase();
-    const { registryId, repositoryName, data } = part;
-    const staged = isStagedPart(part.staged) ? part.staged : undefined;
-    const repo = await this.repositories.require(registryId, repositoryName);
+  /**
+   * Appends bytes to the upload; answers the bytes it now holds. The body is read with no
+   * connection and no lock held; each part of it (the whole append under `maxAppendBytes`, else
+   * at most STREAM_PART_BYTES) is then committed in a short transaction of its own, under the
+   * upload's row lock: the position check, the limits, the write (while the same bytes are
+   * hashed) and the new state. A streamed append that fails part-way leaves the upload holding
+   * the parts committed before, which its status tells, so the client resumes from there.
+   */
+  async append(append: UploadAppend): Promise<{ bytesReceived: number }> {
+    const { body, rules } = append;
+    const repo = await this.repositories.require(append.registryId, append.repositoryName);
+    const target = { ...append, uploadId: append.uploadId.toLowerCase(), repositoryId: repo.id };
+    if (Buffer.isBuffer(body) && rules.maxAppendBytes !== undefined) {
+      // All here, and one part whatever its size: the commit refuses it when it is too large.
+      const staged = isStagedPart(append.staged) ? append.staged : undefined;
+      return this.commit(target, {
+        data: body,
+        at: append.start,
+        total: body.length,
+        last: true,
+        staged,
+      });
+    }
+    const partBytes =
+      rules.maxAppendBytes === undefined ? STREAM_PART_BYTES : rules.maxAppendBytes + 1;
+    const declared = append.declared?.bytes;
+    let at = append.start;
+    let committed: number | undefined;
+    let pending: Buffer[] = [];
+    let filled = 0;
+    let total = 0;
+    const flush = async (bytes: number, last: boolean): Promise<void> => {
+      const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, filled);
+      const data = all.subarray(0, bytes);
+      pending = bytes < all.length ? [all.subarray(bytes)] : [];
+      filled -= bytes;
+      committed = (await this.commit(target, { data, at, total: total - filled, last }))
+        .bytesReceived;
+      at = committed;
+    };
+    for await (const piece of Buffer.isBuffer(body) ? [body] : body) {
+      pending.push(piece);
+      filled += piece.length;
+      total += piece.length;
+      // More than the client said: refused at once (by the commit, which says where it stands).
+      if (declared !== undefined && total > declared) {
+        return this.commit(target, { data: Buffer.alloc(0), at, total, last: false });
+      }
+      while (filled >= partBytes) await flush(partBytes, false);
+    }
+    if (filled > 0 || committed === undefined || (declared !== undefined && total !== declared)) {
+      await flush(filled, true);
+    }
+    return { bytesReceived: committed! };
+  }
+
+  /** Commits one part of an append (see `append`); answers the bytes the upload now holds. */
+  private async commit(
+    append: UploadAppend & { uploadId: string; repositoryId: string },
+    step: AppendStep,
+  ): Promise<{ bytesReceived: number }> {
+    const { registryId, repositoryName, uploadId, rules, declared } = append;
+    const { data, staged } = step;
+    await append.beforeCommit?.();
     let stored: { driver: string; path: 'streamed' | 'buffered' } | undefined;
-    const apply = async (manager: EntityManager): Promise<{ lastByteReceived: number }> => {
-      const upload = await this.uploads.lock(manager, uploadId, repo.id);
+    const apply = async (manager: EntityManager): Promise<{ bytesReceived: number }> => {
+      const upload = await this.uploads.lock(manager, uploadId, append.repositoryId);
       if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
-      const received = Number(upload.bytes_received);
+      const { bytesReceived: received, partSizes } = upload;
       const fail = (message: string): InvalidLayerPartException =>
         new InvalidLayerPartException(message, {
           registryId,
@@ -197,32 +290,36 @@ export class UploadsService {
           uploadId,
           lastValidByteReceived: received > 0 ? received - 1 : undefined,
         });
-      if (data.length === 0) throw fail('The layer part is empty');
-      if (data.length > MAX_PART_BYTES) {
+      const { noun } = rules;
+      if (step.last && step.total === 0 && !rules.emptyAppend) throw fail(`The ${noun} is empty`);
+      if (rules.maxAppendBytes !== undefined && step.total > rules.maxAppendBytes) {
         throw fail(
-          `A layer part holds at most ${MAX_PART_BYTES} bytes; this one holds ${data.length}`,
+          `A ${noun} holds at most ${rules.maxAppendBytes} bytes; this one holds ${step.total}`,
         );
       }
-      const declared = part.partLastByte - part.partFirstByte + 1;
-      if (declared !== data.length) {
-        throw fail(
-          `The layer part holds ${data.length} bytes, but partFirstByte ${part.partFirstByte} and partLastByte ${part.partLastByte} describe ${Math.max(declared, 0)}`,
-        );
+      if (
+        declared !== undefined &&
+        (step.last ? step.total !== declared.bytes : step.total > declared.bytes)
+      ) {
+        const holds = step.last ? `${step.total}` : `more than ${declared.bytes}`;
+        throw fail(`The ${noun} holds ${holds} bytes, but ${declared.said}`);
       }
-      if (part.partFirstByte !== received) {
-        throw fail(`First byte of the layer part is ${part.partFirstByte} instead of ${received}`);
+      if (step.at !== undefined && step.at !== received) {
+        throw fail(`First byte of the ${noun} is ${step.at} instead of ${received}`);
       }
-      // A part under the minimum may only be the last: once one is stored, nothing may follow.
+      const previous = partSizes.at(-1);
+      const small = previous !== undefined && previous < MIN_PART_BYTES;
+      // Under `refuse`, a part under the minimum may only be the last: nothing may follow it.
       // Refused now rather than at completion, so that such an upload takes no further bytes.
-      const previous = upload.part_sizes.length > 0 ? Number(upload.part_sizes.at(-1)) : undefined;
-      if (previous !== undefined && previous < MIN_PART_BYTES) {
+      if (small && rules.smallPart === 'refuse') {
         throw fail(
           `All layer parts except the last part should be at least 5MB; the part ending at byte ${received - 1} holds ${previous} bytes, so no part may follow it`,
         );
       }
-      if (upload.part_sizes.length >= this.config.maxLayerParts) {
+      const gather = small && rules.smallPart === 'gather';
+      if (!gather && data.length > 0 && partSizes.length >= this.config.maxLayerParts) {
         throw new LimitExceededException(
-          `The upload with id '${uploadId}' already has ${upload.part_sizes.length} layer parts, the most an upload may have (${this.config.maxLayerParts})`,
+          `The upload with id '${uploadId}' already has ${partSizes.length} layer parts, the most an upload may have (${this.config.maxLayerParts})`,
         );
       }
       if (received + data.length > this.config.maxLayerSize) {
@@ -230,28 +327,49 @@ export class UploadsService {
           `The layer would exceed the maximum layer size of ${this.config.maxLayerSize} bytes`,
         );
       }
-      // The write is under way (fsync included) while the CPU hashes the same bytes. Bytes
-      // staged while they arrived are only placed; otherwise they are written now.
-      const partNo = upload.part_sizes.length;
-      const streamed = staged?.driver === upload.driver && staged.usable();
-      stored = { driver: upload.driver, path: streamed ? 'streamed' : 'buffered' };
-      const written = streamed
-        ? staged.place(manager, upload.storage_key, partNo, data)
-        : this.stores[upload.driver].writePart(manager, upload.storage_key, partNo, data);
-      // Awaited below; handled now, since it may fail while the hashing still runs.
+      if (data.length === 0) return { bytesReceived: received };
+      const store = this.stores[upload.driver];
+      let written: Promise<void>;
+      let sizes: number[];
+      if (gather) {
+        // The small last part is written again with the new bytes after it: a re-copy of less
+        // than MIN_PART_BYTES, which keeps the part count bounded whatever the chunks' sizes.
+        // The part's old bytes stay its new bytes' prefix, so a write that lands without its
+        // commit leaves reads of the recorded size as they were.
+        const partNo = partSizes.length - 1;
+        const grown = Buffer.concat([
+          await store.readPart(manager, upload.storageKey, partNo, previous),
+          data,
+        ]);
+        written = store.writePart(manager, upload.storageKey, partNo, grown);
+        sizes = [...partSizes.slice(0, -1), grown.length];
+        stored = { driver: upload.driver, path: 'buffered' };
+      } else {
+        // Bytes staged while they arrived are only placed; otherwise they are written now.
+        const partNo = partSizes.length;
+        const streamed = staged?.driver === upload.driver && staged.usable();
+        written = streamed
+          ? staged.place(manager, upload.storageKey, partNo, data)
+          : store.writePart(manager, upload.storageKey, partNo, data);
+        sizes = [...partSizes, data.length];
+        stored = { driver: upload.driver, path: streamed ? 'streamed' : 'buffered' };
+      }
+      // The write is under way (fsync included) while the CPU hashes the same bytes. Awaited
+      // below; handled now, since it may fail while the hashing still runs.
       written.catch(() => undefined);
       let state: Buffer;
       try {
-        state = await updateInSteps(this.hashOf(upload.hash_state), upload.hash_state, data);
+        state = await updateInSteps(this.hashOf(upload.hashState), upload.hashState, data);
       } finally {
         await written;
       }
-      await this.uploads.appendPart(manager, uploadId, {
-        bytesReceived: received + data.length,
-        size: data.length,
+      const bytesReceived = received + data.length;
+      await this.uploads.recordParts(manager, uploadId, {
+        bytesReceived,
+        partSizes: sizes,
         hashState: state,
       });
-      return { lastByteReceived: part.partLastByte };
+      return { bytesReceived };
     };
     const result = await (staged?.transaction
       ? staged.transaction(data, apply)
@@ -260,32 +378,38 @@ export class UploadsService {
     return result;
   }
 
-  /** Completes the upload into a layer of its repository; answers the layer's digest. */
-  async complete(completion: LayerCompletion): Promise<{ layerDigest: string }> {
-    const { registryId, repositoryName } = completion;
+  /**
+   * Completes the upload into a layer of its repository; answers the layer's digest, and whether
+   * the layer was added (false: the repository had it already, and the upload is consumed all
+   * the same).
+   */
+  async complete(completion: LayerCompletion): Promise<{ digest: string; created: boolean }> {
+    const { registryId, repositoryName, rules } = completion;
     const uploadId = completion.uploadId.toLowerCase();
     const outcome = await this.dataSource.transaction(async (manager) => {
       // Lock order: the repository (FOR SHARE: the layer row references it), then the upload.
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
       const upload = await this.uploads.lock(manager, uploadId, repo.id);
       if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
-      const partSizes = upload.part_sizes.map(Number);
-      if ((completion.partRules ?? 'ecr') === 'ecr') {
-        if (partSizes.length === 0) {
-          throw EmptyUploadException.of(registryId, repositoryName, uploadId);
-        }
-        if (partSizes.slice(0, -1).some((size) => size < MIN_PART_BYTES)) {
-          throw new LayerPartTooSmallException();
-        }
+      const { partSizes } = upload;
+      if (!rules.emptyUpload && partSizes.length === 0) {
+        throw EmptyUploadException.of(registryId, repositoryName, uploadId);
+      }
+      // Appends refuse such a part already; an upload stored before they did may hold one.
+      if (
+        rules.smallPart === 'refuse' &&
+        partSizes.slice(0, -1).some((size) => size < MIN_PART_BYTES)
+      ) {
+        throw new LayerPartTooSmallException();
       }
       // The digest comes from the stored running state: no byte is read again, unless the
       // upload was hashed with another algorithm than the digest's.
       const algorithm = completion.digestAlgorithm ?? 'sha256';
-      const hashed: DigestAlgorithm = isSha512State(upload.hash_state) ? 'sha512' : 'sha256';
+      const hashed: DigestAlgorithm = isSha512State(upload.hashState) ? 'sha512' : 'sha256';
       const hex =
         hashed === algorithm
-          ? this.hashOf(upload.hash_state).digestHex(upload.hash_state)
-          : await this.rehash(upload, partSizes, algorithm);
+          ? this.hashOf(upload.hashState).digestHex(upload.hashState)
+          : await this.rehash(upload, algorithm);
       const digest = `${algorithm}:${hex}`;
       if (!completion.layerDigests.some((given) => digestsEqual(given, digest))) {
         throw InvalidLayerException.digestMismatch();
@@ -293,8 +417,8 @@ export class UploadsService {
       const recorded = await this.layers.record(manager, {
         repositoryId: repo.id,
         digest,
-        size: Number(upload.bytes_received),
-        storageKey: upload.storage_key,
+        size: upload.bytesReceived,
+        storageKey: upload.storageKey,
         partSizes,
       });
       // Consumed on success, and also when the repository already had the layer: its bytes
@@ -305,82 +429,7 @@ export class UploadsService {
     // Committed: this instance's next check of the layer reads it (read-your-writes).
     this.layers.changed(outcome.repositoryId);
     if (!outcome.recorded.storageAdopted) this.gc.collectSoon();
-    if (!outcome.recorded.created) {
-      throw LayerAlreadyExistsException.of(registryId, repositoryName, outcome.digest);
-    }
-    return { layerDigest: outcome.digest };
-  }
-
-  /**
-   * Appends the bytes of `append.body` to the upload as they arrive: stored in parts of at most
-   * STREAM_PART_BYTES and hashed on the way, so no more than one part is ever in memory. The
-   * upload's row lock is held throughout, and the whole append is one transaction: a stream that
-   * fails (the client hung up) leaves the upload as it was. Answers the bytes now received.
-   */
-  async appendStream(append: UploadAppend): Promise<{ bytesReceived: number }> {
-    const { registryId, repositoryName } = append;
-    const uploadId = append.uploadId.toLowerCase();
-    const repo = await this.repositories.require(registryId, repositoryName);
-    return this.dataSource.transaction(async (manager) => {
-      const upload = await this.uploads.lock(manager, uploadId, repo.id);
-      if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
-      let received = Number(upload.bytes_received);
-      if (append.start !== undefined && append.start !== received) {
-        throw new InvalidLayerPartException(
-          `First byte of the chunk is ${append.start} instead of ${received}`,
-          {
-            registryId,
-            repositoryName,
-            uploadId,
-            lastValidByteReceived: received > 0 ? received - 1 : undefined,
-          },
-        );
-      }
-      const store = this.stores[upload.driver];
-      let partNo = upload.part_sizes.length;
-      let state = upload.hash_state;
-      const engine = this.hashOf(state);
-      const sizes: number[] = [];
-      const buffer = Buffer.allocUnsafe(STREAM_PART_BYTES);
-      let filled = 0;
-      const flush = async (): Promise<void> => {
-        if (filled === 0) return;
-        if (received + filled > this.config.maxLayerSize) {
-          throw new LimitExceededException(
-            `The layer would exceed the maximum layer size of ${this.config.maxLayerSize} bytes`,
-          );
-        }
-        const data = buffer.subarray(0, filled);
-        const written = store.writePart(manager, upload.storage_key, partNo, data);
-        written.catch(() => undefined);
-        try {
-          state = await updateInSteps(engine, state, data);
-        } finally {
-          await written;
-        }
-        partNo += 1;
-        received += filled;
-        sizes.push(filled);
-        filled = 0;
-      };
-      for await (const chunk of append.body) {
-        for (let at = 0; at < chunk.length;) {
-          const n = chunk.copy(buffer, filled, at);
-          filled += n;
-          at += n;
-          if (filled === buffer.length) await flush();
-        }
-      }
-      await flush();
-      if (sizes.length > 0 && state) {
-        await this.uploads.appendParts(manager, uploadId, {
-          bytesReceived: received,
-          sizes,
-          hashState: state,
-        });
-      }
-      return { bytesReceived: received };
-    });
+    return { digest: outcome.digest, created: outcome.recorded.created };
   }
 
   /** The engine that resumes a stored hash state (null: nothing hashed yet, so SHA-256). */
@@ -393,15 +442,11 @@ export class UploadsService {
    * upload completed with a digest of another algorithm than it was hashed with, as a client
    * that did not announce a sha512 push does. Rare, and as slow as reading the blob.
    */
-  private async rehash(
-    upload: { storage_key: string; driver: BlobStoreDriver; bytes_received: string },
-    partSizes: number[],
-    algorithm: DigestAlgorithm,
-  ): Promise<string> {
+  private async rehash(upload: LockedUpload, algorithm: DigestAlgorithm): Promise<string> {
     const hash = createHash(algorithm);
-    const size = Number(upload.bytes_received);
+    const { bytesReceived: size, partSizes, storageKey } = upload;
     if (size > 0) {
-      const stream = this.stores[upload.driver].read(upload.storage_key, partSizes, 0, size - 1);
+      const stream = this.stores[upload.driver].read(storageKey, partSizes, 0, size - 1);
       for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
     }
     return hash.digest('hex');
@@ -415,12 +460,12 @@ export class UploadsService {
   ): Promise<{ bytesReceived: number }> {
     const id = uploadId.toLowerCase();
     const row = await this.uploads.find(id);
-    if (!row || row.registry_id !== registryId || row.name !== repositoryName) {
+    if (!row || row.registryId !== registryId || row.repositoryName !== repositoryName) {
       // The repository first: a missing one is its own error, as on every other call.
       await this.repositories.require(registryId, repositoryName);
       throw UploadNotFoundException.of(registryId, repositoryName, id);
     }
-    return { bytesReceived: Number(row.bytes_received) };
+    return { bytesReceived: row.bytesReceived };
   }
 
   /** Cancels an upload of the repository; its bytes are collected after. */
@@ -477,11 +522,11 @@ export class UploadsService {
   ): Promise<{ uploads: UploadListing[]; bytes: number }> {
     const purged: UploadListing[] = [];
     if (dryRun) {
-      purged.push(...(await this.uploads.expired(ttlSeconds, false, null)).map(listing));
+      purged.push(...(await this.uploads.expired(ttlSeconds, false, null)));
     } else {
       for (;;) {
         const rows = await this.uploads.expired(ttlSeconds, true, PURGE_BATCH);
-        purged.push(...rows.map(listing));
+        purged.push(...rows);
         if (rows.length < PURGE_BATCH) break;
       }
       await this.gc.collect(100, tempGraceSeconds);
@@ -490,8 +535,7 @@ export class UploadsService {
   }
 
   async find(uploadId: string): Promise<UploadListing | undefined> {
-    const row = await this.uploads.find(uploadId.toLowerCase());
-    return row && listing(row);
+    return this.uploads.find(uploadId.toLowerCase());
   }
 
   /** Oldest first; `after` is the (createdAt, uploadId) of the last one of the previous page. */
@@ -500,12 +544,12 @@ export class UploadsService {
     limit: number,
     after?: { createdAt: string; id: string },
   ): Promise<UploadListing[]> {
-    return (await this.uploads.page(filter, limit, after)).map(listing);
+    return this.uploads.page(filter, limit, after);
   }
 
   /**
-   * Aborts an upload: its row goes at once (waiting for a part being written to it), so the ECR
-   * API answers UploadNotFoundException for it from then on; its bytes are collected after.
+   * Aborts an upload: its row goes at once (waiting for a part being written to it), so it is
+   * UploadNotFoundException from then on; its bytes are collected after.
    */
   async abort(uploadId: string): Promise<boolean> {
     const removed = await this.uploads.delete(this.dataSource.manager, uploadId.toLowerCase());

@@ -13,6 +13,7 @@ import { InvalidParameterException } from '../../common/errors/registry-exceptio
 import { LAYER_DIGEST_PATTERN } from '../../common/patterns';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
 import { parseDigest } from '../../crypto/digest';
+import { ImageAlreadyExistsException } from '../../images/images.errors';
 import { ImageDetail, ImageFailure, ImagesService } from '../../images/images.service';
 import {
   BatchDeleteImageRequest,
@@ -51,6 +52,14 @@ export class ImagesOperations {
       tag,
       digest: input.imageDigest,
     });
+    if (!stored.created) {
+      throw ImageAlreadyExistsException.of(
+        ctx.registryId,
+        input.repositoryName,
+        stored.digest,
+        tag,
+      );
+    }
     return {
       image: {
         registryId: ctx.registryId,

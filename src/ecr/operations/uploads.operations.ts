@@ -5,7 +5,13 @@ import type {
 } from '@aws-sdk/client-ecr';
 import { Injectable } from '@nestjs/common';
 import type { BlobSink } from '../../common/blob-sink';
-import { MAX_PART_BYTES, PART_SIZE, UploadsService } from '../../uploads/uploads.service';
+import { LayerAlreadyExistsException } from '../../layers/layers.errors';
+import {
+  MAX_PART_BYTES,
+  PART_SIZE,
+  STRICT_PARTS,
+  UploadsService,
+} from '../../uploads/uploads.service';
 import {
   CompleteLayerUploadRequest,
   InitiateLayerUploadRequest,
@@ -49,20 +55,26 @@ export class UploadsOperations {
     input: UploadLayerPartRequest,
     ctx: EcrCallContext,
   ): Promise<UploadLayerPartResponse> {
-    const { lastByteReceived } = await this.uploads.uploadPart({
+    const { partFirstByte: first, partLastByte: last } = input;
+    const declared = last - first + 1;
+    const { bytesReceived } = await this.uploads.append({
       registryId: ctx.registryId,
       repositoryName: input.repositoryName,
       uploadId: input.uploadId,
-      partFirstByte: input.partFirstByte,
-      partLastByte: input.partLastByte,
-      data: input.layerPartBlob,
+      rules: STRICT_PARTS,
+      start: first,
+      declared: {
+        bytes: declared,
+        said: `partFirstByte ${first} and partLastByte ${last} describe ${Math.max(declared, 0)}`,
+      },
+      body: input.layerPartBlob,
       staged: ctx.blobSink,
     });
     return {
       registryId: ctx.registryId,
       repositoryName: input.repositoryName,
       uploadId: input.uploadId.toLowerCase(),
-      lastByteReceived,
+      lastByteReceived: bytesReceived - 1,
     };
   }
 
@@ -71,12 +83,16 @@ export class UploadsOperations {
     input: CompleteLayerUploadRequest,
     ctx: EcrCallContext,
   ): Promise<CompleteLayerUploadResponse> {
-    const { layerDigest } = await this.uploads.complete({
+    const { digest: layerDigest, created } = await this.uploads.complete({
       registryId: ctx.registryId,
       repositoryName: input.repositoryName,
       uploadId: input.uploadId,
       layerDigests: input.layerDigests,
+      rules: STRICT_PARTS,
     });
+    if (!created) {
+      throw LayerAlreadyExistsException.of(ctx.registryId, input.repositoryName, layerDigest);
+    }
     return {
       registryId: ctx.registryId,
       repositoryName: input.repositoryName,
