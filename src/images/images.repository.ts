@@ -3,7 +3,48 @@ import { DataSource, EntityManager } from 'typeorm';
 import { IMAGES_REPOSITORY_DIGEST_KEY } from '../database/constraints';
 import type { ReferencedBlob } from './manifest';
 
-export interface ImageRow {
+/*
+ * Records as this class answers them: camelCase, sizes as numbers. Image ids are `bigint`
+ * (bigserial) columns, which PostgreSQL hands over as strings: they stay strings, opaque handles
+ * passed back to SQL, so that no id is ever rounded.
+ */
+
+export interface ImageRecord {
+  id: string;
+  digest: string;
+  manifest: Buffer;
+  mediaType: string;
+  artifactMediaType: string | null;
+  size: number;
+  pushedAt: Date;
+  lastPulledAt: Date | null;
+}
+
+export type ImageDetailRecord = Omit<ImageRecord, 'manifest'> & { tags: string[] };
+
+/** A manifest whose `subject` is the image asked about. */
+export type ReferrerRecord = Pick<
+  ImageRecord,
+  'id' | 'digest' | 'mediaType' | 'artifactMediaType' | 'manifest'
+>;
+
+/** One entry of a ListImages page: an image with one of its tags, or none. */
+export interface ImageTagRecord {
+  id: string;
+  digest: string;
+  tag: string | null;
+}
+
+/** An image as operators list them. */
+export type ImageListingRecord = Pick<
+  ImageRecord,
+  'id' | 'digest' | 'mediaType' | 'size' | 'pushedAt'
+> & { tags: string[] };
+
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+
+/** An `images` row as PostgreSQL returns it (`bigint` as a string). */
+interface ImageRow {
   id: string;
   digest: string;
   manifest: Buffer;
@@ -14,9 +55,55 @@ export interface ImageRow {
   last_pulled_at: Date | null;
 }
 
-export type ImageDetailRow = Omit<ImageRow, 'manifest'> & { tags: string[] };
+type ImageDetailRow = Omit<ImageRow, 'manifest'> & { tags: string[] };
 
-export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+type ReferrerRow = Pick<
+  ImageRow,
+  'id' | 'digest' | 'media_type' | 'artifact_media_type' | 'manifest'
+>;
+
+type ImageListingRow = Pick<ImageRow, 'id' | 'digest' | 'media_type' | 'size' | 'pushed_at'> & {
+  tags: string[];
+};
+
+const toImage = (r: ImageRow): ImageRecord => ({
+  id: r.id,
+  digest: r.digest,
+  manifest: r.manifest,
+  mediaType: r.media_type,
+  artifactMediaType: r.artifact_media_type,
+  size: Number(r.size),
+  pushedAt: r.pushed_at,
+  lastPulledAt: r.last_pulled_at,
+});
+
+const toImageDetail = (r: ImageDetailRow): ImageDetailRecord => ({
+  id: r.id,
+  digest: r.digest,
+  mediaType: r.media_type,
+  artifactMediaType: r.artifact_media_type,
+  size: Number(r.size),
+  pushedAt: r.pushed_at,
+  lastPulledAt: r.last_pulled_at,
+  tags: r.tags,
+});
+
+const toReferrer = (r: ReferrerRow): ReferrerRecord => ({
+  id: r.id,
+  digest: r.digest,
+  mediaType: r.media_type,
+  artifactMediaType: r.artifact_media_type,
+  manifest: r.manifest,
+});
+
+const toImageListing = (r: ImageListingRow): ImageListingRecord => ({
+  id: r.id,
+  digest: r.digest,
+  mediaType: r.media_type,
+  size: Number(r.size),
+  pushedAt: r.pushed_at,
+  tags: r.tags,
+});
 
 const IMAGE_COLUMNS =
   'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at, i.last_pulled_at';
@@ -158,16 +245,8 @@ export class ImagesRepository {
     digest: string,
     artifactTypes?: string[],
     page?: { afterId: string; limit: number },
-  ): Promise<
-    {
-      id: string;
-      digest: string;
-      media_type: string;
-      artifact_media_type: string | null;
-      manifest: Buffer;
-    }[]
-  > {
-    return this.dataSource.query(
+  ): Promise<ReferrerRecord[]> {
+    const rows = await this.dataSource.query<ReferrerRow[]>(
       `SELECT id, digest, media_type, artifact_media_type, manifest FROM images
         WHERE repository_id = $1 AND subject_digest = $2
           AND ($3::text[] IS NULL OR artifact_media_type = ANY($3::text[]))
@@ -175,6 +254,7 @@ export class ImagesRepository {
         ORDER BY id LIMIT $5`,
       [repositoryId, digest, artifactTypes ?? null, page?.afterId ?? '0', page?.limit ?? null],
     );
+    return rows.map(toReferrer);
   }
 
   /** Up to `limit` tags of the repository in byte order (as Go's sort.Strings), after `after`. */
@@ -192,13 +272,13 @@ export class ImagesRepository {
     m: EntityManager,
     repositoryId: string,
     tag: string,
-  ): Promise<ImageRow | undefined> {
+  ): Promise<ImageRecord | undefined> {
     const rows = await m.query<ImageRow[]>(
       `SELECT ${IMAGE_COLUMNS} FROM image_tags t JOIN images i ON i.id = t.image_id
         WHERE t.repository_id = $1 AND t.tag = $2`,
       [repositoryId, tag],
     );
-    return rows[0];
+    return rows[0] && toImage(rows[0]);
   }
 
   /** The digest of the repository's image whose manifest bytes have this SHA-512 (hex). */
@@ -215,12 +295,12 @@ export class ImagesRepository {
     m: EntityManager,
     repositoryId: string,
     digest: string,
-  ): Promise<ImageRow | undefined> {
+  ): Promise<ImageRecord | undefined> {
     const rows = await m.query<ImageRow[]>(
       `SELECT ${IMAGE_COLUMNS} FROM images i WHERE i.repository_id = $1 AND i.digest = $2`,
       [repositoryId, digest],
     );
-    return rows[0];
+    return rows[0] && toImage(rows[0]);
   }
 
   /**
@@ -248,12 +328,12 @@ export class ImagesRepository {
     );
   }
 
-  async detail(imageId: string): Promise<ImageDetailRow> {
+  async detail(imageId: string): Promise<ImageDetailRecord> {
     const rows = await this.dataSource.query<ImageDetailRow[]>(
       `${DETAIL_SELECT} WHERE i.id = $1 GROUP BY i.id`,
       [imageId],
     );
-    return rows[0];
+    return toImageDetail(rows[0]);
   }
 
   /** Up to `limit` images of the repository by id after `after`, with their tags. */
@@ -261,18 +341,19 @@ export class ImagesRepository {
     repositoryId: string,
     tagStatus: TagStatus,
     limit: number,
-    after: number,
-  ): Promise<ImageDetailRow[]> {
+    after: string,
+  ): Promise<ImageDetailRecord[]> {
     const having =
       tagStatus === 'TAGGED'
         ? 'HAVING count(t.tag) > 0'
         : tagStatus === 'UNTAGGED'
           ? 'HAVING count(t.tag) = 0'
           : '';
-    return this.dataSource.query<ImageDetailRow[]>(
-      `${DETAIL_SELECT} WHERE i.repository_id = $1 AND i.id > $2 GROUP BY i.id ${having} ORDER BY i.id LIMIT $3`,
+    const rows = await this.dataSource.query<ImageDetailRow[]>(
+      `${DETAIL_SELECT} WHERE i.repository_id = $1 AND i.id > $2::bigint GROUP BY i.id ${having} ORDER BY i.id LIMIT $3`,
       [repositoryId, after, limit],
     );
+    return rows.map(toImageDetail);
   }
 
   /**
@@ -283,15 +364,15 @@ export class ImagesRepository {
     repositoryId: string,
     tagStatus: TagStatus,
     limit: number,
-    after: { id: number; tag: string },
-  ): Promise<{ id: string; digest: string; tag: string | null }[]> {
+    after: { id: string; tag: string },
+  ): Promise<ImageTagRecord[]> {
     const filter =
       tagStatus === 'TAGGED'
         ? 'AND t.tag IS NOT NULL'
         : tagStatus === 'UNTAGGED'
           ? 'AND t.tag IS NULL'
           : '';
-    return this.dataSource.query(
+    return this.dataSource.query<ImageTagRecord[]>(
       `SELECT i.id, i.digest, t.tag FROM images i LEFT JOIN image_tags t ON t.image_id = i.id
         WHERE i.repository_id = $1 ${filter}
           AND (i.id, COALESCE(t.tag, '')) > ($2::bigint, $3::text)
@@ -380,14 +461,8 @@ export class ImagesRepository {
   }
 
   /** Up to `limit` images of the repository by id after `after`, with their tags (for operators). */
-  async page(
-    repositoryId: string,
-    limit: number,
-    after?: string,
-  ): Promise<
-    (Omit<ImageRow, 'manifest' | 'artifact_media_type' | 'last_pulled_at'> & { tags: string[] })[]
-  > {
-    return this.dataSource.query(
+  async page(repositoryId: string, limit: number, after?: string): Promise<ImageListingRecord[]> {
+    const rows = await this.dataSource.query<ImageListingRow[]>(
       `SELECT i.id, i.digest, i.media_type, i.size, i.pushed_at,
               array(SELECT t.tag FROM image_tags t WHERE t.image_id = i.id ORDER BY t.tag) AS tags
          FROM images i
@@ -395,5 +470,6 @@ export class ImagesRepository {
         ORDER BY i.id LIMIT $3`,
       [repositoryId, after ?? null, limit],
     );
+    return rows.map(toImageListing);
   }
 }

@@ -14,7 +14,7 @@ import {
   ImageTagAlreadyExistsException,
   ReferencedImagesNotFoundException,
 } from './images.errors';
-import { ImageDetailRow, ImageRow, ImagesRepository, TagStatus } from './images.repository';
+import { ImageDetailRecord, ImageRecord, ImagesRepository, TagStatus } from './images.repository';
 import { parseManifest, ReferencedBlob } from './manifest';
 import { negotiateManifest } from './manifest-conversion';
 
@@ -89,7 +89,7 @@ export interface ImageListing {
   pushedAt: Date;
 }
 
-type Resolution = { image: ImageRow; tag?: string } | { failure: ImageFailure };
+type Resolution = { image: ImageRecord; tag?: string } | { failure: ImageFailure };
 
 const failure = (
   imageId: ImageId,
@@ -102,15 +102,15 @@ const failure = (
 const notFound = (imageId: ImageId): { failure: ImageFailure } =>
   failure(imageId, 'ImageNotFound', 'Requested image not found');
 
-function detailOf(row: ImageDetailRow): ImageDetail {
+function detailOf(image: ImageDetailRecord): ImageDetail {
   return {
-    digest: row.digest,
-    tags: row.tags,
-    size: Number(row.size),
-    pushedAt: row.pushed_at,
-    mediaType: row.media_type,
-    ...(row.artifact_media_type ? { artifactMediaType: row.artifact_media_type } : {}),
-    ...(row.last_pulled_at ? { lastPulledAt: row.last_pulled_at } : {}),
+    digest: image.digest,
+    tags: image.tags,
+    size: image.size,
+    pushedAt: image.pushedAt,
+    mediaType: image.mediaType,
+    ...(image.artifactMediaType ? { artifactMediaType: image.artifactMediaType } : {}),
+    ...(image.lastPulledAt ? { lastPulledAt: image.lastPulledAt } : {}),
   };
 }
 
@@ -303,7 +303,7 @@ export class ImagesService {
       // Converted only when named by tag alone: a digest names exactly the stored bytes.
       const answer = negotiateManifest({
         stored: image.manifest,
-        storedMediaType: image.media_type,
+        storedMediaType: image.mediaType,
         storedDigest: image.digest,
         accepted: acceptedMediaTypes,
         by: id.imageDigest === undefined ? 'tag' : 'digest',
@@ -313,7 +313,7 @@ export class ImagesService {
         continue;
       }
       // Read with the row: a pull writes only when the recorded one is a day old.
-      if (pullRecordDue(image.last_pulled_at)) pulled.add(image.id);
+      if (pullRecordDue(image.lastPulledAt)) pulled.add(image.id);
       const key = `${answer.digest}\n${tag ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -360,14 +360,14 @@ export class ImagesService {
     repositoryName: string,
     tagStatus: TagStatus,
     limit: number,
-    after = 0,
-  ): Promise<{ details: ImageDetail[]; lastId?: number }> {
+    after = '0',
+  ): Promise<{ details: ImageDetail[]; lastId?: string }> {
     const repo = await this.repositories.require(registryId, repositoryName);
     const rows = await this.images.pageDetails(repo.id, tagStatus, limit + 1, after);
     const page = rows.slice(0, limit);
     return {
       details: page.map(detailOf),
-      ...(rows.length > limit ? { lastId: Number(page[page.length - 1].id) } : {}),
+      ...(rows.length > limit ? { lastId: page[page.length - 1].id } : {}),
     };
   }
 
@@ -377,8 +377,8 @@ export class ImagesService {
     repositoryName: string,
     tagStatus: TagStatus,
     limit: number,
-    after = { id: 0, tag: '' },
-  ): Promise<{ ids: ImageId[]; last?: { id: number; tag: string } }> {
+    after = { id: '0', tag: '' },
+  ): Promise<{ ids: ImageId[]; last?: { id: string; tag: string } }> {
     const repo = await this.repositories.require(registryId, repositoryName);
     const rows = await this.images.pageIds(repo.id, tagStatus, limit + 1, after);
     const page = rows.slice(0, limit);
@@ -388,7 +388,7 @@ export class ImagesService {
     }));
     if (rows.length <= limit) return { ids };
     const last = page[page.length - 1];
-    return { ids, last: { id: Number(last.id), tag: last.tag ?? '' } };
+    return { ids, last: { id: last.id, tag: last.tag ?? '' } };
   }
 
   /** A page of the repository's tag names in byte order, after `after`; `more` if others follow. */
@@ -447,10 +447,10 @@ export class ImagesService {
         annotations = undefined;
       }
       return {
-        mediaType: r.media_type,
+        mediaType: r.mediaType,
         digest: r.digest,
         size: r.manifest.length,
-        ...(r.artifact_media_type ? { artifactType: r.artifact_media_type } : {}),
+        ...(r.artifactMediaType ? { artifactType: r.artifactMediaType } : {}),
         ...(annotations && typeof annotations === 'object' && !Array.isArray(annotations)
           ? { annotations: annotations as Record<string, string> }
           : {}),
@@ -533,19 +533,7 @@ export class ImagesService {
   }
 
   /** A page of the repository's images in the order they were pushed (for operators). */
-  async listByRepositoryId(
-    repositoryId: string,
-    limit: number,
-    after?: string,
-  ): Promise<ImageListing[]> {
-    const rows = await this.images.page(repositoryId, limit, after);
-    return rows.map((r) => ({
-      id: String(r.id),
-      digest: r.digest,
-      tags: r.tags,
-      mediaType: r.media_type,
-      size: Number(r.size),
-      pushedAt: r.pushed_at,
-    }));
+  listByRepositoryId(repositoryId: string, limit: number, after?: string): Promise<ImageListing[]> {
+    return this.images.page(repositoryId, limit, after);
   }
 }

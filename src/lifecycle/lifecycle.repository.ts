@@ -7,7 +7,21 @@ export interface PolicyRow {
   lastEvaluatedAt: Date | null;
 }
 
-/** A repository held for an evaluation or a preview. */
+/** A `lifecycle_policies` row as PostgreSQL returns it. */
+interface PolicyDbRow {
+  policy_text: string;
+  last_evaluated_at: Date | null;
+}
+
+const toPolicy = (row: PolicyDbRow): PolicyRow => ({
+  policyText: row.policy_text,
+  lastEvaluatedAt: row.last_evaluated_at,
+});
+
+/**
+ * A repository held for an evaluation or a preview. Its id is a `bigint` column, which PostgreSQL
+ * hands over as a string: it stays one, so that no id is ever rounded.
+ */
 export interface HeldRepository {
   id: string;
   registryId: string;
@@ -42,14 +56,11 @@ export class LifecycleRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async findPolicy(repositoryId: string): Promise<PolicyRow | undefined> {
-    const rows = await this.dataSource.query<
-      { policy_text: string; last_evaluated_at: Date | null }[]
-    >('SELECT policy_text, last_evaluated_at FROM lifecycle_policies WHERE repository_id = $1', [
-      repositoryId,
-    ]);
-    return (
-      rows[0] && { policyText: rows[0].policy_text, lastEvaluatedAt: rows[0].last_evaluated_at }
+    const rows = await this.dataSource.query<PolicyDbRow[]>(
+      'SELECT policy_text, last_evaluated_at FROM lifecycle_policies WHERE repository_id = $1',
+      [repositoryId],
     );
+    return rows[0] && toPolicy(rows[0]);
   }
 
   /**
@@ -68,16 +79,12 @@ export class LifecycleRepository {
   }
 
   async deletePolicy(m: EntityManager, repositoryId: string): Promise<PolicyRow | undefined> {
-    const [rows] = await m.query<
-      [{ policy_text: string; last_evaluated_at: Date | null }[], number]
-    >(
+    const [rows] = await m.query<[PolicyDbRow[], number]>(
       `DELETE FROM lifecycle_policies WHERE repository_id = $1
        RETURNING policy_text, last_evaluated_at`,
       [repositoryId],
     );
-    return (
-      rows[0] && { policyText: rows[0].policy_text, lastEvaluatedAt: rows[0].last_evaluated_at }
-    );
+    return rows[0] && toPolicy(rows[0]);
   }
 
   /**
@@ -92,7 +99,7 @@ export class LifecycleRepository {
         ORDER BY last_evaluated_at NULLS FIRST, repository_id`,
       [dueSeconds],
     );
-    return rows.map((r) => String(r.repository_id));
+    return rows.map((r) => r.repository_id);
   }
 
   /** Holds the repository row `FOR SHARE` until the transaction ends; undefined if it is gone. */
@@ -104,9 +111,7 @@ export class LifecycleRepository {
       'SELECT id, registry_id, name FROM repositories WHERE id = $1 FOR SHARE',
       [repositoryId],
     );
-    return (
-      rows[0] && { id: String(rows[0].id), registryId: rows[0].registry_id, name: rows[0].name }
-    );
+    return rows[0] && { id: rows[0].id, registryId: rows[0].registry_id, name: rows[0].name };
   }
 
   /**
@@ -234,7 +239,7 @@ export class LifecycleRepository {
         status: row.status,
         results: row.results,
         createdAt: row.created_at,
-        ageSeconds: Number(row.age),
+        ageSeconds: row.age,
       }
     );
   }

@@ -45,8 +45,23 @@ function fromRow(row: RepositoryRow): RepositoryEntity {
  */
 export type RepositoryLock = 'none' | 'share' | 'update';
 
-/** A repository with what it holds, as operators see it. */
-export interface RepositoryStatsRow {
+/**
+ * A repository with what it holds, as operators see it. The id is a `bigint` column, which
+ * PostgreSQL hands over as a string: it stays one, so that no id is ever rounded.
+ */
+export interface RepositoryStats {
+  id: string;
+  registryId: string;
+  name: string;
+  createdAt: Date;
+  imageCount: number;
+  layerCount: number;
+  storedBytes: number;
+  uploadsInProgress: number;
+}
+
+/** A row of `STATS_SELECT` as PostgreSQL returns it (the counts cast to int, bytes a numeric). */
+interface RepositoryStatsRow {
   id: string;
   registry_id: string;
   name: string;
@@ -56,6 +71,17 @@ export interface RepositoryStatsRow {
   stored_bytes: string;
   uploads: number;
 }
+
+const toStats = (row: RepositoryStatsRow): RepositoryStats => ({
+  id: row.id,
+  registryId: row.registry_id,
+  name: row.name,
+  createdAt: row.created_at,
+  imageCount: row.image_count,
+  layerCount: row.layer_count,
+  storedBytes: Number(row.stored_bytes),
+  uploadsInProgress: row.uploads,
+});
 
 const STATS_SELECT = `
   SELECT r.id, r.registry_id, r.name, r.created_at,
@@ -123,8 +149,8 @@ export class RepositoriesRepository {
     filter: { registryId?: string; name?: string },
     limit: number,
     after?: string,
-  ): Promise<RepositoryStatsRow[]> {
-    return this.dataSource.query<RepositoryStatsRow[]>(
+  ): Promise<RepositoryStats[]> {
+    const rows = await this.dataSource.query<RepositoryStatsRow[]>(
       `${STATS_SELECT}
         WHERE ($1::char(12) IS NULL OR r.registry_id = $1)
           AND ($2::text IS NULL OR r.name = $2)
@@ -132,14 +158,15 @@ export class RepositoriesRepository {
         ORDER BY r.id LIMIT $4`,
       [filter.registryId ?? null, filter.name ?? null, after ?? null, limit],
     );
+    return rows.map(toStats);
   }
 
-  async findWithStats(id: string): Promise<RepositoryStatsRow | undefined> {
+  async findWithStats(id: string): Promise<RepositoryStats | undefined> {
     const rows = await this.dataSource.query<RepositoryStatsRow[]>(
       `${STATS_SELECT} WHERE r.id = $1`,
       [id],
     );
-    return rows[0];
+    return rows[0] && toStats(rows[0]);
   }
 
   /**

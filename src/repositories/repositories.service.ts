@@ -8,11 +8,7 @@ import {
   RepositoryNotEmptyException,
   RepositoryNotFoundException,
 } from './repositories.errors';
-import {
-  RepositoriesRepository,
-  RepositoryLock,
-  RepositoryStatsRow,
-} from './repositories.repository';
+import { RepositoriesRepository, RepositoryLock, RepositoryStats } from './repositories.repository';
 import { checkTags } from './tags';
 
 export interface NewRepository {
@@ -25,35 +21,12 @@ export interface NewRepository {
   tags?: RepositoryTag[];
 }
 
-/** A repository with what it holds, as operators see it. */
-export interface RepositoryStats {
-  id: string;
-  registryId: string;
-  name: string;
-  createdAt: Date;
-  imageCount: number;
-  layerCount: number;
-  storedBytes: number;
-  uploadsInProgress: number;
-}
+export type { RepositoryStats } from './repositories.repository';
 
 export interface RepositoryPage {
   repositories: RepositoryEntity[];
   /** The name of the last repository, when more follow it. */
   lastName?: string;
-}
-
-function statsOf(row: RepositoryStatsRow): RepositoryStats {
-  return {
-    id: String(row.id),
-    registryId: row.registry_id,
-    name: row.name,
-    createdAt: row.created_at,
-    imageCount: row.image_count,
-    layerCount: row.layer_count,
-    storedBytes: Number(row.stored_bytes),
-    uploadsInProgress: row.uploads,
-  };
 }
 
 /** Owns repositories: their creation, lookup and deletion, within one registry. */
@@ -85,17 +58,16 @@ export class RepositoriesService {
   }
 
   /** Repositories across registries with their counts, by id after `after`. */
-  async listWithStats(
+  listWithStats(
     filter: { registryId?: string; name?: string },
     limit: number,
     after?: string,
   ): Promise<RepositoryStats[]> {
-    return (await this.repositories.pageWithStats(filter, limit, after)).map(statsOf);
+    return this.repositories.pageWithStats(filter, limit, after);
   }
 
-  async findWithStats(id: string): Promise<RepositoryStats | undefined> {
-    const row = await this.repositories.findWithStats(id);
-    return row && statsOf(row);
+  findWithStats(id: string): Promise<RepositoryStats | undefined> {
+    return this.repositories.findWithStats(id);
   }
 
   async create(input: NewRepository): Promise<RepositoryEntity> {

@@ -120,16 +120,17 @@ export class ImagesOperations {
       );
       return { imageDetails: details.map(shape) };
     }
+    // Image ids are strings to the domain (bigint columns); a token holds one as a JSON number.
     const after = input.nextToken ? decodePageToken(input.nextToken, { id: 'id' }).id : 0;
     const page = await this.images.describe(
       ctx.registryId,
       input.repositoryName,
       input.filter?.tagStatus ?? 'ANY',
       input.maxResults ?? DEFAULT_PAGE_SIZE,
-      after,
+      String(after),
     );
     const result: DescribeImagesResponse = { imageDetails: page.details.map(shape) };
-    if (page.lastId !== undefined) result.nextToken = encodePageToken({ id: page.lastId });
+    if (page.lastId !== undefined) result.nextToken = encodePageToken({ id: Number(page.lastId) });
     return result;
   }
 
@@ -143,10 +144,12 @@ export class ImagesOperations {
       input.repositoryName,
       input.filter?.tagStatus ?? 'ANY',
       input.maxResults ?? DEFAULT_PAGE_SIZE,
-      position,
+      { id: String(position.id), tag: position.tag },
     );
     const result: ListImagesResponse = { imageIds: page.ids };
-    if (page.last) result.nextToken = encodePageToken(page.last);
+    if (page.last) {
+      result.nextToken = encodePageToken({ id: Number(page.last.id), tag: page.last.tag });
+    }
     return result;
   }
 
