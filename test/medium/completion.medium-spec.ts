@@ -2,7 +2,7 @@ import { InvalidLayerException } from '../../src/layers/layers.errors';
 import { UploadNotFoundException } from '../../src/uploads/uploads.errors';
 import {
   abortUpload,
-  appendPart,
+  append,
   blobRows,
   cancelUpload,
   collectUntil,
@@ -51,7 +51,7 @@ describe.each(['filesystem', 'postgres'] as const)('UploadsService: completion (
   /** An upload of `data` in one part, ready to complete; answers its id. */
   const uploadOf = async (repo: string, data: Buffer): Promise<string> => {
     const uploadId = await initiateUpload(medium, repo);
-    await appendPart(medium, repo, uploadId, 0, data);
+    await append(medium, repo, uploadId, data, { at: 0 });
     return uploadId;
   };
 

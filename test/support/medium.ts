@@ -10,11 +10,9 @@ import { AuthModule } from '../../src/auth/auth.module';
 import { ConfigModule } from '../../src/config/config.module';
 import { CryptoModule } from '../../src/crypto/crypto.module';
 import { DatabaseModule } from '../../src/database/database.module';
-import { ImageAlreadyExistsException } from '../../src/images/images.errors';
 import { ImagesModule } from '../../src/images/images.module';
 import { ImageId, ImagesService, ServedImage } from '../../src/images/images.service';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/images/manifest';
-import { LayerAlreadyExistsException } from '../../src/layers/layers.errors';
 import { LayersModule } from '../../src/layers/layers.module';
 import { LayersService } from '../../src/layers/layers.service';
 import { LoggingModule } from '../../src/logging/logging.module';
@@ -23,7 +21,7 @@ import { RepositoriesService } from '../../src/repositories/repositories.service
 import { StorageGcService } from '../../src/storage/storage-gc.service';
 import { StorageModule } from '../../src/storage/storage.module';
 import { UploadsModule } from '../../src/uploads/uploads.module';
-import { UploadsService } from '../../src/uploads/uploads.service';
+import { PartRules, STRICT_PARTS, UploadsService } from '../../src/uploads/uploads.service';
 import { TEST_AUTH_ENV } from './app';
 import { createTestDatabase, TestDatabase } from './database';
 import { objectDir } from './storage-check';
@@ -184,57 +182,42 @@ export function randomLayer(size: number): Buffer {
 
 // --- Uploads ---------------------------------------------------------------------------------
 
-/**
- * The rules an upload's bytes arrive under: `parts` as ECR's UploadLayerPart takes them (an
- * upload needs one; every part but the last at least 5 MiB, none over 20 MiB), `chunks` as a
- * chunked upload sends them (any size, an empty upload is an empty blob).
- */
-export type AppendRules = 'parts' | 'chunks';
-
 export async function initiateUpload(medium: Medium, repositoryName: string): Promise<string> {
   const { uploadId } = await medium.uploads.initiate(medium.registryId, repositoryName);
   return uploadId;
 }
 
-/**
- * Appends `data` at byte `at` under the part rules of ECR's UploadLayerPart (parts but the last
- * at least 5 MiB, at most 20 MiB, at most MAX_LAYER_PARTS of them); answers the bytes received.
- */
-export async function appendPart(
-  medium: Medium,
-  repositoryName: string,
-  uploadId: string,
-  at: number,
-  data: Buffer,
-): Promise<{ bytesReceived: number }> {
-  const { lastByteReceived } = await medium.uploads.uploadPart({
-    registryId: medium.registryId,
-    repositoryName,
-    uploadId,
-    partFirstByte: at,
-    partLastByte: at + data.length - 1,
-    data,
-  });
-  return { bytesReceived: lastByteReceived + 1 };
+export interface AppendOptions {
+  /** STRICT_PARTS (one append, one part of at most 20 MiB) unless given. */
+  rules?: PartRules;
+  /** Where the bytes start, as the client says; unchecked when absent. */
+  at?: number;
+  /** How many bytes the client says it sends. */
+  declared?: { bytes: number; said: string };
+  /** Runs before each commit; throwing refuses the bytes not yet committed. */
+  beforeCommit?: () => Promise<void>;
 }
 
 /**
- * Appends the chunks of `body` as they arrive, at byte `at` when given, under the rules of a
- * chunked upload (any chunk size); answers the bytes received.
+ * Appends `body` (all of it, or a stream read as it arrives) to the upload under `rules`;
+ * answers the bytes the upload now holds.
  */
-export function appendChunks(
+export function append(
   medium: Medium,
   repositoryName: string,
   uploadId: string,
-  body: AsyncIterable<Buffer>,
-  at?: number,
+  body: Buffer | AsyncIterable<Buffer>,
+  options: AppendOptions = {},
 ): Promise<{ bytesReceived: number }> {
-  return medium.uploads.appendStream({
+  return medium.uploads.append({
     registryId: medium.registryId,
     repositoryName,
     uploadId,
-    start: at,
+    rules: options.rules ?? STRICT_PARTS,
+    start: options.at,
     body,
+    ...(options.declared ? { declared: options.declared } : {}),
+    ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
   });
 }
 
@@ -247,32 +230,34 @@ export function uploadStatus(
   return medium.uploads.status(medium.registryId, repositoryName, uploadId);
 }
 
+/** The sizes of the parts the upload holds, as recorded. */
+export async function uploadParts(medium: Medium, uploadId: string): Promise<number[]> {
+  const { rows } = await medium.pg.query<{ part_sizes: string[] }>(
+    'SELECT part_sizes FROM uploads WHERE id = $1',
+    [uploadId],
+  );
+  if (rows.length === 0) throw new Error(`no upload ${uploadId}`);
+  return rows[0].part_sizes.map(Number);
+}
+
 /**
- * Completes the upload into a layer with the digest the client computed, checking its parts
- * against `rules`; `created` is false when
- * the repository already had the layer ("already there", which ECR answers as
- * LayerAlreadyExistsException).
+ * Completes the upload into a layer with the digest the client computed, under `rules`
+ * (STRICT_PARTS unless given); `created` is false when the repository already had the layer.
  */
 export async function completeUpload(
   medium: Medium,
   repositoryName: string,
   uploadId: string,
   digest: string,
-  rules: AppendRules = 'parts',
+  rules: PartRules = STRICT_PARTS,
 ): Promise<{ digest: string; created: boolean }> {
-  try {
-    const { layerDigest } = await medium.uploads.complete({
-      registryId: medium.registryId,
-      repositoryName,
-      uploadId,
-      layerDigests: [digest],
-      partRules: rules === 'parts' ? 'ecr' : 'any',
-    });
-    return { digest: layerDigest, created: true };
-  } catch (err) {
-    if (err instanceof LayerAlreadyExistsException) return { digest, created: false };
-    throw err;
-  }
+  return medium.uploads.complete({
+    registryId: medium.registryId,
+    repositoryName,
+    uploadId,
+    layerDigests: [digest],
+    rules,
+  });
 }
 
 export function cancelUpload(
@@ -295,7 +280,7 @@ export async function pushLayer(
   data: Buffer,
 ): Promise<string> {
   const uploadId = await initiateUpload(medium, repositoryName);
-  await appendPart(medium, repositoryName, uploadId, 0, data);
+  await append(medium, repositoryName, uploadId, data, { at: 0 });
   return (await completeUpload(medium, repositoryName, uploadId, sha256Of(data))).digest;
 }
 
@@ -365,8 +350,7 @@ export async function pushImageBlobs(
 
 /**
  * Stores a manifest, with its tag when given; `created` is false when the repository already had
- * it under that tag, or untagged when none is given ("already there", which ECR answers as
- * ImageAlreadyExistsException).
+ * it under that tag, or untagged when none is given ("already there").
  */
 export async function putManifest(
   medium: Medium,
@@ -374,20 +358,13 @@ export async function putManifest(
   manifest: string,
   tag?: string,
 ): Promise<{ digest: string; created: boolean }> {
-  try {
-    const { digest } = await medium.images.put({
-      registryId: medium.registryId,
-      repositoryName,
-      manifest,
-      ...(tag !== undefined ? { tag } : {}),
-    });
-    return { digest, created: true };
-  } catch (err) {
-    if (err instanceof ImageAlreadyExistsException) {
-      return { digest: sha256Of(Buffer.from(manifest, 'utf8')), created: false };
-    }
-    throw err;
-  }
+  const { digest, created } = await medium.images.put({
+    registryId: medium.registryId,
+    repositoryName,
+    manifest,
+    ...(tag !== undefined ? { tag } : {}),
+  });
+  return { digest, created };
 }
 
 /** The manifest an id names, as stored; undefined when it is not found. */
