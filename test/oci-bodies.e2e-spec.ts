@@ -157,6 +157,7 @@ describe('/v2 request bodies', () => {
     beforeAll(async () => {
       t = await startTestApp({
         BODY_TIMEOUT: '2s',
+        BODY_QUEUE_TIMEOUT: '1s',
         OCI_BODY_CONCURRENCY_PER_ACCOUNT: '2',
         MAX_OPEN_UPLOADS_PER_REPOSITORY: '3',
       });

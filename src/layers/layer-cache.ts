@@ -1,12 +1,6 @@
-/**
- * A layer as a check finds it: the service's `Layer`, which the service hands in and takes back.
- * Declared here, so that the cache, which the service holds, does not import the service.
- */
-interface Layer {
-  digest: string;
-  size: number;
-  mediaType: string;
-}
+import type { LayerRecord } from './layers.repository';
+/** A layer as a check finds it: the record the repository class answers. */
+type Layer = LayerRecord;
 
 /** Repositories kept at most; past it the cache starts again empty (a bound, not an LRU). */
 export const MAX_CACHED_REPOSITORIES = 10_000;

@@ -1,5 +1,5 @@
 import { assertUnreachable } from '../common/assert-unreachable';
-import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../errors/domain-error-code';
+import type { DomainErrorCode } from '../errors/domain-error-code';
 import { OCI_ERROR_STATUS, type OciErrorCode } from './oci-errors';
 
 export interface OciMapping {
@@ -78,8 +78,3 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
       return assertUnreachable(code);
   }
 }
-
-/** `ociErrorOf`, tabulated once, for a lookup by an error's `name`. */
-export const OCI_ERROR_MAP: Readonly<Record<string, OciMapping>> = Object.fromEntries(
-  DOMAIN_ERROR_CODES.map((code) => [code, ociErrorOf(code)]),
-);

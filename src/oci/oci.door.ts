@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AccessKeysService } from '../auth/access-keys.service';
 import { clientWentAway } from '../common/client-gone';
 import { RegistryException } from '../common/errors/registry-exception';
+import { isDomainError } from '../errors/domain-error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ImagesService } from '../images/images.service';
 import { LayersService } from '../layers/layers.service';
@@ -24,7 +25,7 @@ import { authenticate, requireActiveKey } from './authenticate';
 import { guardBody, hasBody, type GuardedBody } from './body';
 import { wwwAuthenticate } from './basic-auth';
 import type { OciServices } from './oci-call';
-import { OCI_ERROR_MAP } from './oci-error-map';
+import { ociErrorOf } from './oci-error-map';
 import { OciError, ociErrorBody, type OciErrorCode } from './oci-errors';
 import { isRepositoryName } from './oci-grammar';
 import { API_VERSION, API_VERSION_HEADER, uploadRange } from './oci-headers';
@@ -50,7 +51,10 @@ const NOTHING = (): void => undefined;
 @Injectable()
 export class OciDoor {
   private readonly services: OciServices;
-  /** The bodies in progress of each account (OCI_BODY_CONCURRENCY_PER_ACCOUNT), refused past it. */
+  /**
+   * The bodies in progress of each account (OCI_BODY_CONCURRENCY_PER_ACCOUNT); past it, a body
+   * waits for its turn (BODY_QUEUE_TIMEOUT), then is refused.
+   */
   private readonly accountBodies: BodyAdmission;
 
   constructor(
@@ -67,7 +71,12 @@ export class OciDoor {
   ) {
     this.services = { repositories, uploads, layers, images, bodies };
     const perAccount = config.bodyLimits.ociPerAccount;
-    this.accountBodies = new BodyAdmission(Number.MAX_SAFE_INTEGER, perAccount, 0, '/v2 bodies');
+    this.accountBodies = new BodyAdmission(
+      Number.MAX_SAFE_INTEGER,
+      perAccount,
+      config.bodyLimits.queueTimeoutMs,
+      '/v2 bodies',
+    );
   }
 
   /** The Express handler for everything under `/v2` (the path is the request's whole path). */
@@ -110,7 +119,7 @@ export class OciDoor {
     if (!route) {
       throw new OciError('UNSUPPORTED', `The method ${req.method} is not supported here`);
     }
-    const release = hasBody(req) ? await this.admitAccountBody(caller.registryId) : NOTHING;
+    const release = hasBody(req) ? await this.admitAccountBody(req, caller.registryId) : NOTHING;
     let guard: GuardedBody | undefined;
     try {
       await route.handler({
@@ -130,18 +139,27 @@ export class OciDoor {
   }
 
   /**
-   * One more body of the account in progress; past OCI_BODY_CONCURRENCY_PER_ACCOUNT, 429 at
-   * once: one account's slow bodies cannot occupy the instance.
+   * One more body of the account in progress. Past OCI_BODY_CONCURRENCY_PER_ACCOUNT it waits,
+   * unread, for one of the account's bodies to end (a burst of pushes queues briefly instead of
+   * failing), and after BODY_QUEUE_TIMEOUT it is refused with 429: one account's slow bodies
+   * cannot occupy the instance, and other accounts' bodies never wait behind them.
    */
-  private async admitAccountBody(registryId: string): Promise<AdmissionRelease> {
+  private async admitAccountBody(req: Request, registryId: string): Promise<AdmissionRelease> {
+    const gone = new AbortController();
+    const onClose = (): void => {
+      if (!req.complete) gone.abort(new Error('the client went away while its body waited'));
+    };
+    req.once('close', onClose);
     try {
-      return await this.accountBodies.admit(registryId, 1);
+      return await this.accountBodies.admit(registryId, 1, gone.signal);
     } catch (err) {
       if (!(err instanceof AdmissionTimeoutError)) throw err;
       throw new OciError(
         'TOOMANYREQUESTS',
         `Too many request bodies of this account in progress: this instance reads at most ${this.accountBodies.perKey} /v2 request bodies of one account at once; retry once one has arrived`,
       );
+    } finally {
+      req.off('close', onClose);
     }
   }
 
@@ -177,8 +195,8 @@ export class OciDoor {
     let detail: unknown;
     if (err instanceof OciError) {
       ({ code, status, message, detail } = err);
-    } else if (err instanceof RegistryException) {
-      ({ code, status } = OCI_ERROR_MAP[err.name]);
+    } else if (isDomainError(err)) {
+      ({ code, status } = ociErrorOf(err.name));
       message = err.message;
       const details = Object.entries(err.details).filter(([, v]) => v !== undefined);
       if (details.length > 0) detail = Object.fromEntries(details);
