@@ -4,8 +4,10 @@
 # 1. The container clients of the /v2 tests, from Debian when missing (as root with apt-get):
 #    skopeo, podman, buildah, umoci (builds the test images), docker.io (dockerd, which the tests
 #    start themselves), docker-registry (CNCF distribution 2.8, the benchmark's peer) and
-#    busybox-static (the one binary of the runnable test image). They are looked up as commands,
-#    busybox-static as its package, since a dynamic busybox cannot run alone in an image.
+#    busybox-static (the one binary of the runnable test image), and chromium (the browser that
+#    test/console.e2e-spec.ts drives with playwright-core, /usr/bin/chromium). They are looked up
+#    as commands, busybox-static as its package, since a dynamic busybox cannot run alone in an
+#    image.
 #
 # 2. The AWS CLI v2, which test/aws-cli.e2e-spec.ts runs against the server. It is looked up the way
 # test/support/aws-cli.ts looks it up: $AWS_CLI when set (an explicit choice: it must be a v2),
@@ -31,8 +33,8 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# command:package for each client the /v2 tests run.
-CLIENTS="skopeo:skopeo podman:podman buildah:buildah umoci:umoci dockerd:docker.io docker-registry:docker-registry"
+# command:package for each client the /v2 tests run, and the browser of the console tests.
+CLIENTS="skopeo:skopeo podman:podman buildah:buildah umoci:umoci dockerd:docker.io docker-registry:docker-registry chromium:chromium"
 missing=()
 for entry in $CLIENTS; do
   command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")

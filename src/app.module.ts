@@ -18,6 +18,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OciModule } from './oci/oci.module';
+import { ConsoleModule } from './console/console.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RequestBodiesModule } from './request-bodies/request-bodies.module';
 
@@ -47,6 +48,7 @@ export class AppModule implements NestModule {
         AdminModule,
         MetricsModule,
         OciModule,
+        ConsoleModule,
       ],
     };
   }
