@@ -11,6 +11,7 @@ import { ImagePullTime1764903600000 } from './1764903600000-ImagePullTime';
 import { ImageLayerMediaTypes1764907200000 } from './1764907200000-ImageLayerMediaTypes';
 import { ImageManifestSha5121764910800000 } from './1764910800000-ImageManifestSha512';
 import { LayerChangeNotifications1764914400000 } from './1764914400000-LayerChangeNotifications';
+import { GcReviewQueues1764918000000 } from './1764918000000-GcReviewQueues';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const ALL_MIGRATIONS = [
   ImageLayerMediaTypes1764907200000,
   ImageManifestSha5121764910800000,
   LayerChangeNotifications1764914400000,
+  GcReviewQueues1764918000000,
 ];

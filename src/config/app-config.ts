@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import * as path from 'node:path';
 import { parseRateLimits, RATE_LIMITS_PATTERN } from '../rate-limits/rate-limits';
-import { KILL_POINTS, type KillPoint } from '../common/kill-point';
+import { ALL_KILL_POINTS, type KillPoint } from '../common/kill-point';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
 export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
@@ -140,10 +140,14 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 90s, 30m, 1h or 1d' })
+  GC_RECONCILE_INTERVAL: string = '1d';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 90s, 30m, 1h or 1d' })
   LIFECYCLE_INTERVAL: string = '1h';
 
   @IsOptional()
-  @IsIn(KILL_POINTS)
+  @IsIn(ALL_KILL_POINTS)
   BERTH_KILL_POINT?: KillPoint;
 
   @IsOptional()
@@ -354,6 +358,8 @@ export interface AppConfig {
   layerGraceSeconds: number;
   /** How often each instance collects garbage (randomised around this value). */
   gcIntervalSeconds: number;
+  /** How often a reconciliation pass feeds the review queues with garbage they never saw. */
+  gcReconcileIntervalSeconds: number;
   /** How often each instance evaluates the lifecycle policies that are due (randomised). */
   lifecycleIntervalSeconds: number;
   /** Tests only: the process kills itself with SIGKILL when it reaches this point. */
@@ -440,6 +446,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parseDurationSeconds(vars.GC_INTERVAL) < 1) {
     throw new ConfigError([`GC_INTERVAL=${JSON.stringify(raw.GC_INTERVAL)}: must be at least 1s`]);
   }
+  if (parseDurationSeconds(vars.GC_RECONCILE_INTERVAL) < 1) {
+    throw new ConfigError([
+      `GC_RECONCILE_INTERVAL=${JSON.stringify(raw.GC_RECONCILE_INTERVAL)}: must be at least 1s`,
+    ]);
+  }
   if (parseDurationSeconds(vars.LIFECYCLE_INTERVAL) < 1) {
     throw new ConfigError([
       `LIFECYCLE_INTERVAL=${JSON.stringify(raw.LIFECYCLE_INTERVAL)}: must be at least 1s`,
@@ -468,6 +479,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
     layerGraceSeconds: parseDurationSeconds(vars.LAYER_GRACE),
     gcIntervalSeconds: parseDurationSeconds(vars.GC_INTERVAL),
+    gcReconcileIntervalSeconds: parseDurationSeconds(vars.GC_RECONCILE_INTERVAL),
     lifecycleIntervalSeconds: parseDurationSeconds(vars.LIFECYCLE_INTERVAL),
     killPoint: vars.BERTH_KILL_POINT,
     signingKey: vars.SIGNING_KEY,
