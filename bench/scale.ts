@@ -148,20 +148,20 @@ async function seedGarbage(pg: Client, from: number, count: number): Promise<voi
   await pg.query('BEGIN');
   await pg.query(
     `INSERT INTO storage_objects (key, driver)
-     SELECT md5('go' || g)::uuid, 'postgres' FROM generate_series($1, $2) g`,
+     SELECT md5('go' || g)::uuid, 'postgres' FROM generate_series($1::int, $2::int) g`,
     [from, from + count - 1],
   );
   await pg.query(
     `INSERT INTO blobs (digest, size, storage_key, part_sizes)
      SELECT ${DIGEST('garbage', 'g')}, 2000, md5('go' || g)::uuid, ARRAY[2000]::bigint[]
-       FROM generate_series($1, $2) g`,
+       FROM generate_series($1::int, $2::int) g`,
     [from, from + count - 1],
   );
   // Triggers on: each layer is queued (since = its created_at, past the grace).
   await pg.query(
     `INSERT INTO layers (repository_id, digest, size, media_type, created_at)
      SELECT r.id, ${DIGEST('garbage', 'g')}, 2000, 'application/octet-stream', now() - interval '2 days'
-       FROM generate_series($1, $2) g
+       FROM generate_series($1::int, $2::int) g
        JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM repositories) r
          ON r.n = g % ${REPOSITORIES}`,
     [from, from + count - 1],

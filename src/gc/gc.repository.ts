@@ -268,10 +268,11 @@ export class GcRepository {
   ): Promise<void> {
     await m.query(
       `UPDATE gc_reconciliation
-          SET stage = $1, position = $2,
-              started_at = CASE WHEN $4 THEN now() ELSE started_at END,
-              finished_at = CASE WHEN $1::text IS NULL THEN now() ELSE finished_at END,
-              due_at = CASE WHEN $1::text IS NULL THEN now() + make_interval(secs => $3) ELSE due_at END`,
+          SET stage = $1::varchar, position = $2::text,
+              started_at = CASE WHEN $4::boolean THEN now() ELSE started_at END,
+              finished_at = CASE WHEN $1::varchar IS NULL THEN now() ELSE finished_at END,
+              due_at = CASE WHEN $1::varchar IS NULL THEN now() + make_interval(secs => $3)
+                            ELSE due_at END`,
       [stage, position, intervalSeconds, starting],
     );
   }
