@@ -391,8 +391,12 @@ async function measureSize(
       const sampler = (async () => {
         while (running) {
           const t0 = performance.now();
-          await describe();
-          during.push(performance.now() - t0);
+          try {
+            await describe();
+            during.push(performance.now() - t0);
+          } catch {
+            // A kept-alive socket the server closed while idle: not a latency, retried.
+          }
         }
       })();
       const [report, seconds] = await timed(

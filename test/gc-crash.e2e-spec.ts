@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { KILL_POINTS, KillPoint } from '../src/common/kill-point';
+import { KILL_POINTS } from '../src/common/kill-point';
 import { ecrClient } from './support/app';
 import { startBerthProcess } from './support/berth-process';
 import { Cluster, Driver } from './support/cluster';

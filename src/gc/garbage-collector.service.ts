@@ -266,7 +266,7 @@ export class GarbageCollectorService {
         } else if (stage === null) {
           return 'idle' as const;
         }
-        const stageNow = stage as ReconciliationStage;
+        const stageNow: ReconciliationStage = stage;
         const batch = await this.gc.reconcileBatch(m, stageNow, position, RECONCILE_BATCH);
         report.read += batch.read;
         report[stageNow === 'storage' ? 'storageObjects' : stageNow] += batch.fed;
