@@ -10,6 +10,9 @@
  *   --timeout-minutes=N     BENCH_TIMEOUT_MINUTES  the whole run is stopped after this
  *   --scenarios=ecr,oci     BENCH_SCENARIOS        ecr: the ECR API scenarios and ceilings;
  *                                                  oci: /v2 against distribution (bench/oci.ts)
+ *                                                  scale: the GC scale scenario (bench/scale.ts),
+ *                                                  only when named
+ *   --scale-images=100000,1000000  BENCH_SCALE_IMAGES  catalogue sizes of the scale scenario
  *   --existence-instances=1,2,3  BENCH_EXISTENCE_INSTANCES  instance counts of the existence
  *                           checks' scaling (first driver only; "0" skips it)
  *   BENCH_DATABASE_URL      default postgres://postgres@127.0.0.1:5432/postgres
@@ -33,11 +36,15 @@ export interface BenchOptions {
   minScenarioBytes: number;
   /** Which groups of scenarios run. */
   scenarios: Scenario[];
+  /** Catalogue sizes (images) of the scale scenario. */
+  scaleImages: number[];
   /** What was asked for, as given (for the report). */
   argv: string[];
 }
 
-export const SCENARIOS = ['ecr', 'oci'] as const;
+export const SCENARIOS = ['ecr', 'oci', 'scale'] as const;
+/** What runs when `--scenarios` is not given: scale seeds millions of rows, only on demand. */
+const DEFAULT_SCENARIOS: Scenario[] = ['ecr', 'oci'];
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const FULL_SIZES = [MiB, 64 * MiB, GiB];
@@ -61,6 +68,7 @@ const KNOWN = [
   'timeout-minutes',
   'scenarios',
   'existence-instances',
+  'scale-images',
 ];
 
 function list(text: string): string[] {
@@ -99,7 +107,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     ? list(concurrencyText).map((c) => positiveInt(c, '--concurrency'))
     : [1, 8];
   const scenariosText = argValue(argv, 'scenarios') ?? env.BENCH_SCENARIOS;
-  const scenarios = (scenariosText ? list(scenariosText) : [...SCENARIOS]).map((s) => {
+  const scenarios = (scenariosText ? list(scenariosText) : [...DEFAULT_SCENARIOS]).map((s) => {
     if (!(SCENARIOS as readonly string[]).includes(s)) {
       throw new Error(`unknown scenarios ${s}; known: ${SCENARIOS.join(', ')}`);
     }
@@ -114,8 +122,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       : instancesText
         ? list(instancesText).map((n) => positiveInt(n, '--existence-instances'))
         : [1, 2, 3];
+  const scaleText = argValue(argv, 'scale-images') ?? env.BENCH_SCALE_IMAGES;
+  const scaleImages = scaleText
+    ? list(scaleText).map((n) => positiveInt(n, '--scale-images'))
+    : [100_000];
   return {
     quick,
+    scaleImages,
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     drivers: [...new Set(drivers)],
     concurrency: [...new Set(concurrency)].sort((a, b) => a - b),

@@ -44,6 +44,7 @@ import {
 import { ecrClient, PartFactory, pushLayer, PushedLayer } from './layers';
 import { freeBytes, machineInfo } from './machine';
 import { runOciScenarios } from './oci';
+import { runScaleScenario } from './scale';
 import { BenchOptions, layersPerStream, parseOptions } from './options';
 import {
   cpuWindow,
@@ -517,6 +518,10 @@ async function main(): Promise<number> {
   const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), `berth-bench-${process.pid}-`));
   cleanup.add(`remove ${tmpRoot}`, () => fs.promises.rm(tmpRoot, { recursive: true, force: true }));
   snapshotBuild(path.join(tmpRoot, 'build'));
+  if (options.scenarios.includes('scale')) {
+    await runScaleScenario(options, log, `${stamp(startedAt)}`);
+    if (options.scenarios.length === 1) return 0;
+  }
   const benchDb = `berth_bench_${process.pid}`;
   const benchUrl = await createDatabase(options.adminUrl, benchDb);
   cleanup.add(`drop database ${benchDb}`, () => dropDatabase(options.adminUrl, benchDb));

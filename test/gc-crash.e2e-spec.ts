@@ -30,7 +30,7 @@ import { findOrphans, NO_ORPHANS, objectDir, verifyBlobs } from './support/stora
 const REPO = 'crash/gc';
 
 /** What the crash must have left of the garbage image's rows, at each point. */
-const LEFT: Record<KillPoint, 'layers' | 'blobs' | 'objects'> = {
+const LEFT: Record<(typeof KILL_POINTS)[number], 'layers' | 'blobs' | 'objects'> = {
   'gc.layers.locked': 'layers',
   'gc.layers.deleted': 'layers',
   'gc.layers.committed': 'blobs',

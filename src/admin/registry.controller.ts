@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiNoContentResponse,
@@ -16,6 +26,7 @@ import {
   ApplyLifecyclePoliciesRequest,
   CollectGarbageRequest,
   CollectionReport,
+  ReconciliationReport,
   DeleteRepositoryQuery,
   Image,
   ImagePage,
@@ -150,8 +161,36 @@ export class MaintenanceController {
       'With dryRun, answers what it would remove and removes nothing.',
   })
   @ApiOkResponse({ type: CollectionReport })
+  @ApiConflictResponse({
+    description: 'A collection this API asked for is still running on this instance',
+    content: problemContent,
+  })
   collectGarbage(@Body() body: CollectGarbageRequest): Promise<CollectionReport> {
-    return this.collector.collect({ dryRun: body.dryRun ?? false });
+    const dryRun = body.dryRun ?? false;
+    // A client that timed out and retried must not start a second run behind the first.
+    const running = this.collector.inProgress();
+    if (!dryRun && running?.requested) {
+      throw new ConflictException(
+        `A garbage collection requested at ${running.startedAt.toISOString()} is still running ` +
+          'on this instance; its answer reports what it removed. Retry once it has answered.',
+      );
+    }
+    return this.collector.collect({ dryRun }, true);
+  }
+
+  @Post('reconcile-garbage')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Feed the collection with garbage its review queues never saw',
+    description:
+      'Runs, from the first row, the reconciliation pass that runs every GC_RECONCILE_INTERVAL: ' +
+      'walks layers, blobs and storage objects in batches and queues those nothing references ' +
+      '(data written before the queues existed, or removed with the triggers disabled). The next ' +
+      'collection removes them.',
+  })
+  @ApiOkResponse({ type: ReconciliationReport })
+  reconcileGarbage(): Promise<ReconciliationReport> {
+    return this.collector.reconcile(true);
   }
 
   @Post('apply-lifecycle-policies')
@@ -201,6 +240,5 @@ function lifecycleRunView(report: LifecycleRunReport): LifecycleRunReportView {
     })),
     skipped: report.skipped,
     failed: report.failed,
-    ...(report.collection ? { collection: report.collection } : {}),
   };
 }

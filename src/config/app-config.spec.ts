@@ -271,7 +271,17 @@ describe('loadConfig', () => {
       });
     });
 
+    it('reconciles daily by default, and reads GC_RECONCILE_INTERVAL', () => {
+      expect(loadConfig({}).gcReconcileIntervalSeconds).toBe(86_400);
+      expect(loadConfig({ GC_RECONCILE_INTERVAL: '6h' }).gcReconcileIntervalSeconds).toBe(21_600);
+      expect(loadConfig({ BERTH_KILL_POINT: 'gc.reconcile.batched' }).killPoint).toBe(
+        'gc.reconcile.batched',
+      );
+    });
+
     it.each([
+      [{ GC_RECONCILE_INTERVAL: 'daily' }, 'GC_RECONCILE_INTERVAL'],
+      [{ GC_RECONCILE_INTERVAL: '0' }, 'GC_RECONCILE_INTERVAL'],
       [{ LAYER_GRACE: '1w' }, 'LAYER_GRACE'],
       [{ GC_INTERVAL: 'often' }, 'GC_INTERVAL'],
       [{ GC_INTERVAL: '0' }, 'GC_INTERVAL'],

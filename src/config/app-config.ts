@@ -12,7 +12,7 @@ import {
   validateSync,
 } from 'class-validator';
 import * as path from 'node:path';
-import { KILL_POINTS, type KillPoint } from './kill-points';
+import { ALL_KILL_POINTS, type KillPoint } from './kill-points';
 import { parseRateLimits, RATE_LIMITS_PATTERN } from './rate-limits';
 import { estimatedEntropyBits, MIN_SECRET_BITS } from './secret-strength';
 
@@ -141,10 +141,14 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(DURATION, { message: 'must be a duration such as 90s, 30m, 1h or 1d' })
+  GC_RECONCILE_INTERVAL: string = '1d';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'must be a duration such as 90s, 30m, 1h or 1d' })
   LIFECYCLE_INTERVAL: string = '1h';
 
   @IsOptional()
-  @IsIn(KILL_POINTS)
+  @IsIn(ALL_KILL_POINTS)
   BERTH_KILL_POINT?: KillPoint;
 
   @IsOptional()
@@ -391,6 +395,8 @@ export interface AppConfig {
   layerGraceSeconds: number;
   /** How often each instance collects garbage (randomised around this value). */
   gcIntervalSeconds: number;
+  /** How often a reconciliation pass feeds the review queues with garbage they never saw. */
+  gcReconcileIntervalSeconds: number;
   /** How often each instance evaluates the lifecycle policies that are due (randomised). */
   lifecycleIntervalSeconds: number;
   /** Tests only: the process kills itself with SIGKILL when it reaches this point. */
@@ -482,6 +488,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parseDurationSeconds(vars.GC_INTERVAL) < 1) {
     throw new ConfigError([`GC_INTERVAL=${JSON.stringify(raw.GC_INTERVAL)}: must be at least 1s`]);
   }
+  if (parseDurationSeconds(vars.GC_RECONCILE_INTERVAL) < 1) {
+    throw new ConfigError([
+      `GC_RECONCILE_INTERVAL=${JSON.stringify(raw.GC_RECONCILE_INTERVAL)}: must be at least 1s`,
+    ]);
+  }
   if (parseDurationSeconds(vars.LIFECYCLE_INTERVAL) < 1) {
     throw new ConfigError([
       `LIFECYCLE_INTERVAL=${JSON.stringify(raw.LIFECYCLE_INTERVAL)}: must be at least 1s`,
@@ -510,6 +521,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadPurgeIntervalSeconds: parseDurationSeconds(vars.UPLOAD_PURGE_INTERVAL),
     layerGraceSeconds: parseDurationSeconds(vars.LAYER_GRACE),
     gcIntervalSeconds: parseDurationSeconds(vars.GC_INTERVAL),
+    gcReconcileIntervalSeconds: parseDurationSeconds(vars.GC_RECONCILE_INTERVAL),
     lifecycleIntervalSeconds: parseDurationSeconds(vars.LIFECYCLE_INTERVAL),
     killPoint: vars.BERTH_KILL_POINT,
     signingKey: vars.SIGNING_KEY,

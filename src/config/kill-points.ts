@@ -20,7 +20,20 @@ export const KILL_POINTS = [
    */
   'gc.storage.removed',
 ] as const;
-export type KillPoint = (typeof KILL_POINTS)[number];
+
+/** Points of the reconciliation pass (GarbageCollectorService.reconcile). */
+export const RECONCILIATION_KILL_POINTS = [
+  /** A batch of the pass has fed the queue and stored its position, and committed. */
+  'gc.reconcile.batched',
+] as const;
+
+export type KillPoint = (typeof KILL_POINTS)[number] | (typeof RECONCILIATION_KILL_POINTS)[number];
+
+/** Every point `BERTH_KILL_POINT` may name. */
+export const ALL_KILL_POINTS: readonly KillPoint[] = [
+  ...KILL_POINTS,
+  ...RECONCILIATION_KILL_POINTS,
+];
 
 /** Dies at once, as a crash would, when `point` is the armed one. */
 export function reachKillPoint(armed: KillPoint | undefined, point: KillPoint): void {

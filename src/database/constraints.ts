@@ -52,3 +52,7 @@ export const LIFECYCLE_POLICY_PREVIEWS_STATUS_CHECK = 'lifecycle_policy_previews
 
 // notification channels (sent by triggers: migrations/1764914400000-LayerChangeNotifications.ts)
 export const LAYER_CHANGES_CHANNEL = 'berth_layer_changes';
+
+// gc_reconciliation (the review queues have only their primary keys and indexes)
+export const GC_RECONCILIATION_SINGLETON_CHECK = 'gc_reconciliation_singleton_check';
+export const GC_RECONCILIATION_STAGE_CHECK = 'gc_reconciliation_stage_check';

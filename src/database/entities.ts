@@ -2,6 +2,12 @@ import { AccessKeyEntity } from '../auth/entities/access-key.entity';
 import { AccountEntity } from '../auth/entities/account.entity';
 import { MasterKeyCheckEntity } from '../crypto/entities/master-key-check.entity';
 import { ServiceSecretEntity } from '../crypto/entities/service-secret.entity';
+import {
+  GcBlobReviewEntity,
+  GcLayerReviewEntity,
+  GcReconciliationEntity,
+  GcStorageReviewEntity,
+} from '../gc/entities/gc-review.entities';
 import { ImageChildEntity } from '../images/entities/image-child.entity';
 import { ImageLayerEntity } from '../images/entities/image-layer.entity';
 import { ImageTagEntity } from '../images/entities/image-tag.entity';
@@ -37,4 +43,8 @@ export const ALL_ENTITIES = [
   MasterKeyCheckEntity,
   LifecyclePolicyEntity,
   LifecyclePolicyPreviewEntity,
+  GcLayerReviewEntity,
+  GcBlobReviewEntity,
+  GcStorageReviewEntity,
+  GcReconciliationEntity,
 ];

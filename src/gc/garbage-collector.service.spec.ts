@@ -9,7 +9,7 @@ import type { GcRepository } from './gc.repository';
 /** A collector over stubs that record the order of what it does. */
 function setup(overrides: Partial<Record<keyof GcRepository, jest.Mock>> = {}) {
   const calls: string[] = [];
-  const manager = {} as EntityManager;
+  const manager = { query: jest.fn() } as unknown as EntityManager;
   const dataSource = {
     transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => {
       calls.push('begin');
@@ -19,14 +19,38 @@ function setup(overrides: Partial<Record<keyof GcRepository, jest.Mock>> = {}) {
     }),
   } as unknown as DataSource;
   const layerBatches = [200, 3];
+  // The stored reconciliation row: due, no pass in progress.
+  const reconciliation: { stage: string | null; position: string | null; due: boolean } = {
+    stage: null,
+    position: null,
+    due: true,
+  };
+  const reconcileBatches: Record<string, number[]> = {
+    layers: [5000, 10],
+    blobs: [7],
+    storage: [0],
+  };
   const repo = {
-    lockGarbageLayers: jest.fn(async () => {
+    takeLayerReviews: jest.fn(async () => {
+      calls.push('take layers');
+      const n = layerBatches.shift() ?? 0;
+      const ids = Array.from({ length: n }, (_, i) => String(i));
+      return { entries: ids, subjects: ids, next: `t|${n}` };
+    }),
+    lockGarbageLayers: jest.fn(async (_m: EntityManager, ids: string[]) => {
       calls.push('lock layers');
-      return Array.from({ length: layerBatches.shift() ?? 0 }, (_, i) => String(i));
+      return ids;
     }),
     deleteLayers: jest.fn(async (_m: EntityManager, ids: string[]) => {
       calls.push('delete layers');
       return ids.length - 1;
+    }),
+    settleLayerReviews: jest.fn(async () => {
+      calls.push('settle layers');
+    }),
+    takeBlobReviews: jest.fn(async () => {
+      calls.push('take blobs');
+      return { entries: ['1', '2'], subjects: ['sha256:a', 'sha256:b'], next: '2' };
     }),
     lockGarbageBlobs: jest.fn(async () => {
       calls.push('lock blobs');
@@ -36,6 +60,21 @@ function setup(overrides: Partial<Record<keyof GcRepository, jest.Mock>> = {}) {
       calls.push('delete blobs');
       return { blobs: 2, bytes: 300 };
     }),
+    settleBlobReviews: jest.fn(async () => {
+      calls.push('settle blobs');
+    }),
+    lockReconciliation: jest.fn(async () => ({ ...reconciliation })),
+    reconcileBatch: jest.fn(async (_m: EntityManager, stage: string) => {
+      const read = reconcileBatches[stage].shift() ?? 0;
+      calls.push(`reconcile ${stage} ${read}`);
+      return { read, fed: read > 0 ? 1 : 0, next: read > 0 ? 'x' : null };
+    }),
+    storeReconciliation: jest.fn(
+      async (_m: EntityManager, stage: string | null, position: string | null) => {
+        calls.push(`store ${stage}`);
+        Object.assign(reconciliation, { stage, position, due: stage !== null });
+      },
+    ),
     estimate: jest.fn(async () => ({ layers: 4, blobs: 3, bytes: 99 })),
     holdRepository: jest.fn(async () => true),
     deleteImageUnlessReferenced: jest.fn(),
@@ -54,14 +93,14 @@ function setup(overrides: Partial<Record<keyof GcRepository, jest.Mock>> = {}) {
     repo as unknown as GcRepository,
     storage as unknown as StorageGcService,
     metrics as unknown as MetricsService,
-    { layerGraceSeconds: 60 } as AppConfig,
+    { layerGraceSeconds: 60, gcReconcileIntervalSeconds: 86_400 } as AppConfig,
     logger as unknown as Logger,
   );
   return { collector, calls, repo, storage, metrics, dataSource };
 }
 
 describe('GarbageCollectorService', () => {
-  it('collects layers batch by batch, then blobs, and removes bytes only after the blobs commit', async () => {
+  it('collects the queued layers batch by batch, then blobs, and removes bytes only after the blobs commit', async () => {
     const { collector, calls, repo, metrics } = setup();
     const report = await collector.collect();
     expect(report).toEqual({
@@ -72,11 +111,21 @@ describe('GarbageCollectorService', () => {
       blobs: 2,
       bytes: 300,
     });
-    expect(repo.lockGarbageLayers).toHaveBeenCalledWith(expect.anything(), 60, 200);
+    expect(repo.takeLayerReviews).toHaveBeenNthCalledWith(1, expect.anything(), 60, 200, undefined);
+    // Keyset: the second batch starts after the first one's last entry.
+    expect(repo.takeLayerReviews).toHaveBeenNthCalledWith(2, expect.anything(), 60, 200, 't|200');
+    const layerBatch = [
+      'begin',
+      'take layers',
+      'lock layers',
+      'delete layers',
+      'settle layers',
+      'commit',
+    ];
     expect(calls).toEqual([
-      ...['begin', 'lock layers', 'delete layers', 'commit'],
-      ...['begin', 'lock layers', 'delete layers', 'commit'],
-      ...['begin', 'lock blobs', 'delete blobs', 'commit'],
+      ...layerBatch,
+      ...layerBatch,
+      ...['begin', 'take blobs', 'lock blobs', 'delete blobs', 'settle blobs', 'commit'],
       'storage',
     ]);
     expect(metrics.gcReclaimedBytes.inc).toHaveBeenCalledWith(300);
@@ -101,8 +150,43 @@ describe('GarbageCollectorService', () => {
   it('skips the layer stage when asked (after DeleteRepository the layers are gone already)', async () => {
     const { collector, repo } = setup();
     const report = await collector.collect({ blobsOnly: true });
-    expect(repo.lockGarbageLayers).not.toHaveBeenCalled();
+    expect(repo.takeLayerReviews).not.toHaveBeenCalled();
     expect(report).toMatchObject({ layers: 0, blobs: 2 });
+  });
+
+  it('runs one collection at a time: callers during a run share one run after it', async () => {
+    const { collector, repo } = setup();
+    const first = collector.collect({}, true);
+    expect(collector.inProgress()).toMatchObject({ requested: true });
+    const second = collector.collect();
+    const third = collector.collect();
+    expect(second).toBe(third);
+    await Promise.all([first, second]);
+    // Two runs (the first, then the shared follow-up), not three.
+    expect(repo.takeBlobReviews).toHaveBeenCalledTimes(2);
+    expect(collector.inProgress()).toBeUndefined();
+  });
+
+  it('reconciles every table in keyset batches, storing its position after each', async () => {
+    const { collector, calls, repo } = setup();
+    const report = await collector.reconcile();
+    expect(report).toEqual({ read: 5017, layers: 2, blobs: 1, storageObjects: 0, finished: true });
+    expect(calls.filter((c) => c.startsWith('reconcile') || c.startsWith('store'))).toEqual([
+      ...['reconcile layers 5000', 'store layers'],
+      ...['reconcile layers 10', 'store blobs'],
+      ...['reconcile blobs 7', 'store storage'],
+      ...['reconcile storage 0', 'store null'],
+    ]);
+    expect(repo.reconcileBatch).toHaveBeenNthCalledWith(2, expect.anything(), 'layers', 'x', 5000);
+  });
+
+  it('leaves the reconciliation alone while it is not due, or another instance holds it', async () => {
+    const lockReconciliation = jest.fn(async () => ({ stage: null, position: null, due: false }));
+    const { collector, repo } = setup({ lockReconciliation });
+    expect(await collector.reconcile()).toMatchObject({ read: 0, finished: false });
+    lockReconciliation.mockResolvedValueOnce(undefined as never);
+    expect(await collector.reconcile()).toMatchObject({ read: 0, finished: false });
+    expect(repo.reconcileBatch).not.toHaveBeenCalled();
   });
 
   it('expires an index before the children it references, and keeps what is missing', async () => {

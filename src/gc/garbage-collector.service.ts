@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { StorageGcService } from '../storage/storage-gc.service';
-import { GcRepository } from './gc.repository';
+import { GcRepository, type ReconciliationStage } from './gc.repository';
 
 /** Rows taken per transaction: short transactions, short row locks. */
 const BATCH = 200;
@@ -31,11 +31,36 @@ export interface CollectionReport {
   bytes: number;
 }
 
+/** What one reconciliation pass fed the review queues with. */
+export interface ReconciliationReport {
+  /** Rows of the catalogue read (layers, blobs, storage objects). */
+  read: number;
+  /** Entries fed: garbage the queues had not seen. */
+  layers: number;
+  blobs: number;
+  storageObjects: number;
+  /** False when the pass did not finish (another instance holds it, or it was not due). */
+  finished: boolean;
+}
+
+/** A collection in progress on this instance. */
+export interface RunningCollection {
+  startedAt: Date;
+  /** Whether the admin API asked for it (a second such request is refused). */
+  requested: boolean;
+}
+
+/** Rows of the catalogue one reconciliation batch reads: each costs an index probe or two. */
+const RECONCILE_BATCH = 5000;
+/** The most one reconciliation statement may take; a slower batch fails and is retried later. */
+const RECONCILE_STATEMENT_TIMEOUT = '60s';
+
 /** Why an image handed to `expireImages` was kept. */
 export type KeptImage = { digest: string; reason: 'missing' | 'referencedByIndex' };
 
 /**
- * Collects what nothing references any more, online, on any number of instances:
+ * Collects what nothing references any more, online, on any number of instances, examining only
+ * what the review queues name (filled by triggers when something may have been freed):
  *
  * 1. layers of a repository that no image of that repository references, once older than
  *    LAYER_GRACE (the time a client has between CompleteLayerUpload and PutImage);
@@ -44,8 +69,10 @@ export type KeptImage = { digest: string; reason: 'missing' | 'referencedByIndex
  *    (StorageGcService).
  *
  * Each stage commits before the next starts, so a crash anywhere leaves rows that the next run
- * finds unreferenced, never a row that references missing bytes. Work is shared between
- * instances by `SKIP LOCKED`; see GcRepository for the locking argument.
+ * finds unreferenced (their queue entries commit or roll back with them), never a row that
+ * references missing bytes. Work is shared between instances by `SKIP LOCKED`; see GcRepository
+ * for the locking argument. What the queues never saw (data from before them) is fed to them by
+ * the reconciliation pass, rarely.
  */
 @Injectable()
 export class GarbageCollectorService {
@@ -58,20 +85,68 @@ export class GarbageCollectorService {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Collects until nothing collectable is left (or, with `dryRun`, counts it). */
-  async collect(options: CollectionOptions = {}): Promise<CollectionReport> {
+  private running?: RunningCollection & { report: Promise<CollectionReport> };
+  /** A collection asked for while one ran: it runs once that one ends, for every asker. */
+  private followUp?: Promise<CollectionReport>;
+  private reconciling?: Promise<ReconciliationReport>;
+  private stopped = false;
+
+  /** Ends a reconciliation pass at its next batch (its position is stored): the process stops. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** The collection in progress on this instance, if any. */
+  inProgress(): RunningCollection | undefined {
+    return this.running && { startedAt: this.running.startedAt, requested: this.running.requested };
+  }
+
+  /**
+   * Collects until nothing collectable in the queues is left (or, with `dryRun`, counts it).
+   * One collection at a time per instance: asked while one runs, it runs once that one ends
+   * (every such caller shares that one run), so that what was freed meanwhile is collected too.
+   */
+  collect(options: CollectionOptions = {}, requested = false): Promise<CollectionReport> {
+    if (options.dryRun) return this.estimate();
+    if (!this.running) return this.start(options, requested);
+    this.followUp ??= this.running.report
+      .catch(() => undefined)
+      .then(() => {
+        this.followUp = undefined;
+        return this.running ? this.running.report : this.start({}, requested);
+      });
+    return this.followUp;
+  }
+
+  private start(options: CollectionOptions, requested: boolean): Promise<CollectionReport> {
+    const report = this.run(options).finally(() => {
+      if (this.running?.report === report) this.running = undefined;
+    });
+    this.running = { startedAt: new Date(), requested, report };
+    return report;
+  }
+
+  /** What a collection would remove now, from the queues; locks nothing. */
+  private async estimate(): Promise<CollectionReport> {
+    const layerGraceSeconds = this.config.layerGraceSeconds;
+    return {
+      dryRun: true,
+      layerGraceSeconds,
+      images: 0,
+      ...(await this.gc.estimate(layerGraceSeconds)),
+    };
+  }
+
+  private async run(options: CollectionOptions): Promise<CollectionReport> {
     const layerGraceSeconds = this.config.layerGraceSeconds;
     const report: CollectionReport = {
-      dryRun: options.dryRun ?? false,
+      dryRun: false,
       layerGraceSeconds,
       images: 0,
       layers: 0,
       blobs: 0,
       bytes: 0,
     };
-    if (report.dryRun) {
-      return { ...report, ...(await this.gc.estimate(layerGraceSeconds)) };
-    }
     if (!options.blobsOnly) report.layers = await this.collectLayers(layerGraceSeconds);
     const blobs = await this.collectBlobs();
     report.blobs = blobs.blobs;
@@ -153,38 +228,121 @@ export class GarbageCollectorService {
     });
   }
 
+  /**
+   * Feeds the review queues with the garbage they never saw (data written before them, or
+   * removed with the triggers disabled): walks layers, blobs and storage objects in keyset
+   * batches, one short transaction each, storing its position in `gc_reconciliation` so that a
+   * pass resumes where it stopped, on any instance. Runs when due (GC_RECONCILE_INTERVAL after
+   * the last pass; at once after the upgrade that created the queues), or with `restart` from
+   * the first row at once. One instance at a time works on the pass: the others skip.
+   */
+  reconcile(restart = false): Promise<ReconciliationReport> {
+    this.reconciling ??= this.reconcilePass(restart).finally(() => {
+      this.reconciling = undefined;
+    });
+    return this.reconciling;
+  }
+
+  private async reconcilePass(restart: boolean): Promise<ReconciliationReport> {
+    const report: ReconciliationReport = {
+      read: 0,
+      layers: 0,
+      blobs: 0,
+      storageObjects: 0,
+      finished: false,
+    };
+    const interval = this.config.gcReconcileIntervalSeconds;
+    let first = true;
+    while (!this.stopped) {
+      const step = await this.dataSource.transaction(async (m) => {
+        await m.query(`SET LOCAL statement_timeout = '${RECONCILE_STATEMENT_TIMEOUT}'`);
+        const state = await this.gc.lockReconciliation(m);
+        if (!state) return 'busy' as const;
+        let { stage, position } = state;
+        const starting = (first && restart) || (stage === null && state.due);
+        if (starting) {
+          stage = 'layers';
+          position = null;
+        } else if (stage === null) {
+          return 'idle' as const;
+        }
+        const stageNow: ReconciliationStage = stage;
+        const batch = await this.gc.reconcileBatch(m, stageNow, position, RECONCILE_BATCH);
+        report.read += batch.read;
+        report[stageNow === 'storage' ? 'storageObjects' : stageNow] += batch.fed;
+        let next: { stage: ReconciliationStage | null; position: string | null } = {
+          stage: stageNow,
+          position: batch.next,
+        };
+        if (batch.read < RECONCILE_BATCH) {
+          const order: (ReconciliationStage | null)[] = ['layers', 'blobs', 'storage', null];
+          next = { stage: order[order.indexOf(stageNow) + 1], position: null };
+        }
+        await this.gc.storeReconciliation(m, next.stage, next.position, interval, starting);
+        return next.stage === null ? ('finished' as const) : ('more' as const);
+      });
+      if (step === 'busy') {
+        // Another instance is on a batch of the pass: it carries on.
+        if (!restart || !first) return report;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      first = false;
+      if (step === 'idle') return report;
+      reachKillPoint(this.config.killPoint, 'gc.reconcile.batched');
+      if (step === 'finished') {
+        report.finished = true;
+        if (report.layers + report.blobs + report.storageObjects > 0) {
+          this.logger.info({ ...report }, 'reconciliation fed garbage the queues had not seen');
+        }
+        return report;
+      }
+    }
+    return report;
+  }
+
   private async collectLayers(graceSeconds: number): Promise<number> {
     let total = 0;
+    // Keyset over the queue: an entry left for later (its layer was held) is not taken again
+    // by this run.
+    let after: string | undefined;
     for (;;) {
-      const { locked, deleted } = await this.dataSource.transaction(async (m) => {
-        const ids = await this.gc.lockGarbageLayers(m, graceSeconds, BATCH);
-        if (ids.length === 0) return { locked: 0, deleted: 0 };
-        reachKillPoint(this.config.killPoint, 'gc.layers.locked');
+      const { taken, deleted, next } = await this.dataSource.transaction(async (m) => {
+        const reviews = await this.gc.takeLayerReviews(m, graceSeconds, BATCH, after);
+        if (reviews.entries.length === 0) return { taken: 0, deleted: 0, next: after };
+        const ids = await this.gc.lockGarbageLayers(m, reviews.subjects, graceSeconds);
+        if (ids.length > 0) reachKillPoint(this.config.killPoint, 'gc.layers.locked');
         // A second statement: its snapshot is taken now, after every lock above was granted.
         const n = await this.gc.deleteLayers(m, ids);
-        reachKillPoint(this.config.killPoint, 'gc.layers.deleted');
-        return { locked: ids.length, deleted: n };
+        if (ids.length > 0) reachKillPoint(this.config.killPoint, 'gc.layers.deleted');
+        await this.gc.settleLayerReviews(m, reviews.entries, ids);
+        return { taken: reviews.entries.length, deleted: n, next: reviews.next };
       });
-      if (locked > 0) reachKillPoint(this.config.killPoint, 'gc.layers.committed');
+      if (deleted > 0) reachKillPoint(this.config.killPoint, 'gc.layers.committed');
       total += deleted;
-      if (locked < BATCH) return total;
+      after = next;
+      if (taken < BATCH) return total;
     }
   }
 
   private async collectBlobs(): Promise<{ blobs: number; bytes: number }> {
     const total = { blobs: 0, bytes: 0 };
+    let after: string | undefined;
     for (;;) {
-      const { locked, blobs, bytes } = await this.dataSource.transaction(async (m) => {
-        const digests = await this.gc.lockGarbageBlobs(m, BATCH);
-        if (digests.length === 0) return { locked: 0, blobs: 0, bytes: 0 };
+      const { taken, blobs, bytes, next } = await this.dataSource.transaction(async (m) => {
+        const reviews = await this.gc.takeBlobReviews(m, BATCH, after);
+        if (reviews.entries.length === 0) return { taken: 0, blobs: 0, bytes: 0, next: after };
+        const digests = await this.gc.lockGarbageBlobs(m, reviews.subjects);
         const removed = await this.gc.deleteBlobs(m, digests);
-        reachKillPoint(this.config.killPoint, 'gc.blobs.deleted');
-        return { locked: digests.length, ...removed };
+        if (digests.length > 0) reachKillPoint(this.config.killPoint, 'gc.blobs.deleted');
+        await this.gc.settleBlobReviews(m, reviews.entries, digests);
+        return { taken: reviews.entries.length, ...removed, next: reviews.next };
       });
-      if (locked > 0) reachKillPoint(this.config.killPoint, 'gc.blobs.committed');
+      if (blobs > 0) reachKillPoint(this.config.killPoint, 'gc.blobs.committed');
       total.blobs += blobs;
       total.bytes += bytes;
-      if (locked < BATCH) return total;
+      after = next;
+      if (taken < BATCH) return total;
     }
   }
 

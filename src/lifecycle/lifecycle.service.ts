@@ -4,11 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isForeignKeyViolation } from '../common/database-errors';
 import { InvalidParameterException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import {
-  CollectionReport,
-  GarbageCollectorService,
-  KeptImage,
-} from '../gc/garbage-collector.service';
+import { GarbageCollectorService, KeptImage } from '../gc/garbage-collector.service';
 import { ROOT_LOGGER } from '../logging/logger';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { RepositoryNotFoundException } from '../repositories/repositories.errors';
@@ -77,8 +73,6 @@ export interface LifecycleRunReport {
   skipped: number;
   /** Repositories whose evaluation failed (logged): nothing of theirs changed, retried later. */
   failed: number;
-  /** The collection that followed, removing what the expired images alone held. */
-  collection?: CollectionReport;
 }
 
 interface StoredResult {
@@ -248,8 +242,8 @@ export class LifecycleService implements OnApplicationShutdown {
 
   /**
    * Evaluates every repository's policy now (`dueOnly`: those not evaluated for
-   * LIFECYCLE_INTERVAL), expires what each selects, then collects what only those images held.
-   * With `dryRun`, answers what it would expire and changes nothing.
+   * LIFECYCLE_INTERVAL), expires what each selects, then starts the collection of what only those
+   * images held, without waiting for it. With `dryRun`, answers what it would expire and changes nothing.
    */
   async apply(options: { dryRun?: boolean; dueOnly?: boolean } = {}): Promise<LifecycleRunReport> {
     const dryRun = options.dryRun ?? false;
@@ -283,7 +277,9 @@ export class LifecycleService implements OnApplicationShutdown {
     }
     if (!dryRun) {
       if (report.images > 0) {
-        report.collection = await this.collector.collect();
+        // The expiries queued what they freed (triggers, in their own transactions): the
+        // collection follows in the background and the apply answers without waiting for it.
+        this.collector.collectSoon();
         this.logger.info(
           { images: report.images, repositories: report.repositories.length },
           'lifecycle policies expired images',

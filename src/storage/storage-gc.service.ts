@@ -12,8 +12,9 @@ export const DEFAULT_TEMP_GRACE_SECONDS = 600;
 
 /**
  * Removes storage objects that neither an upload nor a blob references: the bytes of a purged or
- * aborted upload, of a deleted repository's uploads, and of an upload whose content was already
- * stored. Rows are taken `FOR UPDATE SKIP LOCKED`, so instances collecting at once never share
+ * aborted upload, of a deleted repository's uploads, of an upload whose content was already
+ * stored, and of a collected blob. Which objects to examine comes from the review queue the
+ * deletions of uploads and blobs fill (StorageRepository). Rows are taken `FOR UPDATE SKIP LOCKED`, so instances collecting at once never share
  * work, and an object a transaction is about to reference is locked by that transaction's foreign
  * key check and skipped. Bytes go before the row: a crash in between leaves the row, and the next
  * run removes it again.
@@ -35,21 +36,26 @@ export class StorageGcService {
     const filesystem = this.stores.filesystem;
     if (filesystem instanceof FilesystemBlobStore) await filesystem.sweepTemp(tempGraceSeconds);
     let total = 0;
+    // Keyset over the queue: an entry left for later (its object was held) is not taken again
+    // by this run.
+    let after = '0';
     for (;;) {
-      const removed = await this.repository.transaction(async (manager) => {
-        const rows = await this.repository.lockOrphans(manager, batch);
+      const { taken, removed, next } = await this.repository.transaction(async (manager) => {
+        const reviews = await this.repository.takeReviews(manager, batch, after);
+        if (reviews.entries.length === 0) return { taken: 0, removed: 0, next: after };
+        const rows = await this.repository.lockOrphans(manager, reviews.keys);
         for (const row of rows) await this.stores[row.driver].remove(manager, row.key);
+        const keys = rows.map((r) => r.key);
         if (rows.length > 0) {
           reachKillPoint(this.config.killPoint, 'gc.storage.removed');
-          await this.repository.deleteObjects(
-            manager,
-            rows.map((r) => r.key),
-          );
+          await this.repository.deleteObjects(manager, keys);
         }
-        return rows.length;
+        await this.repository.settleReviews(manager, reviews.entries, keys);
+        return { taken: reviews.entries.length, removed: rows.length, next: reviews.next };
       });
       total += removed;
-      if (removed < batch) break;
+      after = next;
+      if (taken < batch) break;
     }
     if (total > 0) this.logger.info({ removed: total }, 'storage objects collected');
     return total;

@@ -274,6 +274,25 @@ export class CollectionReport {
   bytes!: number;
 }
 
+export class ReconciliationReport {
+  @ApiProperty({ description: 'Rows of the catalogue read (layers, blobs, storage objects)' })
+  read!: number;
+
+  @ApiProperty({ description: 'Unreferenced layers the review queue had not seen, queued' })
+  layers!: number;
+
+  @ApiProperty({ description: 'Unreferenced blobs the review queue had not seen, queued' })
+  blobs!: number;
+
+  @ApiProperty({
+    description: 'Unreferenced storage objects the review queue had not seen, queued',
+  })
+  storageObjects!: number;
+
+  @ApiProperty({ description: 'Whether the pass reached the end of every table' })
+  finished!: boolean;
+}
+
 export class ApplyLifecyclePoliciesRequest {
   @ApiPropertyOptional({ description: 'Report what would be expired, and expire nothing' })
   @IsOptional()
@@ -338,10 +357,4 @@ export class LifecycleRunReportView {
 
   @ApiProperty({ description: 'Repositories whose evaluation failed (logged); retried later' })
   failed!: number;
-
-  @ApiPropertyOptional({
-    type: CollectionReport,
-    description: 'The collection that followed an expiry, removing what only those images held',
-  })
-  collection?: CollectionReport;
 }
