@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { KILL_POINTS, KillPoint } from '../src/config/kill-points';
+import { KILL_POINTS } from '../src/config/kill-points';
 import { ecrClient } from './support/app';
 import { startBerthProcess } from './support/berth-process';
 import { Cluster, Driver } from './support/cluster';
