@@ -20,6 +20,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OciModule } from './oci/oci.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RequestBodiesModule } from './request-bodies/request-bodies.module';
+import { StsModule } from './sts/sts.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -47,6 +48,7 @@ export class AppModule implements NestModule {
         AdminModule,
         MetricsModule,
         OciModule,
+        StsModule,
       ],
     };
   }
