@@ -52,3 +52,9 @@ export const LIFECYCLE_POLICY_PREVIEWS_STATUS_CHECK = 'lifecycle_policy_previews
 
 // notification channels (sent by triggers: migrations/1764914400000-LayerChangeNotifications.ts)
 export const LAYER_CHANGES_CHANNEL = 'berth_layer_changes';
+
+/** A template's registry is an account; the account's templates go with it. */
+export const REPOSITORY_CREATION_TEMPLATES_REGISTRY_FKEY =
+  'repository_creation_templates_registry_fkey';
+/** One template per registry and prefix. */
+export const REPOSITORY_CREATION_TEMPLATES_PKEY = 'repository_creation_templates_pkey';

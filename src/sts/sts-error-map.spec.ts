@@ -40,6 +40,8 @@ const ANSWERED: Record<DomainErrorCode | StsDoorErrorCode, [number, string]> = {
   LifecyclePolicyNotFoundException: [500, 'InternalFailure'],
   LifecyclePolicyPreviewNotFoundException: [500, 'InternalFailure'],
   LifecyclePolicyPreviewInProgressException: [500, 'InternalFailure'],
+  TemplateNotFoundException: [500, 'InternalFailure'],
+  TemplateAlreadyExistsException: [500, 'InternalFailure'],
 };
 
 describe('the STS error mapping', () => {

@@ -70,6 +70,8 @@ export function stsErrorAnswer(code: DomainErrorCode | StsDoorErrorCode): StsErr
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'TemplateNotFoundException':
+    case 'TemplateAlreadyExistsException':
       return INTERNAL;
     default:
       return assertUnreachable(code);
