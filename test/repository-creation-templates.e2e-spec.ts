@@ -110,8 +110,8 @@ describe('repository creation templates through @aws-sdk/client-ecr', () => {
       encryptionConfiguration: { encryptionType: 'AES256' },
       resourceTags: [],
       imageTagMutability: 'MUTABLE',
-      createdAt: expect.any(Date),
-      updatedAt: expect.any(Date),
+      createdAt: expect.any(Date) as Date,
+      updatedAt: expect.any(Date) as Date,
     });
     await ecr.send(new DeleteRepositoryCreationTemplateCommand({ prefix: 'ROOT' }));
   });
@@ -336,7 +336,7 @@ describe('repository creation templates through @aws-sdk/client-ecr', () => {
       imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'dev-*' }],
       resourceTags: [{ Key: 'Foo', Value: 'Baz' }],
       appliedFor: ['PULL_THROUGH_CACHE', 'CREATE_ON_PUSH'],
-      updatedAt: expect.any(Date),
+      updatedAt: expect.any(Date) as Date,
     });
     expect(second!.createdAt).toEqual(first!.createdAt);
 
