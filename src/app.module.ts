@@ -21,6 +21,7 @@ import { OciModule } from './oci/oci.module';
 import { ConsoleModule } from './console/console.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RequestBodiesModule } from './request-bodies/request-bodies.module';
+import { StsModule } from './sts/sts.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -49,6 +50,7 @@ export class AppModule implements NestModule {
         MetricsModule,
         OciModule,
         ConsoleModule,
+        StsModule,
       ],
     };
   }

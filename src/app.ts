@@ -12,6 +12,7 @@ import { RequestLogMiddleware } from './logging/request-log.middleware';
 import { MetricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { OciDoor } from './oci/oci.door';
+import { isStsRequest, StsDoor } from './sts/sts.door';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
@@ -47,6 +48,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.path !== '/v2' && !req.path.startsWith('/v2/')) return next();
     metrics.use(req, res, () => requestLog.use(req, res, () => door.handler(req, res, next)));
+  });
+  // STS's query protocol shares `POST /` with the ECR door: its form bodies go to their own door.
+  const sts = app.get(StsDoor);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!isStsRequest(req)) return next();
+    metrics.use(req, res, () => requestLog.use(req, res, () => sts.handler(req, res, next)));
   });
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));
   setupAdminDocs(app);

@@ -17,6 +17,10 @@ import {
   ListImageReferrersCommand,
   ListImagesCommand,
   ListTagsForResourceCommand,
+  CreateRepositoryCreationTemplateCommand,
+  DeleteRepositoryCreationTemplateCommand,
+  DescribeRepositoryCreationTemplatesCommand,
+  UpdateRepositoryCreationTemplateCommand,
   PutImageCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
@@ -305,6 +309,48 @@ describe('two accounts on one Berth', () => {
       B_ID,
     ]);
     covered.add('GetAuthorizationToken');
+    await expectAUntouched();
+  });
+
+  it("keeps A's repository creation templates out of B's reach", async () => {
+    // Templates name no registry: each call acts on the caller's own, so B reaches none of A's.
+    await a.send(
+      new CreateRepositoryCreationTemplateCommand({
+        prefix: 'team',
+        appliedFor: ['CREATE_ON_PUSH'],
+        description: "A's",
+      }),
+    );
+    const theirs = await b.send(new DescribeRepositoryCreationTemplatesCommand({}));
+    expect(theirs.registryId).toBe(B_ID);
+    expect(theirs.repositoryCreationTemplates).toEqual([]);
+    for (const call of [
+      () =>
+        b.send(new UpdateRepositoryCreationTemplateCommand({ prefix: 'team', description: 'B' })),
+      () => b.send(new DeleteRepositoryCreationTemplateCommand({ prefix: 'team' })),
+    ]) {
+      expect((await errorOf(call())).name).toBe('TemplateNotFoundException');
+    }
+    // B's template of the same prefix is B's own, and A's stays as it was.
+    const created = await b.send(
+      new CreateRepositoryCreationTemplateCommand({ prefix: 'team', appliedFor: ['REPLICATION'] }),
+    );
+    expect(created.registryId).toBe(B_ID);
+    const mine = await a.send(
+      new DescribeRepositoryCreationTemplatesCommand({ prefixes: ['team'] }),
+    );
+    expect(mine.repositoryCreationTemplates!.map((x) => [x.description, x.appliedFor])).toEqual([
+      ["A's", ['CREATE_ON_PUSH']],
+    ]);
+    await b.send(new DeleteRepositoryCreationTemplateCommand({ prefix: 'team' }));
+    await a.send(new DeleteRepositoryCreationTemplateCommand({ prefix: 'team' }));
+    for (const op of [
+      'CreateRepositoryCreationTemplate',
+      'DescribeRepositoryCreationTemplates',
+      'UpdateRepositoryCreationTemplate',
+      'DeleteRepositoryCreationTemplate',
+    ])
+      covered.add(op);
     await expectAUntouched();
   });
 

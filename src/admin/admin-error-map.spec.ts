@@ -35,6 +35,8 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   LifecyclePolicyNotFoundException: 404,
   LifecyclePolicyPreviewNotFoundException: 404,
   LifecyclePolicyPreviewInProgressException: 409,
+  TemplateNotFoundException: 404,
+  TemplateAlreadyExistsException: 409,
 };
 
 describe('the admin API error mapping', () => {

@@ -16,12 +16,14 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'ImageNotFoundException':
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
+    case 'TemplateNotFoundException':
       return 404;
     case 'EntityAlreadyExistsException':
     case 'DeleteConflictException':
     case 'RepositoryAlreadyExistsException':
     case 'RepositoryNotEmptyException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'TemplateAlreadyExistsException':
       return 409;
     case 'ServerException':
       return 500;

@@ -41,14 +41,15 @@ export class EcrAuthenticator {
 
   /**
    * Reads the signature and finds its key, refusing what the headers alone refuse. With
-   * `currentKey` the key's row is read now, not a copy an instance reused.
+   * `currentKey` the key's row is read now, not a copy an instance reused. `service` is the
+   * signing name the credential scope must carry (`ecr` unless another door says otherwise).
    */
   async begin(
     req: SignedRequest,
-    options: { currentKey?: boolean } = {},
+    options: { currentKey?: boolean; service?: string } = {},
     now = new Date(),
   ): Promise<PendingAuthentication> {
-    const signature = readSignature(req, ECR_SIGNING_SERVICE);
+    const signature = readSignature(req, options.service ?? ECR_SIGNING_SERVICE);
     checkSigningTime(signature, now, this.config.clockSkewSeconds);
     const key = await this.keys.findActive(signature.accessKeyId, options);
     if (!key) throw new UnrecognizedClientException();

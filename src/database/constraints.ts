@@ -56,3 +56,8 @@ export const LAYER_CHANGES_CHANNEL = 'berth_layer_changes';
 // gc_reconciliation (the review queues have only their primary keys and indexes)
 export const GC_RECONCILIATION_SINGLETON_CHECK = 'gc_reconciliation_singleton_check';
 export const GC_RECONCILIATION_STAGE_CHECK = 'gc_reconciliation_stage_check';
+/** A template's registry is an account; the account's templates go with it. */
+export const REPOSITORY_CREATION_TEMPLATES_REGISTRY_FKEY =
+  'repository_creation_templates_registry_fkey';
+/** One template per registry and prefix. */
+export const REPOSITORY_CREATION_TEMPLATES_PKEY = 'repository_creation_templates_pkey';

@@ -17,6 +17,7 @@ import { LayerEntity } from '../layers/entities/layer.entity';
 import { LifecyclePolicyPreviewEntity } from '../lifecycle/entities/lifecycle-policy-preview.entity';
 import { LifecyclePolicyEntity } from '../lifecycle/entities/lifecycle-policy.entity';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
+import { RepositoryCreationTemplateEntity } from '../templates/entities/repository-creation-template.entity';
 import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
 import { StorageObjectEntity } from '../storage/entities/storage-object.entity';
 import { UploadEntity } from '../uploads/entities/upload.entity';
@@ -28,6 +29,7 @@ import { UploadEntity } from '../uploads/entities/upload.entity';
  */
 export const ALL_ENTITIES = [
   RepositoryEntity,
+  RepositoryCreationTemplateEntity,
   StorageObjectEntity,
   BlobChunkEntity,
   UploadEntity,

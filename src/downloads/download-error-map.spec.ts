@@ -35,6 +35,8 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   LifecyclePolicyNotFoundException: 404,
   LifecyclePolicyPreviewNotFoundException: 404,
   LifecyclePolicyPreviewInProgressException: 404,
+  TemplateNotFoundException: 404,
+  TemplateAlreadyExistsException: 404,
 };
 
 describe('the download endpoint error mapping', () => {

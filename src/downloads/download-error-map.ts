@@ -43,6 +43,8 @@ export function downloadErrorStatus(code: DomainErrorCode): 403 | 404 | 500 {
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'TemplateNotFoundException':
+    case 'TemplateAlreadyExistsException':
       return 404;
     default:
       return assertUnreachable(code);

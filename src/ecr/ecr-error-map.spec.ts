@@ -40,6 +40,8 @@ const ANSWERED: Record<DomainErrorCode | EcrDoorErrorCode, number> = {
   LifecyclePolicyNotFoundException: 400,
   LifecyclePolicyPreviewNotFoundException: 400,
   LifecyclePolicyPreviewInProgressException: 400,
+  TemplateNotFoundException: 400,
+  TemplateAlreadyExistsException: 400,
 };
 
 describe('the ECR error mapping', () => {

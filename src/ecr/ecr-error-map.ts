@@ -48,6 +48,8 @@ export function ecrErrorStatus(code: DomainErrorCode | EcrDoorErrorCode): 400 | 
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'TemplateNotFoundException':
+    case 'TemplateAlreadyExistsException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -6,6 +6,7 @@ import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
+import { TemplatesModule } from '../templates/templates.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UploadsModule } from '../uploads/uploads.module';
 import { EcrController } from './ecr.controller';
@@ -16,6 +17,7 @@ import { LayersOperations } from './operations/layers.operations';
 import { LifecycleOperations } from './operations/lifecycle.operations';
 import { RepositoriesOperations } from './operations/repositories.operations';
 import { TagsOperations } from './operations/tags.operations';
+import { TemplatesOperations } from './operations/templates.operations';
 import { TokensOperations } from './operations/tokens.operations';
 import { UploadsOperations } from './operations/uploads.operations';
 
@@ -34,6 +36,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     DownloadsModule,
     TokensModule,
     LifecycleModule,
+    TemplatesModule,
   ],
   controllers: [EcrController],
   providers: [
@@ -46,6 +49,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     TokensOperations,
     LifecycleOperations,
     TagsOperations,
+    TemplatesOperations,
   ],
   exports: [EcrOperationsRegistry],
 })

@@ -17,6 +17,8 @@ import {
   REPOSITORIES_ERROR_CODES,
   type RepositoriesErrorCode,
 } from '../repositories/repositories.errors';
+import type * as templatesErrors from '../templates/templates.errors';
+import { TEMPLATES_ERROR_CODES, type TemplatesErrorCode } from '../templates/templates.errors';
 import type * as uploadsErrors from '../uploads/uploads.errors';
 import { UPLOADS_ERROR_CODES, type UploadsErrorCode } from '../uploads/uploads.errors';
 
@@ -34,6 +36,7 @@ export const DOMAIN_ERROR_CODES = [
   ...LAYERS_ERROR_CODES,
   ...IMAGES_ERROR_CODES,
   ...LIFECYCLE_ERROR_CODES,
+  ...TEMPLATES_ERROR_CODES,
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -73,4 +76,5 @@ export const CODE_LISTS_MATCH_CLASSES: [
   Same<CodesOf<typeof layersErrors>, LayersErrorCode>,
   Same<CodesOf<typeof imagesErrors>, ImagesErrorCode>,
   Same<CodesOf<typeof lifecycleErrors>, LifecycleErrorCode>,
-] = [true, true, true, true, true, true, true];
+  Same<CodesOf<typeof templatesErrors>, TemplatesErrorCode>,
+] = [true, true, true, true, true, true, true, true];

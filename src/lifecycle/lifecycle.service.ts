@@ -129,6 +129,15 @@ export class LifecycleService implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Validates and stores the policy of a repository the transaction of `m` has just created
+   * (nothing else can hold its row yet).
+   */
+  async putPolicyOfNew(m: EntityManager, repositoryId: string, policyText: string): Promise<void> {
+    parseLifecyclePolicy(policyText);
+    await this.lifecycle.upsertPolicy(m, repositoryId, policyText);
+  }
+
   async getPolicy(registryId: string, repositoryName: string): Promise<LifecyclePolicyView> {
     const repo = await this.repositories.require(registryId, repositoryName);
     const row = await this.lifecycle.findPolicy(repo.id);

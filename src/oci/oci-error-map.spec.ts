@@ -49,6 +49,8 @@ const ANSWERED: Record<DomainErrorCode, OciMapping> = {
   LifecyclePolicyNotFoundException: { code: 'DENIED', status: 403 },
   LifecyclePolicyPreviewNotFoundException: { code: 'DENIED', status: 403 },
   LifecyclePolicyPreviewInProgressException: { code: 'DENIED', status: 403 },
+  TemplateNotFoundException: { code: 'DENIED', status: 403 },
+  TemplateAlreadyExistsException: { code: 'DENIED', status: 403 },
 };
 
 describe('the OCI error mapping', () => {

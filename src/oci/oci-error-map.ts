@@ -46,7 +46,7 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
     case 'UnrecognizedClientException':
     case 'InvalidSignatureException':
       return as('UNAUTHORIZED');
-    // 403, with the lifecycle policies: an ECR-only concern the door never reaches.
+    // 403, with the lifecycle policies and creation templates: ECR-only concerns the door never reaches.
     case 'AccessDeniedException':
     case 'NoSuchEntityException':
     case 'EntityAlreadyExistsException':
@@ -55,6 +55,8 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'TemplateNotFoundException':
+    case 'TemplateAlreadyExistsException':
       return as('DENIED');
     // 404.
     case 'RepositoryNotFoundException':

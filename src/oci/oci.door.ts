@@ -12,6 +12,7 @@ import { ROOT_LOGGER } from '../logging/logger';
 import type { RequestLogLocals } from '../logging/request-log.middleware';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { RepositoriesService } from '../repositories/repositories.service';
+import { TemplatesService } from '../templates/templates.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
 import {
@@ -68,6 +69,7 @@ export class OciDoor {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly rateLimits: RateLimits,
     bodies: RequestBodies,
+    private readonly templates: TemplatesService,
   ) {
     this.services = { repositories, uploads, layers, images, bodies };
     const perAccount = config.bodyLimits.ociPerAccount;
@@ -118,6 +120,11 @@ export class OciDoor {
     const arg = readArgument(found);
     if (!route) {
       throw new OciError('UNSUPPORTED', `The method ${req.method} is not supported here`);
+    }
+    // ECR creates a missing repository at the first push request when a CREATE_ON_PUSH template
+    // applies: a blob upload's start (or mount) or a manifest's PUT, of the caller's own registry.
+    if (route.ecrAction === 'InitiateLayerUpload' || route.ecrAction === 'PutImage') {
+      await this.templates.prepareForPush(caller.registryId, found.name);
     }
     const release = hasBody(req) ? await this.admitAccountBody(req, caller.registryId) : NOTHING;
     let guard: GuardedBody | undefined;

@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
+import { TemplatesModule } from '../templates/templates.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UploadsModule } from '../uploads/uploads.module';
 import { OciDoor } from './oci.door';
@@ -16,6 +17,7 @@ import { OciDoor } from './oci.door';
     LayersModule,
     ImagesModule,
     TokensModule,
+    TemplatesModule,
   ],
   providers: [OciDoor],
   exports: [OciDoor],

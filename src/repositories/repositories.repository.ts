@@ -201,6 +201,35 @@ export class RepositoriesRepository {
     }
   }
 
+  /**
+   * Inserts the repository within the transaction of `m`, or answers undefined when the registry
+   * has one of that name; a concurrent creator's row, not yet committed, is waited for.
+   */
+  async insertIfAbsent(
+    m: EntityManager,
+    repo: RepositoryEntity,
+  ): Promise<RepositoryEntity | undefined> {
+    const rows = await m.query<RepositoryRow[]>(
+      `INSERT INTO repositories
+         (registry_id, name, image_tag_mutability, scan_on_push, encryption_type, kms_key, tags,
+          image_tag_mutability_exclusion_filters)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)
+       ON CONFLICT ON CONSTRAINT ${REPOSITORIES_REGISTRY_NAME_KEY} DO NOTHING
+       RETURNING *`,
+      [
+        repo.registryId,
+        repo.name,
+        repo.imageTagMutability,
+        repo.scanOnPush,
+        repo.encryptionType,
+        repo.kmsKey,
+        JSON.stringify(repo.tags),
+        JSON.stringify(repo.imageTagMutabilityExclusionFilters),
+      ],
+    );
+    return rows[0] && fromRow(rows[0]);
+  }
+
   /** Replaces the repository's resource tags (the caller holds its row). */
   async updateTags(
     manager: EntityManager,

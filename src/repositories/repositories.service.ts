@@ -59,6 +59,11 @@ export class RepositoriesService {
     return repo;
   }
 
+  /** Whether the registry has a repository of that name. */
+  async exists(registryId: string, name: string): Promise<boolean> {
+    return (await this.repositories.findByName(registryId, name)) !== undefined;
+  }
+
   findById(id: string): Promise<RepositoryEntity | undefined> {
     return this.repositories.findById(id);
   }
@@ -77,6 +82,23 @@ export class RepositoriesService {
   }
 
   async create(input: NewRepository): Promise<RepositoryEntity> {
+    const created = await this.repositories.insert(this.checked(input));
+    if (!created) throw RepositoryAlreadyExistsException.of(input.registryId, input.name);
+    return created;
+  }
+
+  /**
+   * Creates the repository within the transaction of `manager`, unless the registry has one of
+   * that name (undefined then): of concurrent creators, one creates and the others find it.
+   */
+  createIfAbsent(
+    input: NewRepository,
+    manager: EntityManager,
+  ): Promise<RepositoryEntity | undefined> {
+    return this.repositories.insertIfAbsent(manager, this.checked(input));
+  }
+
+  private checked(input: NewRepository): RepositoryEntity {
     const tags = checkTags(input.tags);
     const mutability = input.imageTagMutability ?? 'MUTABLE';
     const filters = checkTagMutability(mutability, input.imageTagMutabilityExclusionFilters);
@@ -88,20 +110,16 @@ export class RepositoriesService {
         'must not contain the character U+0000',
       );
     }
-    const created = await this.repositories.insert(
-      Object.assign(new RepositoryEntity(), {
-        registryId: input.registryId,
-        name: input.name,
-        imageTagMutability: mutability,
-        imageTagMutabilityExclusionFilters: filters,
-        scanOnPush: input.scanOnPush ?? false,
-        encryptionType: input.encryptionType ?? 'AES256',
-        kmsKey: input.kmsKey ?? null,
-        tags,
-      }),
-    );
-    if (!created) throw RepositoryAlreadyExistsException.of(input.registryId, input.name);
-    return created;
+    return Object.assign(new RepositoryEntity(), {
+      registryId: input.registryId,
+      name: input.name,
+      imageTagMutability: mutability,
+      imageTagMutabilityExclusionFilters: filters,
+      scanOnPush: input.scanOnPush ?? false,
+      encryptionType: input.encryptionType ?? 'AES256',
+      kmsKey: input.kmsKey ?? null,
+      tags,
+    });
   }
 
   /** The named repositories, in the order asked, each once; any missing one is an error. */

@@ -126,6 +126,8 @@ export const ECR_ERRORS: Record<string, readonly string[]> = {
   RepositoryNotEmptyException: [],
   RepositoryNotFoundException: [],
   ServerException: [],
+  TemplateAlreadyExistsException: [],
+  TemplateNotFoundException: [],
   TooManyTagsException: [],
   UploadNotFoundException: [],
 };

@@ -37,6 +37,10 @@ export const OPERATIONS = [
   'UntagResource',
   'ListTagsForResource',
   'PutImageTagMutability',
+  'CreateRepositoryCreationTemplate',
+  'DescribeRepositoryCreationTemplates',
+  'UpdateRepositoryCreationTemplate',
+  'DeleteRepositoryCreationTemplate',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -564,6 +568,22 @@ function validInput(prng: Prng, op: Operation, state: FuzzState): Record<string,
             imageTagMutability: 'MUTABLE_WITH_EXCLUSION',
             imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'v1*' }],
           };
+    case 'CreateRepositoryCreationTemplate':
+      // Under a prefix no push of the fuzz names, so that no repository is created from it.
+      return {
+        prefix: `fuzz-templates/t${k % 4}`,
+        appliedFor: ['CREATE_ON_PUSH'],
+        resourceTags: [{ Key: 'fuzz', Value: `v${k}` }],
+        lifecyclePolicy: FUZZ_LIFECYCLE_POLICY,
+      };
+    case 'DescribeRepositoryCreationTemplates':
+      return prng.chance(0.5)
+        ? { maxResults: 2 }
+        : { prefixes: [`fuzz-templates/t${k % 4}`, 'ROOT'] };
+    case 'UpdateRepositoryCreationTemplate':
+      return { prefix: `fuzz-templates/t${k % 4}`, description: `d${k}` };
+    case 'DeleteRepositoryCreationTemplate':
+      return { prefix: `fuzz-templates/t${k % 4}` };
   }
 }
 

@@ -107,9 +107,10 @@ export const Range = (min: number | undefined, max: number | undefined): Propert
       : []),
   );
 
-export const OneOf = (values: readonly string[]): PropertyDecorator =>
+export const OneOf = (values: readonly string[], each = false): PropertyDecorator =>
   IsIn(values as string[], {
     message: `must satisfy enum value set: [${values.join(', ')}]`,
+    each,
     ...ctx('enum'),
   });
 
