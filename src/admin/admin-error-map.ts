@@ -16,12 +16,18 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'ImageNotFoundException':
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
       return 404;
     case 'EntityAlreadyExistsException':
     case 'DeleteConflictException':
     case 'RepositoryAlreadyExistsException':
     case 'RepositoryNotEmptyException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'ExclusionAlreadyExistsException':
       return 409;
     case 'ServerException':
       return 500;
@@ -45,6 +51,9 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'ImageTagAlreadyExistsException':
     case 'ImageDigestDoesNotMatchException':
     case 'ReferencedImagesNotFoundException':
+    case 'ValidationException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -52,3 +52,10 @@ export const LIFECYCLE_POLICY_PREVIEWS_STATUS_CHECK = 'lifecycle_policy_previews
 
 // notification channels (sent by triggers: migrations/1764914400000-LayerChangeNotifications.ts)
 export const LAYER_CHANGES_CHANNEL = 'berth_layer_changes';
+
+// registry_settings, account_settings, pull_time_update_exclusions
+export const REGISTRY_SETTINGS_REGISTRY_ID_FKEY = 'registry_settings_registry_id_fkey';
+export const ACCOUNT_SETTINGS_REGISTRY_ID_FKEY = 'account_settings_registry_id_fkey';
+export const PULL_TIME_UPDATE_EXCLUSIONS_REGISTRY_ID_FKEY =
+  'pull_time_update_exclusions_registry_id_fkey';
+export const PULL_TIME_UPDATE_EXCLUSIONS_PKEY = 'pull_time_update_exclusions_pkey';

@@ -13,6 +13,11 @@ import { LifecyclePolicyEntity } from '../lifecycle/entities/lifecycle-policy.en
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
 import { StorageObjectEntity } from '../storage/entities/storage-object.entity';
+import {
+  AccountSettingEntity,
+  PullTimeUpdateExclusionEntity,
+  RegistrySettingsEntity,
+} from '../registry-settings/entities/registry-settings.entity';
 import { UploadEntity } from '../uploads/entities/upload.entity';
 
 /**
@@ -37,4 +42,7 @@ export const ALL_ENTITIES = [
   MasterKeyCheckEntity,
   LifecyclePolicyEntity,
   LifecyclePolicyPreviewEntity,
+  RegistrySettingsEntity,
+  AccountSettingEntity,
+  PullTimeUpdateExclusionEntity,
 ];

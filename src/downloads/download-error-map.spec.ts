@@ -35,6 +35,15 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   LifecyclePolicyNotFoundException: 404,
   LifecyclePolicyPreviewNotFoundException: 404,
   LifecyclePolicyPreviewInProgressException: 404,
+  ValidationException: 404,
+  RegistryPolicyNotFoundException: 404,
+  ScanNotFoundException: 404,
+  ExclusionAlreadyExistsException: 404,
+  ExclusionNotFoundException: 404,
+  SigningConfigurationNotFoundException: 404,
+  PullThroughCacheRuleNotFoundException: 404,
+  UnsupportedUpstreamRegistryException: 404,
+  ImageStorageClassUpdateNotSupportedException: 404,
 };
 
 describe('the download endpoint error mapping', () => {

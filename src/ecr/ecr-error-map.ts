@@ -48,6 +48,15 @@ export function ecrErrorStatus(code: DomainErrorCode | EcrDoorErrorCode): 400 | 
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'ValidationException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionAlreadyExistsException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -5,6 +5,7 @@ import { DownloadsModule } from '../downloads/downloads.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
+import { RegistrySettingsModule } from '../registry-settings/registry-settings.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UploadsModule } from '../uploads/uploads.module';
@@ -14,6 +15,7 @@ import { EcrOperationsRegistry } from './ecr-operations.registry';
 import { ImagesOperations } from './operations/images.operations';
 import { LayersOperations } from './operations/layers.operations';
 import { LifecycleOperations } from './operations/lifecycle.operations';
+import { RegistrySettingsOperations } from './operations/registry-settings.operations';
 import { RepositoriesOperations } from './operations/repositories.operations';
 import { TagsOperations } from './operations/tags.operations';
 import { TokensOperations } from './operations/tokens.operations';
@@ -34,6 +36,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     DownloadsModule,
     TokensModule,
     LifecycleModule,
+    RegistrySettingsModule,
   ],
   controllers: [EcrController],
   providers: [
@@ -46,6 +49,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     TokensOperations,
     LifecycleOperations,
     TagsOperations,
+    RegistrySettingsOperations,
   ],
   exports: [EcrOperationsRegistry],
 })

@@ -45,6 +45,15 @@ const ANSWERED: Record<DomainErrorCode, OciMapping> = {
   LifecyclePolicyNotFoundException: { code: 'DENIED', status: 403 },
   LifecyclePolicyPreviewNotFoundException: { code: 'DENIED', status: 403 },
   LifecyclePolicyPreviewInProgressException: { code: 'DENIED', status: 403 },
+  ValidationException: { code: 'DENIED', status: 403 },
+  RegistryPolicyNotFoundException: { code: 'DENIED', status: 403 },
+  ScanNotFoundException: { code: 'DENIED', status: 403 },
+  ExclusionAlreadyExistsException: { code: 'DENIED', status: 403 },
+  ExclusionNotFoundException: { code: 'DENIED', status: 403 },
+  SigningConfigurationNotFoundException: { code: 'DENIED', status: 403 },
+  PullThroughCacheRuleNotFoundException: { code: 'DENIED', status: 403 },
+  UnsupportedUpstreamRegistryException: { code: 'DENIED', status: 403 },
+  ImageStorageClassUpdateNotSupportedException: { code: 'DENIED', status: 403 },
 };
 
 describe('the OCI error mapping', () => {

@@ -55,6 +55,15 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'ValidationException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionAlreadyExistsException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return as('DENIED');
     // 404.
     case 'RepositoryNotFoundException':
