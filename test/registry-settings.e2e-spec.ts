@@ -1,4 +1,5 @@
 import {
+  BatchGetImageCommand,
   BatchGetRepositoryScanningConfigurationCommand,
   CreatePullThroughCacheRuleCommand,
   CreateRepositoryCommand,
@@ -9,6 +10,7 @@ import {
   DescribeImageReplicationStatusCommand,
   DescribeImageScanFindingsCommand,
   DescribeImageSigningStatusCommand,
+  DescribeImagesCommand,
   DescribePullThroughCacheRulesCommand,
   DescribeRegistryCommand,
   DescribeRepositoriesCommand,
@@ -31,7 +33,7 @@ import {
   ValidatePullThroughCacheRuleCommand,
   type ReplicationConfiguration,
 } from '@aws-sdk/client-ecr';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, TEST_CREDENTIALS, type TestApp } from './support/app';
 import { BuiltImage, pushImageBlobs, putImage } from './support/images';
 import { errorOf, sha256Digest } from './support/layers';
 import { errorCode, v2Request } from './support/oci-http';
@@ -641,6 +643,38 @@ describe('registry settings', () => {
         (await ecr.send(new ListPullTimeUpdateExclusionsCommand({}))).pullTimeUpdateExclusions,
       ).toEqual([arn('ci')]);
       await ecr.send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn: arn('ci') }));
+    });
+
+    it("are honoured: an excluded key's pulls, on either door, leave lastRecordedPullTime alone", async () => {
+      const repositoryName = 'settings/pulls';
+      await ecr.send(new CreateRepositoryCommand({ repositoryName }));
+      const pushed = await pushImageBlobs(ecr, repositoryName);
+      await putImage(ecr, repositoryName, pushed.manifest, 'v1');
+      const lastPull = async (): Promise<Date | undefined> =>
+        (
+          await ecr.send(
+            new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: 'v1' }] }),
+          )
+        ).imageDetails![0].lastRecordedPullTime;
+      const pull = () =>
+        ecr.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageTag: 'v1' }] }));
+      const auth = { authorization: basicAuth(await registryLogin(ecr)) };
+      const self = arn(TEST_CREDENTIALS.accessKeyId);
+
+      await ecr.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: self }));
+      expect((await pull()).images).toHaveLength(1);
+      const manifest = await v2Request(t.url, 'GET', `/v2/${repositoryName}/manifests/v1`, {
+        headers: auth,
+      });
+      expect(manifest.status).toBe(200);
+      expect(await lastPull()).toBeUndefined();
+
+      await ecr.send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn: self }));
+      const before = Date.now();
+      await pull();
+      const recorded = await lastPull();
+      expect(recorded).toBeInstanceOf(Date);
+      expect(recorded!.getTime()).toBeGreaterThanOrEqual(before - 5000);
     });
 
     it('refuses an ARN that is no IAM user or role, and a token it did not issue', async () => {
