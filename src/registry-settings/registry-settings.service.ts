@@ -386,7 +386,7 @@ export class RegistrySettingsService {
   ): Promise<never> {
     await this.images.describeNamed(registryId, repositoryName, [imageId]);
     throw new ImageStorageClassUpdateNotSupportedException(
-      `${notInBerth('Image storage classes')}: every image is stored in the STANDARD class`,
+      'Image storage classes are not available in Berth: every image is stored in the STANDARD class',
     );
   }
 
