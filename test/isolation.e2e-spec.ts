@@ -2,32 +2,59 @@ import {
   BatchCheckLayerAvailabilityCommand,
   BatchDeleteImageCommand,
   BatchGetImageCommand,
+  BatchGetRepositoryScanningConfigurationCommand,
   CompleteLayerUploadCommand,
+  CreatePullThroughCacheRuleCommand,
   CreateRepositoryCommand,
   DeleteLifecyclePolicyCommand,
+  DeletePullThroughCacheRuleCommand,
+  DeleteRegistryPolicyCommand,
   DeleteRepositoryCommand,
+  DeleteSigningConfigurationCommand,
+  DeregisterPullTimeUpdateExclusionCommand,
+  DescribeImageReplicationStatusCommand,
+  DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
+  DescribeImageSigningStatusCommand,
+  DescribePullThroughCacheRulesCommand,
+  DescribeRegistryCommand,
   DescribeRepositoriesCommand,
   ECRClient,
+  GetAccountSettingCommand,
   GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand,
   GetLifecyclePolicyCommand,
   GetLifecyclePolicyPreviewCommand,
+  GetRegistryPolicyCommand,
+  GetRegistryScanningConfigurationCommand,
+  GetSigningConfigurationCommand,
   InitiateLayerUploadCommand,
   ListImageReferrersCommand,
   ListImagesCommand,
+  ListPullTimeUpdateExclusionsCommand,
   ListTagsForResourceCommand,
   CreateRepositoryCreationTemplateCommand,
   DeleteRepositoryCreationTemplateCommand,
   DescribeRepositoryCreationTemplatesCommand,
   UpdateRepositoryCreationTemplateCommand,
+  PutAccountSettingCommand,
   PutImageCommand,
+  PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
+  PutRegistryPolicyCommand,
+  PutRegistryScanningConfigurationCommand,
+  PutReplicationConfigurationCommand,
+  PutSigningConfigurationCommand,
+  RegisterPullTimeUpdateExclusionCommand,
+  StartImageScanCommand,
   StartLifecyclePolicyPreviewCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  UpdateImageStorageClassCommand,
+  UpdatePullThroughCacheRuleCommand,
   UploadLayerPartCommand,
+  ValidatePullThroughCacheRuleCommand,
 } from '@aws-sdk/client-ecr';
 import { EcrOperationsRegistry } from '../src/ecr/ecr-operations.registry';
 import { TokensService } from '../src/tokens/tokens.service';
@@ -56,6 +83,33 @@ const POLICY = JSON.stringify({
     },
   ],
 });
+
+/** A's registry-level settings. */
+const REGISTRY_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A_ID}:root` },
+      Action: 'ecr:ReplicateImage',
+      Resource: `arn:aws:ecr:us-east-1:${A_ID}:repository/*`,
+    },
+  ],
+});
+const REPLICATION = { rules: [{ destinations: [{ region: 'eu-west-1', registryId: A_ID }] }] };
+const SCANNING = {
+  scanType: 'ENHANCED' as const,
+  rules: [
+    {
+      scanFrequency: 'CONTINUOUS_SCAN' as const,
+      repositoryFilters: [{ filter: 'iso/*', filterType: 'WILDCARD' as const }],
+    },
+  ],
+};
+const SIGNING = {
+  rules: [{ signingProfileArn: `arn:aws:signer:us-east-1:${A_ID}:/signing-profiles/a_profile` }],
+};
+const EXCLUDED = `arn:aws:iam::${A_ID}:user/ci`;
 
 describe('two accounts on one Berth', () => {
   let t: TestApp;
@@ -111,6 +165,29 @@ describe('two accounts on one Berth', () => {
     expect(repos.repositories![0].imageTagMutability).toBe('MUTABLE');
     const tags = await a.send(new ListTagsForResourceCommand({ resourceArn: REPO_ARN }));
     expect(tags.tags).toEqual([{ Key: 'owner', Value: 'a' }]);
+    expect((await a.send(new GetRegistryPolicyCommand({}))).policyText).toBe(REGISTRY_POLICY);
+    expect((await a.send(new DescribeRegistryCommand({}))).replicationConfiguration).toEqual(
+      REPLICATION,
+    );
+    expect(
+      (await a.send(new GetAccountSettingCommand({ name: 'REGISTRY_POLICY_SCOPE' }))).value,
+    ).toBe('V1');
+    expect(
+      (await a.send(new GetRegistryScanningConfigurationCommand({}))).scanningConfiguration,
+    ).toEqual(SCANNING);
+    expect((await a.send(new GetSigningConfigurationCommand({}))).signingConfiguration).toEqual(
+      SIGNING,
+    );
+    expect(
+      (await a.send(new ListPullTimeUpdateExclusionsCommand({}))).pullTimeUpdateExclusions,
+    ).toEqual([EXCLUDED]);
+    expect(
+      (
+        await a.send(
+          new BatchGetRepositoryScanningConfigurationCommand({ repositoryNames: [REPO] }),
+        )
+      ).scanningConfigurations![0].scanOnPush,
+    ).toBe(false);
   }
 
   beforeAll(async () => {
@@ -125,6 +202,13 @@ describe('two accounts on one Berth', () => {
     await a.send(
       new PutLifecyclePolicyCommand({ repositoryName: REPO, lifecyclePolicyText: POLICY }),
     );
+    // A's registry settings: none of them is B's to read or change.
+    await a.send(new PutRegistryPolicyCommand({ policyText: REGISTRY_POLICY }));
+    await a.send(new PutReplicationConfigurationCommand({ replicationConfiguration: REPLICATION }));
+    await a.send(new PutAccountSettingCommand({ name: 'REGISTRY_POLICY_SCOPE', value: 'V1' }));
+    await a.send(new PutRegistryScanningConfigurationCommand(SCANNING));
+    await a.send(new PutSigningConfigurationCommand({ signingConfiguration: SIGNING }));
+    await a.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: EXCLUDED }));
     uploadA = await initiate(a, REPO);
     await uploadPart(a, REPO, uploadA, layerBytes(1000), 0);
     downloadUrlA = (
@@ -300,6 +384,143 @@ describe('two accounts on one Berth', () => {
     await deniedToB(
       'ListTagsForResource',
       b.send(new ListTagsForResourceCommand({ resourceArn: REPO_ARN })),
+    );
+    await deniedToB(
+      'PutImageScanningConfiguration',
+      b.send(
+        new PutImageScanningConfigurationCommand({
+          registryId,
+          repositoryName: REPO,
+          imageScanningConfiguration: { scanOnPush: true },
+        }),
+      ),
+    );
+    const imageId = { imageTag: 'v1' };
+    await deniedToB(
+      'DescribeImageReplicationStatus',
+      b.send(
+        new DescribeImageReplicationStatusCommand({ registryId, repositoryName: REPO, imageId }),
+      ),
+    );
+    await deniedToB(
+      'StartImageScan',
+      b.send(new StartImageScanCommand({ registryId, repositoryName: REPO, imageId })),
+    );
+    await deniedToB(
+      'DescribeImageScanFindings',
+      b.send(new DescribeImageScanFindingsCommand({ registryId, repositoryName: REPO, imageId })),
+    );
+    await deniedToB(
+      'DescribeImageSigningStatus',
+      b.send(new DescribeImageSigningStatusCommand({ registryId, repositoryName: REPO, imageId })),
+    );
+    await deniedToB(
+      'UpdateImageStorageClass',
+      b.send(
+        new UpdateImageStorageClassCommand({
+          registryId,
+          repositoryName: REPO,
+          imageId,
+          targetStorageClass: 'ARCHIVE',
+        }),
+      ),
+    );
+    const ecrRepositoryPrefix = 'hub';
+    await deniedToB(
+      'CreatePullThroughCacheRule',
+      b.send(
+        new CreatePullThroughCacheRuleCommand({
+          registryId,
+          ecrRepositoryPrefix,
+          upstreamRegistryUrl: 'registry-1.docker.io',
+        }),
+      ),
+    );
+    await deniedToB(
+      'DescribePullThroughCacheRules',
+      b.send(new DescribePullThroughCacheRulesCommand({ registryId })),
+    );
+    await deniedToB(
+      'UpdatePullThroughCacheRule',
+      b.send(new UpdatePullThroughCacheRuleCommand({ registryId, ecrRepositoryPrefix })),
+    );
+    await deniedToB(
+      'DeletePullThroughCacheRule',
+      b.send(new DeletePullThroughCacheRuleCommand({ registryId, ecrRepositoryPrefix })),
+    );
+    await deniedToB(
+      'ValidatePullThroughCacheRule',
+      b.send(new ValidatePullThroughCacheRuleCommand({ registryId, ecrRepositoryPrefix })),
+    );
+    // The registry-level operations have no registryId: they act on the caller's registry, so
+    // B reads and writes only B's settings (A's are checked unchanged below).
+    const own = async (operation: string, call: Promise<unknown>): Promise<void> => {
+      await call.catch((err: { name: string }) => {
+        expect({ operation, name: err.name }).not.toEqual({
+          operation,
+          name: 'AccessDeniedException',
+        });
+      });
+      covered.add(operation);
+    };
+    const describedB = await b.send(new DescribeRegistryCommand({}));
+    expect(describedB).toMatchObject({ registryId: B_ID, replicationConfiguration: { rules: [] } });
+    covered.add('DescribeRegistry');
+    const policyB = await errorOf(b.send(new GetRegistryPolicyCommand({})));
+    expect(policyB.message).toContain(`'${B_ID}'`);
+    covered.add('GetRegistryPolicy');
+    expect(
+      (await b.send(new GetAccountSettingCommand({ name: 'REGISTRY_POLICY_SCOPE' }))).value,
+    ).toBe('V2');
+    covered.add('GetAccountSetting');
+    expect(await b.send(new GetRegistryScanningConfigurationCommand({}))).toMatchObject({
+      registryId: B_ID,
+      scanningConfiguration: { scanType: 'BASIC', rules: [] },
+    });
+    covered.add('GetRegistryScanningConfiguration');
+    expect((await errorOf(b.send(new GetSigningConfigurationCommand({})))).name).toBe(
+      'SigningConfigurationNotFoundException',
+    );
+    covered.add('GetSigningConfiguration');
+    expect(
+      (await b.send(new ListPullTimeUpdateExclusionsCommand({}))).pullTimeUpdateExclusions,
+    ).toEqual([]);
+    covered.add('ListPullTimeUpdateExclusions');
+    const scanningB = await b.send(
+      new BatchGetRepositoryScanningConfigurationCommand({ repositoryNames: [REPO] }),
+    );
+    expect(scanningB.failures!.map((f) => f.failureCode)).toEqual(['REPOSITORY_NOT_FOUND']);
+    covered.add('BatchGetRepositoryScanningConfiguration');
+    await own(
+      'PutReplicationConfiguration',
+      b.send(new PutReplicationConfigurationCommand({ replicationConfiguration: { rules: [] } })),
+    );
+    await own(
+      'PutAccountSetting',
+      b.send(new PutAccountSettingCommand({ name: 'REGISTRY_POLICY_SCOPE', value: 'V2' })),
+    );
+    await own(
+      'PutRegistryScanningConfiguration',
+      b.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] })),
+    );
+    await own(
+      'PutRegistryPolicy',
+      b.send(new PutRegistryPolicyCommand({ policyText: REGISTRY_POLICY })),
+    );
+    await own('DeleteRegistryPolicy', b.send(new DeleteRegistryPolicyCommand({})));
+    await own(
+      'PutSigningConfiguration',
+      b.send(new PutSigningConfigurationCommand({ signingConfiguration: { rules: [] } })),
+    );
+    await own('DeleteSigningConfiguration', b.send(new DeleteSigningConfigurationCommand({})));
+    const deregistered = await errorOf(
+      b.send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn: EXCLUDED })),
+    );
+    expect(deregistered.name).toBe('ExclusionNotFoundException');
+    covered.add('DeregisterPullTimeUpdateExclusion');
+    await own(
+      'RegisterPullTimeUpdateExclusion',
+      b.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: EXCLUDED })),
     );
     // Not a naming of A's registry: ECR answers one entry per id, each token acting as its
     // caller. B's tokens for [B, A] both act as B.

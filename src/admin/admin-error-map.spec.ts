@@ -37,6 +37,15 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   LifecyclePolicyPreviewInProgressException: 409,
   TemplateNotFoundException: 404,
   TemplateAlreadyExistsException: 409,
+  ValidationException: 400,
+  RegistryPolicyNotFoundException: 404,
+  ScanNotFoundException: 404,
+  ExclusionAlreadyExistsException: 409,
+  ExclusionNotFoundException: 404,
+  SigningConfigurationNotFoundException: 404,
+  PullThroughCacheRuleNotFoundException: 404,
+  UnsupportedUpstreamRegistryException: 400,
+  ImageStorageClassUpdateNotSupportedException: 400,
 };
 
 describe('the admin API error mapping', () => {

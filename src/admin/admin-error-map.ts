@@ -17,6 +17,11 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'TemplateNotFoundException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
       return 404;
     case 'EntityAlreadyExistsException':
     case 'DeleteConflictException':
@@ -24,6 +29,7 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'RepositoryNotEmptyException':
     case 'LifecyclePolicyPreviewInProgressException':
     case 'TemplateAlreadyExistsException':
+    case 'ExclusionAlreadyExistsException':
       return 409;
     case 'ServerException':
       return 500;
@@ -47,6 +53,9 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'ImageTagAlreadyExistsException':
     case 'ImageDigestDoesNotMatchException':
     case 'ReferencedImagesNotFoundException':
+    case 'ValidationException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -61,3 +61,9 @@ export const REPOSITORY_CREATION_TEMPLATES_REGISTRY_FKEY =
   'repository_creation_templates_registry_fkey';
 /** One template per registry and prefix. */
 export const REPOSITORY_CREATION_TEMPLATES_PKEY = 'repository_creation_templates_pkey';
+// registry_settings, account_settings, pull_time_update_exclusions
+export const REGISTRY_SETTINGS_REGISTRY_ID_FKEY = 'registry_settings_registry_id_fkey';
+export const ACCOUNT_SETTINGS_REGISTRY_ID_FKEY = 'account_settings_registry_id_fkey';
+export const PULL_TIME_UPDATE_EXCLUSIONS_REGISTRY_ID_FKEY =
+  'pull_time_update_exclusions_registry_id_fkey';
+export const PULL_TIME_UPDATE_EXCLUSIONS_PKEY = 'pull_time_update_exclusions_pkey';

@@ -20,6 +20,11 @@ import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { RepositoryCreationTemplateEntity } from '../templates/entities/repository-creation-template.entity';
 import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
 import { StorageObjectEntity } from '../storage/entities/storage-object.entity';
+import {
+  AccountSettingEntity,
+  PullTimeUpdateExclusionEntity,
+  RegistrySettingsEntity,
+} from '../registry-settings/entities/registry-settings.entity';
 import { UploadEntity } from '../uploads/entities/upload.entity';
 
 /**
@@ -49,4 +54,7 @@ export const ALL_ENTITIES = [
   GcBlobReviewEntity,
   GcStorageReviewEntity,
   GcReconciliationEntity,
+  RegistrySettingsEntity,
+  AccountSettingEntity,
+  PullTimeUpdateExclusionEntity,
 ];

@@ -37,6 +37,15 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   LifecyclePolicyPreviewInProgressException: 404,
   TemplateNotFoundException: 404,
   TemplateAlreadyExistsException: 404,
+  ValidationException: 404,
+  RegistryPolicyNotFoundException: 404,
+  ScanNotFoundException: 404,
+  ExclusionAlreadyExistsException: 404,
+  ExclusionNotFoundException: 404,
+  SigningConfigurationNotFoundException: 404,
+  PullThroughCacheRuleNotFoundException: 404,
+  UnsupportedUpstreamRegistryException: 404,
+  ImageStorageClassUpdateNotSupportedException: 404,
 };
 
 describe('the download endpoint error mapping', () => {

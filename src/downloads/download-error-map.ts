@@ -45,6 +45,15 @@ export function downloadErrorStatus(code: DomainErrorCode): 403 | 404 | 500 {
     case 'LifecyclePolicyPreviewInProgressException':
     case 'TemplateNotFoundException':
     case 'TemplateAlreadyExistsException':
+    case 'ValidationException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionAlreadyExistsException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return 404;
     default:
       return assertUnreachable(code);

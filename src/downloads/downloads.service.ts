@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessDeniedException } from '../common/errors/registry-exception';
 import { AccessKeysService } from '../auth/access-keys.service';
 import { UnrecognizedClientException } from '../auth/auth.errors';
+import { principalArnOf } from '../auth/principal';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseDigest } from '../crypto/digest';
 import { SigningKeyService } from '../crypto/signing-key.service';
@@ -174,7 +175,13 @@ export class DownloadsService {
     }
     // A download is a pull of the images that reference the blob: recorded at most once a day,
     // so the row read above decides whether anything is written.
-    if (layer.pullDue) await this.images.recordBlobPull(repositoryId, layer.digest);
+    if (layer.pullDue) {
+      await this.images.recordBlobPull(
+        repositoryId,
+        layer.digest,
+        principalArnOf(key.accountId, accessKeyId),
+      );
+    }
     return this.layers.contentOf(layer);
   }
 }

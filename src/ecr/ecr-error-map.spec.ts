@@ -42,6 +42,15 @@ const ANSWERED: Record<DomainErrorCode | EcrDoorErrorCode, number> = {
   LifecyclePolicyPreviewInProgressException: 400,
   TemplateNotFoundException: 400,
   TemplateAlreadyExistsException: 400,
+  ValidationException: 400,
+  RegistryPolicyNotFoundException: 400,
+  ScanNotFoundException: 400,
+  ExclusionAlreadyExistsException: 400,
+  ExclusionNotFoundException: 400,
+  SigningConfigurationNotFoundException: 400,
+  PullThroughCacheRuleNotFoundException: 400,
+  UnsupportedUpstreamRegistryException: 400,
+  ImageStorageClassUpdateNotSupportedException: 400,
 };
 
 describe('the ECR error mapping', () => {

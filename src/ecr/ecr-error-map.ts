@@ -50,6 +50,15 @@ export function ecrErrorStatus(code: DomainErrorCode | EcrDoorErrorCode): 400 | 
     case 'LifecyclePolicyPreviewInProgressException':
     case 'TemplateNotFoundException':
     case 'TemplateAlreadyExistsException':
+    case 'ValidationException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionAlreadyExistsException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -5,6 +5,7 @@ import { DownloadsModule } from '../downloads/downloads.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
+import { RegistrySettingsModule } from '../registry-settings/registry-settings.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -15,6 +16,7 @@ import { EcrOperationsRegistry } from './ecr-operations.registry';
 import { ImagesOperations } from './operations/images.operations';
 import { LayersOperations } from './operations/layers.operations';
 import { LifecycleOperations } from './operations/lifecycle.operations';
+import { RegistrySettingsOperations } from './operations/registry-settings.operations';
 import { RepositoriesOperations } from './operations/repositories.operations';
 import { TagsOperations } from './operations/tags.operations';
 import { TemplatesOperations } from './operations/templates.operations';
@@ -37,6 +39,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     TokensModule,
     LifecycleModule,
     TemplatesModule,
+    RegistrySettingsModule,
   ],
   controllers: [EcrController],
   providers: [
@@ -50,6 +53,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     LifecycleOperations,
     TagsOperations,
     TemplatesOperations,
+    RegistrySettingsOperations,
   ],
   exports: [EcrOperationsRegistry],
 })

@@ -12,6 +12,11 @@ import type * as layersErrors from '../layers/layers.errors';
 import { LAYERS_ERROR_CODES, type LayersErrorCode } from '../layers/layers.errors';
 import type * as lifecycleErrors from '../lifecycle/lifecycle.errors';
 import { LIFECYCLE_ERROR_CODES, type LifecycleErrorCode } from '../lifecycle/lifecycle.errors';
+import type * as registrySettingsErrors from '../registry-settings/registry-settings.errors';
+import {
+  REGISTRY_SETTINGS_ERROR_CODES,
+  type RegistrySettingsErrorCode,
+} from '../registry-settings/registry-settings.errors';
 import type * as repositoriesErrors from '../repositories/repositories.errors';
 import {
   REPOSITORIES_ERROR_CODES,
@@ -37,6 +42,7 @@ export const DOMAIN_ERROR_CODES = [
   ...IMAGES_ERROR_CODES,
   ...LIFECYCLE_ERROR_CODES,
   ...TEMPLATES_ERROR_CODES,
+  ...REGISTRY_SETTINGS_ERROR_CODES,
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -77,4 +83,5 @@ export const CODE_LISTS_MATCH_CLASSES: [
   Same<CodesOf<typeof imagesErrors>, ImagesErrorCode>,
   Same<CodesOf<typeof lifecycleErrors>, LifecycleErrorCode>,
   Same<CodesOf<typeof templatesErrors>, TemplatesErrorCode>,
-] = [true, true, true, true, true, true, true, true];
+  Same<CodesOf<typeof registrySettingsErrors>, RegistrySettingsErrorCode>,
+] = [true, true, true, true, true, true, true, true, true];

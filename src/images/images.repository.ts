@@ -108,6 +108,15 @@ const toImageListing = (r: ImageListingRow): ImageListingRecord => ({
 const IMAGE_COLUMNS =
   'i.id, i.digest, i.manifest, i.media_type, i.artifact_media_type, i.size, i.pushed_at, i.last_pulled_at';
 
+/**
+ * The pulling principal (the parameter `param`, null for none) is not among the pull time update
+ * exclusions of the registry of image `i`.
+ */
+const NOT_EXCLUDED = (param: string): string =>
+  `NOT EXISTS (SELECT 1 FROM pull_time_update_exclusions x
+                 JOIN repositories r ON r.registry_id = x.registry_id
+                WHERE r.id = i.repository_id AND x.principal_arn = ${param}::text)`;
+
 /** How stale a recorded pull may get: ECR refreshes `lastRecordedPullTime` once a day. */
 const PULL_RECORD_INTERVAL = "interval '1 day'";
 
@@ -325,25 +334,28 @@ export class ImagesRepository {
   /**
    * Records a pull of the images now, for those whose recorded pull is a day old or more. The
    * condition makes concurrent pulls on several instances write once; callers skip the
-   * statement altogether when the row they read says the record is fresh.
+   * statement altogether when the row they read says the record is fresh. A pull by a principal
+   * the image's registry excludes from pull time updates records nothing.
    */
-  async recordPulls(imageIds: string[]): Promise<void> {
+  async recordPulls(imageIds: string[], puller?: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE images SET last_pulled_at = now()
-        WHERE id = ANY($1::bigint[])
-          AND (last_pulled_at IS NULL OR last_pulled_at < now() - ${PULL_RECORD_INTERVAL})`,
-      [imageIds],
+      `UPDATE images i SET last_pulled_at = now()
+        WHERE i.id = ANY($1::bigint[])
+          AND (i.last_pulled_at IS NULL OR i.last_pulled_at < now() - ${PULL_RECORD_INTERVAL})
+          AND ${NOT_EXCLUDED('$2')}`,
+      [imageIds, puller ?? null],
     );
   }
 
   /** Records a pull of every image of the repository that references the blob (as above). */
-  async recordBlobPull(repositoryId: string, digest: string): Promise<void> {
+  async recordBlobPull(repositoryId: string, digest: string, puller?: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE images i SET last_pulled_at = now()
          FROM image_layers il
         WHERE il.image_id = i.id AND il.digest = $2 AND i.repository_id = $1
-          AND (i.last_pulled_at IS NULL OR i.last_pulled_at < now() - ${PULL_RECORD_INTERVAL})`,
-      [repositoryId, digest],
+          AND (i.last_pulled_at IS NULL OR i.last_pulled_at < now() - ${PULL_RECORD_INTERVAL})
+          AND ${NOT_EXCLUDED('$3')}`,
+      [repositoryId, digest, puller ?? null],
     );
   }
 

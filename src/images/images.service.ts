@@ -312,6 +312,7 @@ export class ImagesService {
     repositoryName: string,
     ids: ImageId[],
     acceptedMediaTypes?: string[],
+    puller?: string,
   ): Promise<{ images: ServedImage[]; failures: ImageFailure[] }> {
     const repo = await this.repositories.require(registryId, repositoryName);
     const images: ServedImage[] = [];
@@ -350,7 +351,7 @@ export class ImagesService {
       });
     }
     // As in ECR, a BatchGetImage is a pull (aws/containers-roadmap#2390).
-    if (pulled.size > 0) await this.images.recordPulls([...pulled]);
+    if (pulled.size > 0) await this.images.recordPulls([...pulled], puller);
     return { images, failures };
   }
 
@@ -551,10 +552,11 @@ export class ImagesService {
 
   /**
    * Records a download of a blob of the repository as a pull of the images that reference it.
-   * The caller asks only when one of them is due (`LayerBlob.pullDue`).
+   * The caller asks only when one of them is due (`LayerBlob.pullDue`). `puller` is the
+   * principal ARN of the caller: one its registry excludes from pull time updates records nothing.
    */
-  recordBlobPull(repositoryId: string, digest: string): Promise<void> {
-    return this.images.recordBlobPull(repositoryId, digest);
+  recordBlobPull(repositoryId: string, digest: string, puller?: string): Promise<void> {
+    return this.images.recordBlobPull(repositoryId, digest, puller);
   }
 
   /** A page of the repository's images in the order they were pushed (for operators). */

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { createHash } from 'node:crypto';
+import { principalArnOf } from '../auth/principal';
 import { digestsEqual, type ParsedDigest } from '../crypto/digest';
 import type { ImageId } from '../images/images.service';
 import { admitBody, readLimited } from './body';
@@ -70,11 +71,17 @@ async function manifestId({
 
 /** `GET` and `HEAD /v2/<name>/manifests/<reference>`. */
 export async function getManifest(call: OciCall): Promise<void> {
-  const { req, res, registryId, name, arg, images } = call;
+  const { req, res, registryId, name, arg, images, accessKeyId } = call;
   const { id, asked } = await manifestId(call);
   // The same negotiation as BatchGetImage's acceptedMediaTypes: by tag, Docker schema 2 and
   // OCI convert to whichever the client accepts; by digest, the stored bytes.
-  const { images: found } = await images.batchGet(registryId, name, [id], acceptedTypes(req));
+  const { images: found } = await images.batchGet(
+    registryId,
+    name,
+    [id],
+    acceptedTypes(req),
+    principalArnOf(registryId, accessKeyId),
+  );
   const image = found[0];
   if (!image) throw new OciError('MANIFEST_UNKNOWN', `The manifest '${arg}' is not in '${name}'`);
   const body = Buffer.from(image.manifest, 'utf8');

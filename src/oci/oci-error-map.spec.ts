@@ -51,6 +51,15 @@ const ANSWERED: Record<DomainErrorCode, OciMapping> = {
   LifecyclePolicyPreviewInProgressException: { code: 'DENIED', status: 403 },
   TemplateNotFoundException: { code: 'DENIED', status: 403 },
   TemplateAlreadyExistsException: { code: 'DENIED', status: 403 },
+  ValidationException: { code: 'DENIED', status: 403 },
+  RegistryPolicyNotFoundException: { code: 'DENIED', status: 403 },
+  ScanNotFoundException: { code: 'DENIED', status: 403 },
+  ExclusionAlreadyExistsException: { code: 'DENIED', status: 403 },
+  ExclusionNotFoundException: { code: 'DENIED', status: 403 },
+  SigningConfigurationNotFoundException: { code: 'DENIED', status: 403 },
+  PullThroughCacheRuleNotFoundException: { code: 'DENIED', status: 403 },
+  UnsupportedUpstreamRegistryException: { code: 'DENIED', status: 403 },
+  ImageStorageClassUpdateNotSupportedException: { code: 'DENIED', status: 403 },
 };
 
 describe('the OCI error mapping', () => {

@@ -57,6 +57,15 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
     case 'LifecyclePolicyPreviewInProgressException':
     case 'TemplateNotFoundException':
     case 'TemplateAlreadyExistsException':
+    case 'ValidationException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionAlreadyExistsException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return as('DENIED');
     // 404.
     case 'RepositoryNotFoundException':

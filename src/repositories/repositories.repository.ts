@@ -263,6 +263,18 @@ export class RepositoriesRepository {
     return rows[0] && fromRow(rows[0]);
   }
 
+  async updateScanOnPush(
+    registryId: string,
+    name: string,
+    scanOnPush: boolean,
+  ): Promise<RepositoryEntity | undefined> {
+    const [rows] = await this.dataSource.query<[RepositoryRow[], number]>(
+      `UPDATE repositories SET scan_on_push = $3 WHERE registry_id = $1 AND name = $2 RETURNING *`,
+      [registryId, name, scanOnPush],
+    );
+    return rows[0] && fromRow(rows[0]);
+  }
+
   async hasImages(manager: EntityManager, repositoryId: string): Promise<boolean> {
     const rows = await manager.query<unknown[]>(
       'SELECT 1 FROM images WHERE repository_id = $1 LIMIT 1',

@@ -181,6 +181,17 @@ export class RepositoriesService {
     return repo;
   }
 
+  /** Sets whether the repository's images are scanned on push; answers the repository. */
+  async setScanOnPush(
+    registryId: string,
+    name: string,
+    scanOnPush: boolean,
+  ): Promise<RepositoryEntity> {
+    const repo = await this.repositories.updateScanOnPush(registryId, name, scanOnPush);
+    if (!repo) throw RepositoryNotFoundException.of(registryId, name);
+    return repo;
+  }
+
   /** Deletes the repository; refused while it holds images, unless `force`. */
   async delete(registryId: string, name: string, force: boolean): Promise<RepositoryEntity> {
     const deleted = await this.dataSource.transaction(async (manager) => {

@@ -42,6 +42,15 @@ const ANSWERED: Record<DomainErrorCode | StsDoorErrorCode, [number, string]> = {
   LifecyclePolicyPreviewInProgressException: [500, 'InternalFailure'],
   TemplateNotFoundException: [500, 'InternalFailure'],
   TemplateAlreadyExistsException: [500, 'InternalFailure'],
+  ValidationException: [500, 'InternalFailure'],
+  RegistryPolicyNotFoundException: [500, 'InternalFailure'],
+  ScanNotFoundException: [500, 'InternalFailure'],
+  ExclusionAlreadyExistsException: [500, 'InternalFailure'],
+  ExclusionNotFoundException: [500, 'InternalFailure'],
+  SigningConfigurationNotFoundException: [500, 'InternalFailure'],
+  PullThroughCacheRuleNotFoundException: [500, 'InternalFailure'],
+  UnsupportedUpstreamRegistryException: [500, 'InternalFailure'],
+  ImageStorageClassUpdateNotSupportedException: [500, 'InternalFailure'],
 };
 
 describe('the STS error mapping', () => {

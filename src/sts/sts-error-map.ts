@@ -72,6 +72,15 @@ export function stsErrorAnswer(code: DomainErrorCode | StsDoorErrorCode): StsErr
     case 'LifecyclePolicyPreviewInProgressException':
     case 'TemplateNotFoundException':
     case 'TemplateAlreadyExistsException':
+    case 'ValidationException':
+    case 'RegistryPolicyNotFoundException':
+    case 'ScanNotFoundException':
+    case 'ExclusionAlreadyExistsException':
+    case 'ExclusionNotFoundException':
+    case 'SigningConfigurationNotFoundException':
+    case 'PullThroughCacheRuleNotFoundException':
+    case 'UnsupportedUpstreamRegistryException':
+    case 'ImageStorageClassUpdateNotSupportedException':
       return INTERNAL;
     default:
       return assertUnreachable(code);

@@ -11,6 +11,7 @@ import { isSha512State, type Sha512Engine } from '../crypto/sha512-state';
 import { InvalidLayerException } from '../layers/layers.errors';
 import { LayersService } from '../layers/layers.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { RegistrySettingsService } from '../registry-settings/registry-settings.service';
 import { RepositoriesService } from '../repositories/repositories.service';
 import { BLOB_STORES, BlobStores, isStagedPart, type StagedPart } from '../storage/blob-store';
 import { DEFAULT_TEMP_GRACE_SECONDS, StorageGcService } from '../storage/storage-gc.service';
@@ -166,6 +167,7 @@ export class UploadsService {
     @Inject(SHA512_ENGINE) private readonly sha512: Sha512Engine,
     @Inject(BLOB_STORES) private readonly stores: BlobStores,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registrySettings: RegistrySettingsService,
   ) {}
 
   /** A new upload into the repository, with this instance's storage driver. */
@@ -479,7 +481,8 @@ export class UploadsService {
   /**
    * Makes the layer `digest` of repository `from` a layer of `repositoryName` too, sharing its
    * stored bytes (a cross-repository mount, within one registry). False when `from` has no such
-   * layer (or does not exist): the caller uploads the bytes instead.
+   * layer (or does not exist), and when the registry's BLOB_MOUNTING setting is DISABLED: the
+   * caller uploads the bytes instead.
    */
   async mount(
     registryId: string,
@@ -487,6 +490,7 @@ export class UploadsService {
     from: string,
     digest: string,
   ): Promise<boolean> {
+    if (!(await this.registrySettings.blobMountingEnabled(registryId))) return false;
     const linked = await this.dataSource.transaction(async (manager) => {
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
       const source = await this.repositories

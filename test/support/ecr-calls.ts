@@ -130,6 +130,16 @@ export const ECR_ERRORS: Record<string, readonly string[]> = {
   TemplateNotFoundException: [],
   TooManyTagsException: [],
   UploadNotFoundException: [],
+  // the registry settings' (src/registry-settings)
+  ExclusionAlreadyExistsException: [],
+  ExclusionNotFoundException: [],
+  ImageStorageClassUpdateNotSupportedException: [],
+  PullThroughCacheRuleNotFoundException: [],
+  RegistryPolicyNotFoundException: [],
+  ScanNotFoundException: [],
+  SigningConfigurationNotFoundException: [],
+  UnsupportedUpstreamRegistryException: [],
+  ValidationException: [],
 };
 
 /**

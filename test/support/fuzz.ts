@@ -41,6 +41,33 @@ export const OPERATIONS = [
   'DescribeRepositoryCreationTemplates',
   'UpdateRepositoryCreationTemplate',
   'DeleteRepositoryCreationTemplate',
+  'DescribeRegistry',
+  'PutReplicationConfiguration',
+  'DescribeImageReplicationStatus',
+  'GetAccountSetting',
+  'PutAccountSetting',
+  'PutRegistryScanningConfiguration',
+  'GetRegistryScanningConfiguration',
+  'PutImageScanningConfiguration',
+  'BatchGetRepositoryScanningConfiguration',
+  'StartImageScan',
+  'DescribeImageScanFindings',
+  'PutRegistryPolicy',
+  'GetRegistryPolicy',
+  'DeleteRegistryPolicy',
+  'RegisterPullTimeUpdateExclusion',
+  'ListPullTimeUpdateExclusions',
+  'DeregisterPullTimeUpdateExclusion',
+  'PutSigningConfiguration',
+  'GetSigningConfiguration',
+  'DeleteSigningConfiguration',
+  'DescribeImageSigningStatus',
+  'UpdateImageStorageClass',
+  'CreatePullThroughCacheRule',
+  'DescribePullThroughCacheRules',
+  'UpdatePullThroughCacheRule',
+  'DeletePullThroughCacheRule',
+  'ValidatePullThroughCacheRule',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -584,6 +611,92 @@ function validInput(prng: Prng, op: Operation, state: FuzzState): Record<string,
       return { prefix: `fuzz-templates/t${k % 4}`, description: `d${k}` };
     case 'DeleteRepositoryCreationTemplate':
       return { prefix: `fuzz-templates/t${k % 4}` };
+    case 'DescribeRegistry':
+    case 'GetRegistryScanningConfiguration':
+    case 'GetRegistryPolicy':
+    case 'DeleteRegistryPolicy':
+    case 'GetSigningConfiguration':
+    case 'DeleteSigningConfiguration':
+      return {};
+    case 'PutReplicationConfiguration':
+      return {
+        replicationConfiguration: {
+          rules: prng.chance(0.5)
+            ? []
+            : [
+                {
+                  destinations: [{ region: 'eu-west-1', registryId: '210987654321' }],
+                  repositoryFilters: [{ filter: 'fuzz', filterType: 'PREFIX_MATCH' }],
+                },
+              ],
+        },
+      };
+    case 'DescribeImageReplicationStatus':
+    case 'StartImageScan':
+    case 'DescribeImageScanFindings':
+    case 'DescribeImageSigningStatus':
+      return { registryId, repositoryName: repo, imageId: { imageTag: 'v1' } };
+    case 'UpdateImageStorageClass':
+      return {
+        registryId,
+        repositoryName: repo,
+        imageId: { imageDigest: state.imageDigest },
+        targetStorageClass: 'ARCHIVE',
+      };
+    case 'GetAccountSetting':
+      return { name: prng.pick(['BLOB_MOUNTING', 'REGISTRY_POLICY_SCOPE']) };
+    case 'PutAccountSetting':
+      // BLOB_MOUNTING stays as it is: the fuzz does not mount, and a mount test may run after.
+      return { name: 'REGISTRY_POLICY_SCOPE', value: prng.pick(['V1', 'V2']) };
+    case 'PutRegistryScanningConfiguration':
+      return {
+        scanType: 'ENHANCED',
+        rules: [
+          {
+            scanFrequency: 'CONTINUOUS_SCAN',
+            repositoryFilters: [{ filter: 'fuzz/*', filterType: 'WILDCARD' }],
+          },
+        ],
+      };
+    case 'PutImageScanningConfiguration':
+      return {
+        registryId,
+        repositoryName: repo,
+        imageScanningConfiguration: { scanOnPush: prng.chance(0.5) },
+      };
+    case 'BatchGetRepositoryScanningConfiguration':
+      return { repositoryNames: [repo, 'fuzz/missing'] };
+    case 'PutRegistryPolicy':
+      return { policyText: FUZZ_REGISTRY_POLICY };
+    case 'RegisterPullTimeUpdateExclusion':
+    case 'DeregisterPullTimeUpdateExclusion':
+      return { principalArn: `arn:aws:iam::${registryId}:user/fuzz-${k % 8}` };
+    case 'ListPullTimeUpdateExclusions':
+      return { maxResults: 2 };
+    case 'PutSigningConfiguration':
+      return {
+        signingConfiguration: {
+          rules: [
+            {
+              signingProfileArn: `arn:aws:signer:us-east-1:${registryId}:/signing-profiles/fuzz`,
+              repositoryFilters: [{ filter: 'fuzz*', filterType: 'WILDCARD_MATCH' }],
+            },
+          ],
+        },
+      };
+    case 'CreatePullThroughCacheRule':
+      return {
+        registryId,
+        ecrRepositoryPrefix: 'hub',
+        upstreamRegistryUrl: 'registry-1.docker.io',
+        upstreamRegistry: 'docker-hub',
+      };
+    case 'DescribePullThroughCacheRules':
+      return prng.chance(0.5) ? { registryId } : { registryId, ecrRepositoryPrefixes: ['hub'] };
+    case 'UpdatePullThroughCacheRule':
+    case 'DeletePullThroughCacheRule':
+    case 'ValidatePullThroughCacheRule':
+      return { registryId, ecrRepositoryPrefix: 'hub' };
   }
 }
 
@@ -591,6 +704,19 @@ function validInput(prng: Prng, op: Operation, state: FuzzState): Record<string,
 function repositoryArn(state: FuzzState): string {
   return `arn:aws:ecr:us-east-1:${state.registryId}:repository/${state.repositoryName}`;
 }
+
+/** A registry policy the fuzzed account may put: another account may replicate into it. */
+const FUZZ_REGISTRY_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+      Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'],
+      Resource: 'arn:aws:ecr:us-east-1:123456789012:repository/*',
+    },
+  ],
+});
 
 const FUZZ_LIFECYCLE_POLICY = JSON.stringify({
   rules: [

@@ -9,6 +9,7 @@ import type {
   PutImageResponse,
 } from '@aws-sdk/client-ecr';
 import { Injectable } from '@nestjs/common';
+import { principalArnOf } from '../../auth/principal';
 import { InvalidParameterException } from '../../common/errors/registry-exception';
 import { LAYER_DIGEST_PATTERN } from '../../common/patterns';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
@@ -78,6 +79,7 @@ export class ImagesOperations {
       input.repositoryName,
       input.imageIds,
       input.acceptedMediaTypes,
+      principalArnOf(ctx.registryId, ctx.accessKeyId),
     );
     return {
       images: images.map((image) => ({
