@@ -1,7 +1,11 @@
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { BlobStoreDriver } from '../../src/config/app-config';
+import { s3Client } from '../../src/storage/s3-blob.store';
 import { freePort } from '../../tooling/ports';
 
 /**
@@ -250,4 +254,46 @@ function readTail(file: string): string {
   } catch {
     return '';
   }
+}
+
+let bucketReady: Promise<void> | undefined;
+
+/** The environment that points an instance at the run's Swift, under a prefix of its own. */
+export async function s3TestEnv(): Promise<Record<string, string>> {
+  const server = await ensureSwift();
+  const bucket = 'berth-test';
+  bucketReady ??= (async () => {
+    const client = s3Client({
+      bucket,
+      endpoint: server.endpoint,
+      region: server.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+      prefix: '',
+    });
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+    } finally {
+      client.destroy();
+    }
+  })();
+  await bucketReady;
+  return {
+    BLOB_STORE: 's3',
+    S3_BUCKET: bucket,
+    S3_ENDPOINT: server.endpoint,
+    S3_REGION: server.region,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_ACCESS_KEY_ID: server.accessKeyId,
+    S3_SECRET_ACCESS_KEY: server.secretAccessKey,
+    S3_PREFIX: `t${randomBytes(6).toString('hex')}/`,
+  };
+}
+
+/** The environment selecting `driver` (and, for s3, the run's Swift). */
+export async function driverEnv(driver: BlobStoreDriver): Promise<Record<string, string>> {
+  return driver === 's3' ? s3TestEnv() : { BLOB_STORE: driver };
 }
