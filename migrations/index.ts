@@ -15,6 +15,7 @@ import { AccessKeyDeactivations1764925200000 } from './1764925200000-AccessKeyDe
 import { TagMutabilityExclusionFilters1764928800000 } from './1764928800000-TagMutabilityExclusionFilters';
 import { RegistrySettings1765100000000 } from './1765100000000-RegistrySettings';
 import { RepositoryCreationTemplates1765200000000 } from './1765200000000-RepositoryCreationTemplates';
+import { S3StorageObjects1765300000000 } from './1765300000000-S3StorageObjects';
 import { GcReviewQueues1765400000000 } from './1765400000000-GcReviewQueues';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
@@ -36,5 +37,6 @@ export const ALL_MIGRATIONS = [
   TagMutabilityExclusionFilters1764928800000,
   RegistrySettings1765100000000,
   RepositoryCreationTemplates1765200000000,
+  S3StorageObjects1765300000000,
   GcReviewQueues1765400000000,
 ];

@@ -9,7 +9,11 @@
 #    as commands, busybox-static as its package, since a dynamic busybox cannot run alone in an
 #    image.
 #
-# 2. The AWS CLI v2, which test/aws-cli.e2e-spec.ts runs against the server. It is looked up the way
+# 2. The S3-compatible server of the s3 driver's tests (test/support/swift.ts), from Debian when
+#    missing: OpenStack Swift's proxy (with its s3api middleware), object, container and account
+#    servers, and memcached for its tempauth. Looked up as commands.
+#
+# 3. The AWS CLI v2, which test/aws-cli.e2e-spec.ts runs against the server. It is looked up the way
 # test/support/aws-cli.ts looks it up: $AWS_CLI when set (an explicit choice: it must be a v2),
 # otherwise /usr/bin/aws, then /usr/local/bin/aws. The `aws` first on PATH is deliberately not
 # used: on some machines it is a v1 (a pip install under pyenv). When no v2 is found and we are
@@ -52,6 +56,28 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "ensure-test-tools: installing ${missing[*]} (apt-get) for the /v2 client tests" >&2
   apt_install --no-install-recommends "${missing[@]}"
   for entry in $CLIENTS; do
+    if ! command -v "${entry%%:*}" >/dev/null 2>&1; then
+      echo "ensure-test-tools: apt-get installed ${entry#*:}, but ${entry%%:*} is not on PATH" >&2
+      exit 1
+    fi
+  done
+fi
+
+# command:package for each part of the S3-compatible test server.
+SWIFT="swift-proxy-server:swift-proxy swift-object-server:swift-object swift-container-server:swift-container swift-account-server:swift-account swift-ring-builder:swift memcached:memcached"
+missing=()
+for entry in $SWIFT; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if ! can_apt; then
+    echo "ensure-test-tools: the s3 driver's tests need these Debian packages, missing here:" \
+      "${missing[*]}; install them (as root: apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "ensure-test-tools: installing ${missing[*]} (apt-get) for the s3 driver's tests" >&2
+  apt_install --no-install-recommends "${missing[@]}"
+  for entry in $SWIFT; do
     if ! command -v "${entry%%:*}" >/dev/null 2>&1; then
       echo "ensure-test-tools: apt-get installed ${entry#*:}, but ${entry%%:*} is not on PATH" >&2
       exit 1

@@ -16,8 +16,21 @@ import { ALL_KILL_POINTS, type KillPoint } from './kill-points';
 import { parseRateLimits, RATE_LIMITS_PATTERN } from './rate-limits';
 import { estimatedEntropyBits, MIN_SECRET_BITS } from './secret-strength';
 
-export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres'] as const;
+export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres', 's3'] as const;
 export type BlobStoreDriver = (typeof BLOB_STORE_DRIVERS)[number];
+
+/** The s3 driver's bucket, and how its client reaches it. */
+export interface S3Config {
+  bucket: string;
+  /** Unset: AWS S3 in `region`. */
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** Unset: the SDK's default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Prepended to every object name. */
+  prefix: string;
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -93,6 +106,41 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   BLOB_DIR?: string;
+
+  /** The bucket of the s3 driver (required with BLOB_STORE=s3). */
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens',
+  })
+  S3_BUCKET?: string;
+
+  /** An S3-compatible service's URL; unset: AWS S3 in S3_REGION. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  S3_ENDPOINT?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,32}$/, { message: 'must be a region name, such as us-east-1' })
+  S3_REGION?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  S3_FORCE_PATH_STYLE: 'true' | 'false' = 'false';
+
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  /** Prepended to every object's name: several deployments may share a bucket. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9!_.*'()/-]{0,256}$/, {
+    message: "must be at most 256 of A-Z a-z 0-9 ! _ . * ' ( ) / -",
+  })
+  S3_PREFIX?: string;
 
   @IsOptional()
   @Transform(toInt)
@@ -382,6 +430,8 @@ export interface AppConfig {
   blobStore: BlobStoreDriver;
   /** Where the filesystem driver keeps bytes; shared by every instance of a deployment. */
   blobDir: string;
+  /** The s3 driver's bucket and client; undefined unless S3_BUCKET is set. */
+  s3?: S3Config;
   maxLayerSize: number;
   /** Most parts one upload may have (ECR's "Layer parts" quota by default). */
   maxLayerParts: number;
@@ -461,6 +511,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'DATABASE_URL',
     'PUBLIC_URL',
     'BLOB_DIR',
+    'S3_BUCKET',
+    'S3_ENDPOINT',
+    'S3_REGION',
+    'S3_ACCESS_KEY_ID',
+    'S3_SECRET_ACCESS_KEY',
+    'S3_PREFIX',
     'SIGNING_KEY',
     'BERTH_KILL_POINT',
     ...AUTH_VARIABLES,
@@ -498,6 +554,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `LIFECYCLE_INTERVAL=${JSON.stringify(raw.LIFECYCLE_INTERVAL)}: must be at least 1s`,
     ]);
   }
+  if (vars.BLOB_STORE === 's3' && !vars.S3_BUCKET) {
+    throw new ConfigError(['S3_BUCKET must be set when BLOB_STORE=s3']);
+  }
+  if (!vars.S3_ACCESS_KEY_ID !== !vars.S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError([
+      "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together, or neither (the SDK's default credentials)",
+    ]);
+  }
   const dataDir = path.resolve(vars.DATA_DIR);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   return {
@@ -513,6 +577,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databasePoolSize: vars.DATABASE_POOL_SIZE,
     blobStore: vars.BLOB_STORE,
     blobDir: vars.BLOB_DIR ? path.resolve(vars.BLOB_DIR) : path.join(dataDir, 'blobs'),
+    s3: vars.S3_BUCKET
+      ? {
+          bucket: vars.S3_BUCKET,
+          endpoint: vars.S3_ENDPOINT,
+          region: vars.S3_REGION ?? vars.AWS_REGION,
+          forcePathStyle: vars.S3_FORCE_PATH_STYLE === 'true',
+          credentials: vars.S3_ACCESS_KEY_ID
+            ? { accessKeyId: vars.S3_ACCESS_KEY_ID, secretAccessKey: vars.S3_SECRET_ACCESS_KEY! }
+            : undefined,
+          prefix: vars.S3_PREFIX ?? '',
+        }
+      : undefined,
     maxLayerSize: vars.MAX_LAYER_SIZE,
     maxLayerParts: vars.MAX_LAYER_PARTS,
     maxOpenUploadsPerRepository: vars.MAX_OPEN_UPLOADS_PER_REPOSITORY,

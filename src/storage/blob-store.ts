@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
-import type { EntityManager } from 'typeorm';
 import type { BlobSink } from '../common/blob-sink';
 import type { BlobStoreDriver } from '../config/app-config';
+import type { StorageTransaction } from './storage-transaction';
 
 /**
  * A part's bytes stored while they arrive, under a name of their own, before anyone knows which
@@ -20,12 +20,12 @@ export interface StagedPart extends BlobSink {
    * the rest of `data` (the whole part): `place` must join it. Without one, the caller's
    * transaction will do.
    */
-  transaction?<T>(data: Buffer, work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  transaction?<T>(data: Buffer, work: (tx: StorageTransaction) => Promise<T>): Promise<T>;
   /**
    * Makes the staged bytes, which must be all of `data`, part `partNo` of object `key`, durably,
-   * inside `manager`'s transaction (what `writePart` does, without writing the bytes again).
+   * inside transaction `tx` (what `writePart` does, without writing the bytes again).
    */
-  place(manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void>;
+  place(tx: StorageTransaction, key: string, partNo: number, data: Buffer): Promise<void>;
 }
 
 export function isStagedPart(sink: BlobSink | undefined): sink is StagedPart {
@@ -33,25 +33,35 @@ export function isStagedPart(sink: BlobSink | undefined): sink is StagedPart {
 }
 
 /**
- * Where layer bytes live. A storage object is written part by part while an upload runs, and the
- * same object becomes the layer's blob when the upload completes: bytes are written once and
- * never copied. Metadata (which object, which parts, their sizes) lives in PostgreSQL.
+ * Where layer bytes live: a driver knows bytes, storage keys, part numbers, offsets and ranges,
+ * and nothing of uploads, layers or rows. A storage object is written part by part while an
+ * upload runs, and the same object becomes the layer's blob when the upload completes: bytes are
+ * written once and never copied. Metadata (which object, which parts, their sizes, which driver)
+ * lives in PostgreSQL, in the callers' transactions; `tx` is that transaction, opaque, which only
+ * the postgres driver (whose bytes are rows) joins.
  */
 export interface BlobStore {
   readonly driver: BlobStoreDriver;
 
   /**
    * Stores part `partNo` of object `key` durably before resolving. Writing a part again replaces
-   * it. With the postgres driver the write joins `manager`'s transaction.
+   * it. With the postgres driver the write joins transaction `tx`.
    */
-  writePart(manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void>;
+  writePart(tx: StorageTransaction, key: string, partNo: number, data: Buffer): Promise<void>;
 
   /**
-   * The first `size` bytes of part `partNo` of object `key`, in memory: a small last part is
-   * read back to be written again with the bytes that follow it. The postgres driver reads in
-   * `manager`'s transaction (no other connection).
+   * The first `size` bytes of part `partNo` of object `key`, in memory: a small last part (under
+   * MIN_PART_BYTES: only such a part is read back) is read back to be written again with the
+   * bytes that follow it. The postgres driver reads in transaction `tx` (no other connection).
    */
-  readPart(manager: EntityManager, key: string, partNo: number, size: number): Promise<Buffer>;
+  readPart(tx: StorageTransaction, key: string, partNo: number, size: number): Promise<Buffer>;
+
+  /**
+   * Makes the parts of object `key`, of `partSizes`, one readable object, before the transaction
+   * that records it as a blob commits: idempotent, and of a cost flat in the object's size. A
+   * no-op where parts are readable as they are written (filesystem, postgres).
+   */
+  complete(key: string, partSizes: number[]): Promise<void>;
 
   /** Starts storing a part whose object and number are not known yet. */
   stagePart(): StagedPart;
@@ -67,8 +77,11 @@ export interface BlobStore {
    */
   send(key: string, partSizes: number[], start: number, end: number, out: Writable): Promise<void>;
 
-  /** Removes every byte of object `key`; idempotent. The postgres driver uses `manager`. */
-  remove(manager: EntityManager, key: string): Promise<void>;
+  /**
+   * Removes every byte of objects `keys` (and a write to them still in progress); idempotent.
+   * The postgres driver removes in transaction `tx`.
+   */
+  remove(tx: StorageTransaction, keys: string[]): Promise<void>;
 }
 
 export const BLOB_STORES = Symbol('BLOB_STORES');

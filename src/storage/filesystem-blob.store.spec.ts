@@ -3,9 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EntityManager } from 'typeorm';
 import { FilesystemBlobStore } from './filesystem-blob.store';
+import { storageTransaction } from './storage-transaction';
 
-// The filesystem driver never touches the manager: parts are files, the rows are the caller's.
-const NO_MANAGER = {} as EntityManager;
+// The filesystem driver never looks into the transaction: parts are files, the rows are the caller's.
+const NO_MANAGER = storageTransaction({} as EntityManager);
 const KEY = '0123456789abcdef0123456789abcdef';
 
 describe('FilesystemBlobStore staged parts', () => {

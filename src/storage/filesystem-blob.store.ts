@@ -4,9 +4,9 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { EntityManager } from 'typeorm';
 import { BlobStore, StagedPart } from './blob-store';
 import { type PartSlice, partSlices } from './blob-ranges';
+import type { StorageTransaction } from './storage-transaction';
 
 const TEMP_DIR = '.tmp';
 
@@ -43,21 +43,21 @@ export class FilesystemBlobStore implements BlobStore {
 
   /** A part whose bytes are all here: staged and placed at once, through the same steps. */
   async writePart(
-    manager: EntityManager,
+    tx: StorageTransaction,
     key: string,
     partNo: number,
     data: Buffer,
   ): Promise<void> {
     const staged = new FilesystemStagedPart(this);
     try {
-      await staged.place(manager, key, partNo, data);
+      await staged.place(tx, key, partNo, data);
     } finally {
       await staged.discard();
     }
   }
 
   async readPart(
-    _manager: EntityManager,
+    _tx: StorageTransaction,
     key: string,
     partNo: number,
     size: number,
@@ -160,8 +160,11 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
-  async remove(_manager: EntityManager, key: string): Promise<void> {
-    await fsp.rm(this.objectDir(key), { recursive: true, force: true });
+  /** Parts are files, readable as soon as they are placed: nothing to join. */
+  async complete(): Promise<void> {}
+
+  async remove(_tx: StorageTransaction, keys: string[]): Promise<void> {
+    for (const key of keys) await fsp.rm(this.objectDir(key), { recursive: true, force: true });
   }
 }
 
@@ -360,7 +363,7 @@ class FilesystemStagedPart implements StagedPart {
       });
   }
 
-  async place(_manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void> {
+  async place(_tx: StorageTransaction, key: string, partNo: number, data: Buffer): Promise<void> {
     this.available = data;
     while (this.failure === undefined && this.written < data.length) {
       // Discarded (before or while placing): nothing writes the rest, and waiting would spin.

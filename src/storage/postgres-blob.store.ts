@@ -3,11 +3,16 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo, type CopyStreamQuery } from 'pg-copy-streams';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { BinaryCopyRows } from './binary-copy-rows';
 import { BlobStore, StagedPart } from './blob-store';
 import { type ChunkSlice, chunkSlices } from './blob-ranges';
+import {
+  type StorageTransaction,
+  storageTransaction,
+  transactionManager,
+} from './storage-transaction';
 
 /** Rows of 1 MiB, so that a part is read back in small steps. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -56,11 +61,11 @@ function* chunkRows(
 }
 
 /** Removes the rows of part `partNo` of `key`, if any: a part written again replaces them. */
-async function clearPart(manager: EntityManager, key: string, partNo: number): Promise<void> {
-  await manager.query('DELETE FROM blob_chunks WHERE storage_key = $1 AND part_no = $2', [
-    key,
-    partNo,
-  ]);
+async function clearPart(tx: StorageTransaction, key: string, partNo: number): Promise<void> {
+  await transactionManager(tx).query(
+    'DELETE FROM blob_chunks WHERE storage_key = $1 AND part_no = $2',
+    [key, partNo],
+  );
 }
 
 function uuidBytes(key: string): Buffer {
@@ -256,12 +261,13 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async writePart(
-    manager: EntityManager,
+    tx: StorageTransaction,
     key: string,
     partNo: number,
     data: Buffer,
   ): Promise<void> {
-    await clearPart(manager, key, partNo);
+    await clearPart(tx, key, partNo);
+    const manager = transactionManager(tx);
     // COPY in binary format, on the transaction's own connection: the part's bytes go to the
     // socket as they are, where INSERT parameters are first copied into a message that pg
     // grows step by step (fresh memory for every statement). Per 10 MiB part, measured
@@ -277,12 +283,12 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async readPart(
-    manager: EntityManager,
+    tx: StorageTransaction,
     key: string,
     partNo: number,
     size: number,
   ): Promise<Buffer> {
-    const rows = await manager.query<{ data: Buffer }[]>(
+    const rows = await transactionManager(tx).query<{ data: Buffer }[]>(
       'SELECT data FROM blob_chunks WHERE storage_key = $1 AND part_no = $2 ORDER BY chunk_no',
       [key, partNo],
     );
@@ -320,8 +326,14 @@ export class PostgresBlobStore implements BlobStore {
     return pool;
   }
 
-  async remove(manager: EntityManager, key: string): Promise<void> {
-    await manager.query('DELETE FROM blob_chunks WHERE storage_key = $1', [key]);
+  /** Parts are rows, readable once their transaction commits: nothing to join. */
+  async complete(): Promise<void> {}
+
+  async remove(tx: StorageTransaction, keys: string[]): Promise<void> {
+    await transactionManager(tx).query(
+      'DELETE FROM blob_chunks WHERE storage_key = ANY($1::uuid[])',
+      [keys],
+    );
   }
 }
 
@@ -395,19 +407,19 @@ class PostgresStagedPart implements StagedPart {
     this.sent = Math.max(this.sent, to);
   }
 
-  async transaction<T>(data: Buffer, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  async transaction<T>(data: Buffer, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     await this.opened?.catch(() => undefined);
     const runner = this.runner;
     if (!this.usable() || !runner) {
       await this.discard();
-      return this.dataSource.transaction(work);
+      return this.dataSource.transaction((manager) => work(storageTransaction(manager)));
     }
     try {
       this.available = data;
       this.pump(true);
       this.copy!.end(COPY_TRAILER);
       await this.copyDone;
-      const result = await work(runner.manager);
+      const result = await work(storageTransaction(runner.manager));
       // Not taken (the upload is another driver's): the staged rows go with their object.
       if (!this.placed) {
         await runner.query('DELETE FROM storage_objects WHERE key = $1', [this.key]);
@@ -423,9 +435,10 @@ class PostgresStagedPart implements StagedPart {
     }
   }
 
-  async place(manager: EntityManager, key: string, partNo: number, data: Buffer): Promise<void> {
+  async place(tx: StorageTransaction, key: string, partNo: number, data: Buffer): Promise<void> {
     if (this.sent !== data.length) throw new Error('the staged bytes are not the whole part');
-    await clearPart(manager, key, partNo);
+    await clearPart(tx, key, partNo);
+    const manager = transactionManager(tx);
     await manager.query(
       'UPDATE blob_chunks SET storage_key = $1, part_no = $2 WHERE storage_key = $3',
       [key, partNo, this.key],

@@ -6,6 +6,7 @@ import { ROOT_LOGGER } from '../logging/logger';
 import { BLOB_STORES, BlobStores } from './blob-store';
 import { FilesystemBlobStore } from './filesystem-blob.store';
 import { StorageRepository } from './storage.repository';
+import { storageTransaction } from './storage-transaction';
 
 /** A write takes seconds at most; a temporary file this old was left by a crash. */
 export const DEFAULT_TEMP_GRACE_SECONDS = 600;
@@ -44,7 +45,11 @@ export class StorageGcService {
         const reviews = await this.repository.takeReviews(manager, batch, after);
         if (reviews.entries.length === 0) return { taken: 0, removed: 0, next: after };
         const rows = await this.repository.lockOrphans(manager, reviews.keys);
-        for (const row of rows) await this.stores[row.driver].remove(manager, row.key);
+        const tx = storageTransaction(manager);
+        for (const driver of new Set(rows.map((r) => r.driver))) {
+          const keys = rows.filter((r) => r.driver === driver).map((r) => r.key);
+          await this.stores[driver].remove(tx, keys);
+        }
         const keys = rows.map((r) => r.key);
         if (rows.length > 0) {
           reachKillPoint(this.config.killPoint, 'gc.storage.removed');

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { BlobSink } from '../common/blob-sink';
 import { LimitExceededException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -15,6 +15,11 @@ import { RegistrySettingsService } from '../registry-settings/registry-settings.
 import { RepositoriesService } from '../repositories/repositories.service';
 import { BLOB_STORES, BlobStores, isStagedPart, type StagedPart } from '../storage/blob-store';
 import { DEFAULT_TEMP_GRACE_SECONDS, StorageGcService } from '../storage/storage-gc.service';
+import {
+  type StorageTransaction,
+  storageTransaction,
+  transactionManager,
+} from '../storage/storage-transaction';
 import {
   EmptyUploadException,
   InvalidLayerPartException,
@@ -281,7 +286,8 @@ export class UploadsService {
     const { data, staged } = step;
     await append.beforeCommit?.();
     let stored: { driver: string; path: 'streamed' | 'buffered' } | undefined;
-    const apply = async (manager: EntityManager): Promise<{ bytesReceived: number }> => {
+    const apply = async (tx: StorageTransaction): Promise<{ bytesReceived: number }> => {
+      const manager = transactionManager(tx);
       const upload = await this.uploads.lock(manager, uploadId, append.repositoryId);
       if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
       const { bytesReceived: received, partSizes } = upload;
@@ -340,10 +346,10 @@ export class UploadsService {
         // commit leaves reads of the recorded size as they were.
         const partNo = partSizes.length - 1;
         const grown = Buffer.concat([
-          await store.readPart(manager, upload.storageKey, partNo, previous),
+          await store.readPart(tx, upload.storageKey, partNo, previous),
           data,
         ]);
-        written = store.writePart(manager, upload.storageKey, partNo, grown);
+        written = store.writePart(tx, upload.storageKey, partNo, grown);
         sizes = [...partSizes.slice(0, -1), grown.length];
         stored = { driver: upload.driver, path: 'buffered' };
       } else {
@@ -351,8 +357,8 @@ export class UploadsService {
         const partNo = partSizes.length;
         const streamed = staged?.driver === upload.driver && staged.usable();
         written = streamed
-          ? staged.place(manager, upload.storageKey, partNo, data)
-          : store.writePart(manager, upload.storageKey, partNo, data);
+          ? staged.place(tx, upload.storageKey, partNo, data)
+          : store.writePart(tx, upload.storageKey, partNo, data);
         sizes = [...partSizes, data.length];
         stored = { driver: upload.driver, path: streamed ? 'streamed' : 'buffered' };
       }
@@ -375,7 +381,7 @@ export class UploadsService {
     };
     const result = await (staged?.transaction
       ? staged.transaction(data, apply)
-      : this.dataSource.transaction(apply));
+      : this.dataSource.transaction((manager) => apply(storageTransaction(manager))));
     if (stored) this.metrics.layerParts.inc(stored);
     return result;
   }
@@ -408,14 +414,23 @@ export class UploadsService {
       // upload was hashed with another algorithm than the digest's.
       const algorithm = completion.digestAlgorithm ?? 'sha256';
       const hashed: DigestAlgorithm = isSha512State(upload.hashState) ? 'sha512' : 'sha256';
-      const hex =
-        hashed === algorithm
-          ? this.hashOf(upload.hashState).digestHex(upload.hashState)
-          : await this.rehash(upload, algorithm);
+      const store = this.stores[upload.driver];
+      let hex: string;
+      if (hashed === algorithm) {
+        hex = this.hashOf(upload.hashState).digestHex(upload.hashState);
+      } else {
+        // Read back, which a driver whose parts are unreadable until joined (s3) needs first.
+        await store.complete(upload.storageKey, partSizes);
+        hex = await this.rehash(upload, algorithm);
+      }
       const digest = `${algorithm}:${hex}`;
       if (!completion.layerDigests.some((given) => digestsEqual(given, digest))) {
         throw InvalidLayerException.digestMismatch();
       }
+      // The parts become one object before the row that makes it a blob commits: a failure from
+      // here on leaves a joined object under the upload's key (garbage, or joined again by a
+      // retry), never a blob row without its bytes.
+      await store.complete(upload.storageKey, partSizes);
       const recorded = await this.layers.record(manager, {
         repositoryId: repo.id,
         digest,

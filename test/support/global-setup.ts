@@ -10,6 +10,7 @@ import { freePort } from '../../tooling/ports';
 declare global {
   var __BERTH_EMBEDDED__: EmbeddedDatabase | undefined;
   var __BERTH_EMBEDDED_DIR__: string | undefined;
+  var __BERTH_SWIFT_DIR__: string | undefined;
 }
 
 /**
@@ -43,4 +44,9 @@ export default async function globalSetup(): Promise<void> {
   // The suite decides its own database per test file; a DATABASE_URL must not leak into apps.
   process.env.BERTH_TEST_DATABASE_MODE = process.env.DATABASE_URL ? 'external' : 'embedded';
   delete process.env.DATABASE_URL;
+  // Where the run's S3-compatible server is described once the first s3 test starts it
+  // (test/support/swift.ts); the teardown stops it.
+  const swiftDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-swift-'));
+  globalThis.__BERTH_SWIFT_DIR__ = swiftDir;
+  process.env.BERTH_TEST_SWIFT_DIR = swiftDir;
 }

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import { withClient } from '../../tooling/pg';
+import { stopSwift } from './swift';
 
 export default async function globalTeardown(): Promise<void> {
+  if (globalThis.__BERTH_SWIFT_DIR__) await stopSwift(globalThis.__BERTH_SWIFT_DIR__);
   const serverUrl = process.env.BERTH_TEST_SERVER_URL;
   const template = process.env.BERTH_TEST_TEMPLATE;
   if (serverUrl && template && !globalThis.__BERTH_EMBEDDED__) {
