@@ -13,6 +13,7 @@ import { ImageManifestSha5121764910800000 } from './1764910800000-ImageManifestS
 import { LayerChangeNotifications1764914400000 } from './1764914400000-LayerChangeNotifications';
 import { AccessKeyDeactivations1764925200000 } from './1764925200000-AccessKeyDeactivations';
 import { TagMutabilityExclusionFilters1764928800000 } from './1764928800000-TagMutabilityExclusionFilters';
+import { CreateRepositoryPolicies1765000000000 } from './1765000000000-CreateRepositoryPolicies';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -31,4 +32,5 @@ export const ALL_MIGRATIONS = [
   LayerChangeNotifications1764914400000,
   AccessKeyDeactivations1764925200000,
   TagMutabilityExclusionFilters1764928800000,
+  CreateRepositoryPolicies1765000000000,
 ];

@@ -35,6 +35,7 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   LifecyclePolicyNotFoundException: 404,
   LifecyclePolicyPreviewNotFoundException: 404,
   LifecyclePolicyPreviewInProgressException: 409,
+  RepositoryPolicyNotFoundException: 404,
 };
 
 describe('the admin API error mapping', () => {

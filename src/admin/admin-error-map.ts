@@ -16,6 +16,7 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'ImageNotFoundException':
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
+    case 'RepositoryPolicyNotFoundException':
       return 404;
     case 'EntityAlreadyExistsException':
     case 'DeleteConflictException':

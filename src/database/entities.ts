@@ -10,6 +10,7 @@ import { BlobEntity } from '../layers/entities/blob.entity';
 import { LayerEntity } from '../layers/entities/layer.entity';
 import { LifecyclePolicyPreviewEntity } from '../lifecycle/entities/lifecycle-policy-preview.entity';
 import { LifecyclePolicyEntity } from '../lifecycle/entities/lifecycle-policy.entity';
+import { RepositoryPolicyEntity } from '../policies/entities/repository-policy.entity';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
 import { StorageObjectEntity } from '../storage/entities/storage-object.entity';
@@ -37,4 +38,5 @@ export const ALL_ENTITIES = [
   MasterKeyCheckEntity,
   LifecyclePolicyEntity,
   LifecyclePolicyPreviewEntity,
+  RepositoryPolicyEntity,
 ];

@@ -43,6 +43,7 @@ export function downloadErrorStatus(code: DomainErrorCode): 403 | 404 | 500 {
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'RepositoryPolicyNotFoundException':
       return 404;
     default:
       return assertUnreachable(code);

@@ -40,6 +40,7 @@ const ANSWERED: Record<DomainErrorCode | EcrDoorErrorCode, number> = {
   LifecyclePolicyNotFoundException: 400,
   LifecyclePolicyPreviewNotFoundException: 400,
   LifecyclePolicyPreviewInProgressException: 400,
+  RepositoryPolicyNotFoundException: 400,
 };
 
 describe('the ECR error mapping', () => {

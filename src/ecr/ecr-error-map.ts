@@ -48,6 +48,7 @@ export function ecrErrorStatus(code: DomainErrorCode | EcrDoorErrorCode): 400 | 
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'RepositoryPolicyNotFoundException':
       return 400;
     default:
       return assertUnreachable(code);

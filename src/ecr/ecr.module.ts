@@ -5,6 +5,7 @@ import { DownloadsModule } from '../downloads/downloads.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UploadsModule } from '../uploads/uploads.module';
@@ -15,6 +16,7 @@ import { ImagesOperations } from './operations/images.operations';
 import { LayersOperations } from './operations/layers.operations';
 import { LifecycleOperations } from './operations/lifecycle.operations';
 import { RepositoriesOperations } from './operations/repositories.operations';
+import { RepositoryPolicyOperations } from './operations/repository-policy.operations';
 import { TagsOperations } from './operations/tags.operations';
 import { TokensOperations } from './operations/tokens.operations';
 import { UploadsOperations } from './operations/uploads.operations';
@@ -34,6 +36,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     DownloadsModule,
     TokensModule,
     LifecycleModule,
+    PoliciesModule,
   ],
   controllers: [EcrController],
   providers: [
@@ -46,6 +49,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     TokensOperations,
     LifecycleOperations,
     TagsOperations,
+    RepositoryPolicyOperations,
   ],
   exports: [EcrOperationsRegistry],
 })

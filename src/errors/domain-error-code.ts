@@ -12,6 +12,8 @@ import type * as layersErrors from '../layers/layers.errors';
 import { LAYERS_ERROR_CODES, type LayersErrorCode } from '../layers/layers.errors';
 import type * as lifecycleErrors from '../lifecycle/lifecycle.errors';
 import { LIFECYCLE_ERROR_CODES, type LifecycleErrorCode } from '../lifecycle/lifecycle.errors';
+import type * as policiesErrors from '../policies/policies.errors';
+import { POLICIES_ERROR_CODES, type PoliciesErrorCode } from '../policies/policies.errors';
 import type * as repositoriesErrors from '../repositories/repositories.errors';
 import {
   REPOSITORIES_ERROR_CODES,
@@ -34,6 +36,7 @@ export const DOMAIN_ERROR_CODES = [
   ...LAYERS_ERROR_CODES,
   ...IMAGES_ERROR_CODES,
   ...LIFECYCLE_ERROR_CODES,
+  ...POLICIES_ERROR_CODES,
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -73,4 +76,5 @@ export const CODE_LISTS_MATCH_CLASSES: [
   Same<CodesOf<typeof layersErrors>, LayersErrorCode>,
   Same<CodesOf<typeof imagesErrors>, ImagesErrorCode>,
   Same<CodesOf<typeof lifecycleErrors>, LifecycleErrorCode>,
-] = [true, true, true, true, true, true, true];
+  Same<CodesOf<typeof policiesErrors>, PoliciesErrorCode>,
+] = [true, true, true, true, true, true, true, true];

@@ -45,6 +45,7 @@ const ANSWERED: Record<DomainErrorCode, OciMapping> = {
   LifecyclePolicyNotFoundException: { code: 'DENIED', status: 403 },
   LifecyclePolicyPreviewNotFoundException: { code: 'DENIED', status: 403 },
   LifecyclePolicyPreviewInProgressException: { code: 'DENIED', status: 403 },
+  RepositoryPolicyNotFoundException: { code: 'DENIED', status: 403 },
 };
 
 describe('the OCI error mapping', () => {

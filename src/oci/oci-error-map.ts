@@ -55,6 +55,7 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
     case 'LifecyclePolicyNotFoundException':
     case 'LifecyclePolicyPreviewNotFoundException':
     case 'LifecyclePolicyPreviewInProgressException':
+    case 'RepositoryPolicyNotFoundException':
       return as('DENIED');
     // 404.
     case 'RepositoryNotFoundException':
