@@ -37,3 +37,16 @@ export function accountOfHost(pattern: string, host: string | undefined): string
   const account = name.slice(prefix.length, prefix.length + 12);
   return ACCOUNT.test(account) ? account : undefined;
 }
+
+/**
+ * The host an account's repositories are pulled from (their `repositoryUri`): the account's
+ * registry host under REGISTRY_HOST, else PUBLIC_URL's host, which serves the caller's own.
+ */
+export function registryHostOf(
+  config: { publicUrl: string; registryHost?: string },
+  account: string,
+): string {
+  return config.registryHost
+    ? accountHost(config.registryHost, account)
+    : new URL(config.publicUrl).host;
+}

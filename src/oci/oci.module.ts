@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UploadsModule } from '../uploads/uploads.module';
@@ -16,6 +17,7 @@ import { OciDoor } from './oci.door';
     LayersModule,
     ImagesModule,
     TokensModule,
+    PoliciesModule,
   ],
   providers: [OciDoor],
   exports: [OciDoor],
