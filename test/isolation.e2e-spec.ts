@@ -5,6 +5,7 @@ import {
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
   DeleteLifecyclePolicyCommand,
+  DeleteRepositoryPolicyCommand,
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -13,6 +14,7 @@ import {
   GetDownloadUrlForLayerCommand,
   GetLifecyclePolicyCommand,
   GetLifecyclePolicyPreviewCommand,
+  GetRepositoryPolicyCommand,
   InitiateLayerUploadCommand,
   ListImageReferrersCommand,
   ListImagesCommand,
@@ -20,6 +22,7 @@ import {
   PutImageCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
+  SetRepositoryPolicyCommand,
   StartLifecyclePolicyPreviewCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -107,6 +110,10 @@ describe('two accounts on one Berth', () => {
     expect(repos.repositories![0].imageTagMutability).toBe('MUTABLE');
     const tags = await a.send(new ListTagsForResourceCommand({ resourceArn: REPO_ARN }));
     expect(tags.tags).toEqual([{ Key: 'owner', Value: 'a' }]);
+    const repositoryPolicy = await errorOf(
+      a.send(new GetRepositoryPolicyCommand({ repositoryName: REPO })),
+    );
+    expect(repositoryPolicy.name).toBe('RepositoryPolicyNotFoundException');
   }
 
   beforeAll(async () => {
@@ -281,6 +288,28 @@ describe('two accounts on one Berth', () => {
           imageTagMutability: 'IMMUTABLE',
         }),
       ),
+    );
+    // Without a repository policy of A's allowing it (test/repository-policies.e2e-spec.ts).
+    await deniedToB(
+      'SetRepositoryPolicy',
+      b.send(
+        new SetRepositoryPolicyCommand({
+          registryId,
+          repositoryName: REPO,
+          policyText: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:*' }],
+          }),
+        }),
+      ),
+    );
+    await deniedToB(
+      'GetRepositoryPolicy',
+      b.send(new GetRepositoryPolicyCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'DeleteRepositoryPolicy',
+      b.send(new DeleteRepositoryPolicyCommand({ registryId, repositoryName: REPO })),
     );
     // The tagging operations name A's repository by its ARN.
     await deniedToB(
