@@ -13,6 +13,7 @@ import { ImageManifestSha5121764910800000 } from './1764910800000-ImageManifestS
 import { LayerChangeNotifications1764914400000 } from './1764914400000-LayerChangeNotifications';
 import { AccessKeyDeactivations1764925200000 } from './1764925200000-AccessKeyDeactivations';
 import { TagMutabilityExclusionFilters1764928800000 } from './1764928800000-TagMutabilityExclusionFilters';
+import { CreateRepositoryPolicies1765000000000 } from './1765000000000-CreateRepositoryPolicies';
 import { RegistrySettings1765100000000 } from './1765100000000-RegistrySettings';
 import { RepositoryCreationTemplates1765200000000 } from './1765200000000-RepositoryCreationTemplates';
 import { S3StorageObjects1765300000000 } from './1765300000000-S3StorageObjects';
@@ -35,6 +36,7 @@ export const ALL_MIGRATIONS = [
   LayerChangeNotifications1764914400000,
   AccessKeyDeactivations1764925200000,
   TagMutabilityExclusionFilters1764928800000,
+  CreateRepositoryPolicies1765000000000,
   RegistrySettings1765100000000,
   RepositoryCreationTemplates1765200000000,
   S3StorageObjects1765300000000,

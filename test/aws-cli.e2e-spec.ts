@@ -168,6 +168,46 @@ describe('the AWS CLI v2 against Berth', () => {
     expect((await ecr('delete-repository', '--repository-name', 'cli/tags')).code).toBe(0);
   });
 
+  it('sets, gets and deletes a repository policy, answering its text as set', async () => {
+    expect((await ecr('create-repository', '--repository-name', 'cli/policy')).code).toBe(0);
+    const text =
+      '{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow",' +
+      '"Principal":{"AWS":"arn:aws:iam::210987654321:root"},' +
+      '"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}';
+    const [none, invalid] = await Promise.all([
+      ecr('get-repository-policy', '--repository-name', 'cli/policy'),
+      ecr(
+        'set-repository-policy',
+        '--repository-name',
+        'cli/policy',
+        '--policy-text',
+        text.replace('Allow', 'Perhaps'),
+      ),
+    ]);
+    expectError(none, 'RepositoryPolicyNotFoundException', 'GetRepositoryPolicy');
+    expect(none.stderr).toContain(
+      "Repository policy does not exist for the repository with name 'cli/policy' in the registry with id '123456789012'",
+    );
+    expectError(invalid, 'InvalidParameterException', 'SetRepositoryPolicy');
+    const set = await ecr(
+      'set-repository-policy',
+      '--repository-name',
+      'cli/policy',
+      '--policy-text',
+      text,
+      '--force',
+    );
+    expect(set.code).toBe(0);
+    const expected = { registryId: '123456789012', repositoryName: 'cli/policy', policyText: text };
+    expect(set.json).toEqual(expected);
+    const got = await ecr('get-repository-policy', '--repository-name', 'cli/policy');
+    expect(got.json).toEqual(expected);
+    const deleted = await ecr('delete-repository-policy', '--repository-name', 'cli/policy');
+    expect(deleted.json).toEqual(expected);
+    const gone = await ecr('delete-repository-policy', '--repository-name', 'cli/policy');
+    expectError(gone, 'RepositoryPolicyNotFoundException', 'DeleteRepositoryPolicy');
+  });
+
   it('signs with the right credentials, and is refused with wrong ones', async () => {
     const [wrongSecret, unknownKey, noSignature] = await Promise.all([
       awsCli(t.url, ['ecr', 'describe-repositories'], {

@@ -9,6 +9,7 @@ import {
   DeleteLifecyclePolicyCommand,
   DeletePullThroughCacheRuleCommand,
   DeleteRegistryPolicyCommand,
+  DeleteRepositoryPolicyCommand,
   DeleteRepositoryCommand,
   DeleteSigningConfigurationCommand,
   DeregisterPullTimeUpdateExclusionCommand,
@@ -28,6 +29,7 @@ import {
   GetRegistryPolicyCommand,
   GetRegistryScanningConfigurationCommand,
   GetSigningConfigurationCommand,
+  GetRepositoryPolicyCommand,
   InitiateLayerUploadCommand,
   ListImageReferrersCommand,
   ListImagesCommand,
@@ -48,6 +50,7 @@ import {
   PutSigningConfigurationCommand,
   RegisterPullTimeUpdateExclusionCommand,
   StartImageScanCommand,
+  SetRepositoryPolicyCommand,
   StartLifecyclePolicyPreviewCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -188,6 +191,10 @@ describe('two accounts on one Berth', () => {
         )
       ).scanningConfigurations![0].scanOnPush,
     ).toBe(false);
+    const repositoryPolicy = await errorOf(
+      a.send(new GetRepositoryPolicyCommand({ repositoryName: REPO })),
+    );
+    expect(repositoryPolicy.name).toBe('RepositoryPolicyNotFoundException');
   }
 
   beforeAll(async () => {
@@ -369,6 +376,28 @@ describe('two accounts on one Berth', () => {
           imageTagMutability: 'IMMUTABLE',
         }),
       ),
+    );
+    // Without a repository policy of A's allowing it (test/repository-policies.e2e-spec.ts).
+    await deniedToB(
+      'SetRepositoryPolicy',
+      b.send(
+        new SetRepositoryPolicyCommand({
+          registryId,
+          repositoryName: REPO,
+          policyText: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:*' }],
+          }),
+        }),
+      ),
+    );
+    await deniedToB(
+      'GetRepositoryPolicy',
+      b.send(new GetRepositoryPolicyCommand({ registryId, repositoryName: REPO })),
+    );
+    await deniedToB(
+      'DeleteRepositoryPolicy',
+      b.send(new DeleteRepositoryPolicyCommand({ registryId, repositoryName: REPO })),
     );
     // The tagging operations name A's repository by its ARN.
     await deniedToB(

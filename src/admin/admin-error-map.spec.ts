@@ -46,6 +46,7 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   PullThroughCacheRuleNotFoundException: 404,
   UnsupportedUpstreamRegistryException: 400,
   ImageStorageClassUpdateNotSupportedException: 400,
+  RepositoryPolicyNotFoundException: 404,
 };
 
 describe('the admin API error mapping', () => {

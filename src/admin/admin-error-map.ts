@@ -22,6 +22,7 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'ExclusionNotFoundException':
     case 'SigningConfigurationNotFoundException':
     case 'PullThroughCacheRuleNotFoundException':
+    case 'RepositoryPolicyNotFoundException':
       return 404;
     case 'EntityAlreadyExistsException':
     case 'DeleteConflictException':

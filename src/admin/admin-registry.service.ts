@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NoSuchEntityException } from '../auth/auth.errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { registryHostOf } from '../config/registry-host';
 import { ImagesService } from '../images/images.service';
 import { LayersService } from '../layers/layers.service';
 import { RepositoriesService, RepositoryStats } from '../repositories/repositories.service';
@@ -42,17 +43,13 @@ function uploadView(u: UploadListing): Upload {
  */
 @Injectable()
 export class AdminRegistryService {
-  private readonly publicHost: string;
-
   constructor(
     private readonly repositories: RepositoriesService,
     private readonly layers: LayersService,
     private readonly images: ImagesService,
     private readonly uploads: UploadsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.publicHost = new URL(config.publicUrl).host;
-  }
+  ) {}
 
   private repositoryView(r: RepositoryStats): Repository {
     return {
@@ -60,7 +57,7 @@ export class AdminRegistryService {
       accountId: r.registryId,
       name: r.name,
       arn: `arn:aws:ecr:${this.config.region}:${r.registryId}:repository/${r.name}`,
-      uri: `${this.publicHost}/${r.name}`,
+      uri: `${registryHostOf(this.config, r.registryId)}/${r.name}`,
       createdAt: r.createdAt.toISOString(),
       imageCount: r.imageCount,
       layerCount: r.layerCount,

@@ -117,6 +117,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['PUBLIC_URL', 'not a url'],
     ['PUBLIC_URL', 'ftp://registry.example.com'],
+    ['REGISTRY_HOST', 'registry.example.com'],
+    ['REGISTRY_HOST', 'https://<account>.registry.example.com'],
     ['DATABASE_POOL_SIZE', '0'],
     ['MAX_LAYER_PARTS', '0'],
     ['MAX_LAYER_PARTS', '10001'],

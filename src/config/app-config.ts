@@ -14,6 +14,7 @@ import {
 import * as path from 'node:path';
 import { ALL_KILL_POINTS, type KillPoint } from './kill-points';
 import { parseRateLimits, RATE_LIMITS_PATTERN } from './rate-limits';
+import { registryHostProblem } from './registry-host';
 import { estimatedEntropyBits, MIN_SECRET_BITS } from './secret-strength';
 
 export const BLOB_STORE_DRIVERS = ['filesystem', 'postgres', 's3'] as const;
@@ -87,6 +88,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   PUBLIC_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  REGISTRY_HOST?: string;
 
   @IsOptional()
   @IsIn(LOG_LEVELS)
@@ -425,6 +430,11 @@ export interface AppConfig {
   region: string;
   /** Base URL without a trailing slash. */
   publicUrl: string;
+  /**
+   * The pattern of each account's registry host (`<account>.registry.example.com`), when
+   * accounts are addressed by host (REGISTRY_HOST); undefined when only PUBLIC_URL's host is.
+   */
+  registryHost?: string;
   logLevel: LogLevel;
   databasePoolSize: number;
   blobStore: BlobStoreDriver;
@@ -564,6 +574,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const dataDir = path.resolve(vars.DATA_DIR);
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
+  const registryHostError =
+    vars.REGISTRY_HOST === undefined ? undefined : registryHostProblem(vars.REGISTRY_HOST);
+  if (registryHostError !== undefined) {
+    throw new ConfigError([
+      `REGISTRY_HOST=${JSON.stringify(vars.REGISTRY_HOST)}: ${registryHostError}`,
+    ]);
+  }
   return {
     port: vars.PORT,
     host: vars.HOST,
@@ -573,6 +590,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     registryId: vars.REGISTRY_ID,
     region: vars.AWS_REGION,
     publicUrl,
+    registryHost: vars.REGISTRY_HOST,
     logLevel: vars.LOG_LEVEL,
     databasePoolSize: vars.DATABASE_POOL_SIZE,
     blobStore: vars.BLOB_STORE,

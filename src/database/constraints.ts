@@ -50,6 +50,9 @@ export const LIFECYCLE_POLICY_PREVIEWS_REPOSITORY_ID_FKEY =
   'lifecycle_policy_previews_repository_id_fkey';
 export const LIFECYCLE_POLICY_PREVIEWS_STATUS_CHECK = 'lifecycle_policy_previews_status_check';
 
+// repository_policies
+export const REPOSITORY_POLICIES_REPOSITORY_ID_FKEY = 'repository_policies_repository_id_fkey';
+
 // notification channels (sent by triggers: migrations/1764914400000-LayerChangeNotifications.ts)
 export const LAYER_CHANGES_CHANNEL = 'berth_layer_changes';
 

@@ -16,6 +16,7 @@ import { BlobEntity } from '../layers/entities/blob.entity';
 import { LayerEntity } from '../layers/entities/layer.entity';
 import { LifecyclePolicyPreviewEntity } from '../lifecycle/entities/lifecycle-policy-preview.entity';
 import { LifecyclePolicyEntity } from '../lifecycle/entities/lifecycle-policy.entity';
+import { RepositoryPolicyEntity } from '../policies/entities/repository-policy.entity';
 import { RepositoryEntity } from '../repositories/entities/repository.entity';
 import { RepositoryCreationTemplateEntity } from '../templates/entities/repository-creation-template.entity';
 import { BlobChunkEntity } from '../storage/entities/blob-chunk.entity';
@@ -57,4 +58,5 @@ export const ALL_ENTITIES = [
   RegistrySettingsEntity,
   AccountSettingEntity,
   PullTimeUpdateExclusionEntity,
+  RepositoryPolicyEntity,
 ];

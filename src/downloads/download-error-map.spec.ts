@@ -46,6 +46,7 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   PullThroughCacheRuleNotFoundException: 404,
   UnsupportedUpstreamRegistryException: 404,
   ImageStorageClassUpdateNotSupportedException: 404,
+  RepositoryPolicyNotFoundException: 404,
 };
 
 describe('the download endpoint error mapping', () => {

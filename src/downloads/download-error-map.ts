@@ -54,6 +54,7 @@ export function downloadErrorStatus(code: DomainErrorCode): 403 | 404 | 500 {
     case 'PullThroughCacheRuleNotFoundException':
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
+    case 'RepositoryPolicyNotFoundException':
       return 404;
     default:
       return assertUnreachable(code);

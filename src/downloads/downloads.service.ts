@@ -9,6 +9,7 @@ import { SigningKeyService } from '../crypto/signing-key.service';
 import { LayerInaccessibleException, LayersNotFoundException } from '../layers/layers.errors';
 import { ImagesService } from '../images/images.service';
 import { LayerContent, LayersService } from '../layers/layers.service';
+import { PoliciesService } from '../policies/policies.service';
 import { RepositoriesService } from '../repositories/repositories.service';
 
 /** Real ECR's pre-signed layer URLs are valid for an hour. */
@@ -47,6 +48,7 @@ export class DownloadsService {
     private readonly repositories: RepositoriesService,
     private readonly signer: SigningKeyService,
     private readonly keys: AccessKeysService,
+    private readonly policies: PoliciesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -162,8 +164,13 @@ export class DownloadsService {
       );
     }
     const layer = await this.layers.findWithBlob(repositoryId, digest);
+    // A URL to another account's repository holds only while its policy still allows the key
+    // GetDownloadUrlForLayer: a policy changed or deleted since takes the URL with it.
+    if (layer && layer.registryId !== key.accountId) {
+      await this.policies.authorizeRepositoryId(key, repositoryId, 'GetDownloadUrlForLayer');
+    }
     // Gone with its repository (a repository created again under the name is another one).
-    if (!layer || layer.registryId !== key.accountId) {
+    if (!layer) {
       throw new AccessDeniedException(
         'The layer of this download URL is no longer in the repository it was issued for; request a new one with GetDownloadUrlForLayer',
       );

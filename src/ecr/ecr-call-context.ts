@@ -3,7 +3,10 @@ import type { BlobSink } from '../common/blob-sink';
 /** What an ECR operation handler knows of its call, free of any transport detail. */
 export interface EcrCallContext {
   readonly requestId: string;
-  /** The registry the call acts on: the caller's account (the front door refuses any other). */
+  /**
+   * The registry the call acts on: the caller's account, or another account's whose repository
+   * policy allowed the caller this operation on the repository the call names.
+   */
   readonly registryId: string;
   /** The access key that signed the call. */
   readonly accessKeyId: string;

@@ -51,6 +51,7 @@ const ANSWERED: Record<DomainErrorCode | EcrDoorErrorCode, number> = {
   PullThroughCacheRuleNotFoundException: 400,
   UnsupportedUpstreamRegistryException: 400,
   ImageStorageClassUpdateNotSupportedException: 400,
+  RepositoryPolicyNotFoundException: 400,
 };
 
 describe('the ECR error mapping', () => {

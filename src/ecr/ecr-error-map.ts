@@ -59,6 +59,7 @@ export function ecrErrorStatus(code: DomainErrorCode | EcrDoorErrorCode): 400 | 
     case 'PullThroughCacheRuleNotFoundException':
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
+    case 'RepositoryPolicyNotFoundException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -10,6 +10,8 @@ import {
 import type { Request, Response } from 'express';
 import { EcrAuthenticator } from '../auth/ecr-authenticator.service';
 import { authorizeRegistry } from '../auth/registry-access';
+import type { Caller } from '../auth/ecr-authenticator.service';
+import { PoliciesService } from '../policies/policies.service';
 import { targetOf, type SignedRequest } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
@@ -66,6 +68,7 @@ export class EcrController implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly rateLimits: RateLimits,
     private readonly bodies: RequestBodies,
+    private readonly policies: PoliciesService,
   ) {}
 
   @Post('/')
@@ -161,8 +164,7 @@ export class EcrController implements OnApplicationBootstrap {
         streamed && parsed[handler.blobMember!] === streamed.decoded ? sink : undefined;
 
       const input = validateEcrInput(handler.input, parsed);
-      // A call acts on the caller's own registry; naming another one is AccessDeniedException.
-      const registryId = authorizeRegistry(caller, handler.name, input, this.config.region);
+      const registryId = await this.registryOf(caller, handler.name, input);
       const result = await handler.invoke(input, {
         requestId: locals.requestId,
         registryId,
@@ -178,6 +180,29 @@ export class EcrController implements OnApplicationBootstrap {
       raw?.release();
       release();
     }
+  }
+
+  /**
+   * The registry a call acts on: the caller's own, or another account's when the call names one
+   * of its repositories (`registryId` and `repositoryName`) and that repository's policy allows
+   * the caller the operation. Any other naming of another registry (a new repository, a list of
+   * them, the registry itself) is AccessDeniedException.
+   */
+  private async registryOf(caller: Caller, operation: string, input: object): Promise<string> {
+    const { registryId, repositoryName } = input as {
+      registryId?: unknown;
+      repositoryName?: unknown;
+    };
+    if (
+      typeof registryId === 'string' &&
+      registryId !== caller.accountId &&
+      typeof repositoryName === 'string' &&
+      operation !== 'CreateRepository'
+    ) {
+      await this.policies.authorize(caller, registryId, repositoryName, operation);
+      return registryId;
+    }
+    return authorizeRegistry(caller, operation, input, this.config.region);
   }
 
   /**

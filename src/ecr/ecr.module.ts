@@ -6,6 +6,7 @@ import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { RegistrySettingsModule } from '../registry-settings/registry-settings.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -18,6 +19,7 @@ import { LayersOperations } from './operations/layers.operations';
 import { LifecycleOperations } from './operations/lifecycle.operations';
 import { RegistrySettingsOperations } from './operations/registry-settings.operations';
 import { RepositoriesOperations } from './operations/repositories.operations';
+import { RepositoryPolicyOperations } from './operations/repository-policy.operations';
 import { TagsOperations } from './operations/tags.operations';
 import { TemplatesOperations } from './operations/templates.operations';
 import { TokensOperations } from './operations/tokens.operations';
@@ -40,6 +42,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     LifecycleModule,
     TemplatesModule,
     RegistrySettingsModule,
+    PoliciesModule,
   ],
   controllers: [EcrController],
   providers: [
@@ -54,6 +57,7 @@ import { UploadsOperations } from './operations/uploads.operations';
     TagsOperations,
     TemplatesOperations,
     RegistrySettingsOperations,
+    RepositoryPolicyOperations,
   ],
   exports: [EcrOperationsRegistry],
 })

@@ -17,6 +17,8 @@ import {
   REGISTRY_SETTINGS_ERROR_CODES,
   type RegistrySettingsErrorCode,
 } from '../registry-settings/registry-settings.errors';
+import type * as policiesErrors from '../policies/policies.errors';
+import { POLICIES_ERROR_CODES, type PoliciesErrorCode } from '../policies/policies.errors';
 import type * as repositoriesErrors from '../repositories/repositories.errors';
 import {
   REPOSITORIES_ERROR_CODES,
@@ -43,6 +45,7 @@ export const DOMAIN_ERROR_CODES = [
   ...LIFECYCLE_ERROR_CODES,
   ...TEMPLATES_ERROR_CODES,
   ...REGISTRY_SETTINGS_ERROR_CODES,
+  ...POLICIES_ERROR_CODES,
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -84,4 +87,5 @@ export const CODE_LISTS_MATCH_CLASSES: [
   Same<CodesOf<typeof lifecycleErrors>, LifecycleErrorCode>,
   Same<CodesOf<typeof templatesErrors>, TemplatesErrorCode>,
   Same<CodesOf<typeof registrySettingsErrors>, RegistrySettingsErrorCode>,
-] = [true, true, true, true, true, true, true, true, true];
+  Same<CodesOf<typeof policiesErrors>, PoliciesErrorCode>,
+] = [true, true, true, true, true, true, true, true, true, true];

@@ -456,10 +456,14 @@ export class ImagesService {
     page?: { afterId: string; limit: number },
   ): Promise<{ referrers: Referrer[]; lastId?: string }> {
     const repo = await this.repositories.require(registryId, repositoryName);
+    // PostgreSQL text holds no NUL, so no stored artifact type has one: such a type matches
+    // nothing, and must not reach the query (which would fail on it).
+    const types = artifactTypes?.filter((t) => !t.includes('\u0000'));
+    if (types && types.length === 0 && artifactTypes!.length > 0) return { referrers: [] };
     const rows = await this.images.referrers(
       repo.id,
       digest,
-      artifactTypes,
+      types,
       page && { afterId: page.afterId, limit: page.limit + 1 },
     );
     const more = page !== undefined && rows.length > page.limit;

@@ -18,7 +18,10 @@ export interface OciServices {
 export interface OciCall extends OciServices {
   readonly req: Request;
   readonly res: Response;
-  /** The caller's account: a token acts on its own registry only. */
+  /**
+   * The registry the request acts on: the caller's account, or the account of the registry host
+   * the request was sent to when that repository's policy allows the caller the route's action.
+   */
   readonly registryId: string;
   /** The access key the caller's token was issued to. */
   readonly accessKeyId: string;

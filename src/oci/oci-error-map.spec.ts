@@ -60,6 +60,7 @@ const ANSWERED: Record<DomainErrorCode, OciMapping> = {
   PullThroughCacheRuleNotFoundException: { code: 'DENIED', status: 403 },
   UnsupportedUpstreamRegistryException: { code: 'DENIED', status: 403 },
   ImageStorageClassUpdateNotSupportedException: { code: 'DENIED', status: 403 },
+  RepositoryPolicyNotFoundException: { code: 'DENIED', status: 403 },
 };
 
 describe('the OCI error mapping', () => {

@@ -66,6 +66,7 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
     case 'PullThroughCacheRuleNotFoundException':
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
+    case 'RepositoryPolicyNotFoundException':
       return as('DENIED');
     // 404.
     case 'RepositoryNotFoundException':

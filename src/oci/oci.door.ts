@@ -6,8 +6,10 @@ import { clientWentAway } from '../common/client-gone';
 import { RegistryException } from '../common/errors/registry-exception';
 import { isDomainError } from '../errors/domain-error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { accountOfHost } from '../config/registry-host';
 import { ImagesService } from '../images/images.service';
 import { LayersService } from '../layers/layers.service';
+import { PoliciesService } from '../policies/policies.service';
 import { ROOT_LOGGER } from '../logging/logger';
 import type { RequestLogLocals } from '../logging/request-log.middleware';
 import { RateLimits } from '../rate-limits/rate-limits';
@@ -22,7 +24,7 @@ import {
 } from '../request-bodies/body-admission';
 import { RequestBodies } from '../request-bodies/request-bodies';
 import { leaveUnreadBody } from '../request-bodies/unread-body';
-import { authenticate, requireActiveKey } from './authenticate';
+import { authenticate, requireActiveKey, type OciCaller } from './authenticate';
 import { guardBody, hasBody, type GuardedBody } from './body';
 import { wwwAuthenticate } from './basic-auth';
 import type { OciServices } from './oci-call';
@@ -70,6 +72,7 @@ export class OciDoor {
     private readonly rateLimits: RateLimits,
     bodies: RequestBodies,
     private readonly templates: TemplatesService,
+    private readonly policies: PoliciesService,
   ) {
     this.services = { repositories, uploads, layers, images, bodies };
     const perAccount = config.bodyLimits.ociPerAccount;
@@ -121,9 +124,12 @@ export class OciDoor {
     if (!route) {
       throw new OciError('UNSUPPORTED', `The method ${req.method} is not supported here`);
     }
+    const registryId = await this.registryOf(req, caller, found);
     // ECR creates a missing repository at the first push request when a CREATE_ON_PUSH template
-    // applies: a blob upload's start (or mount) or a manifest's PUT, of the caller's own registry.
-    if (route.ecrAction === 'InitiateLayerUpload' || route.ecrAction === 'PutImage') {
+    // applies: a blob upload's start (or mount) or a manifest's PUT, of the caller's own registry
+    // (another account's repositories are never created by a push).
+    const pushes = route.ecrAction === 'InitiateLayerUpload' || route.ecrAction === 'PutImage';
+    if (pushes && registryId === caller.registryId) {
       await this.templates.prepareForPush(caller.registryId, found.name);
     }
     const release = hasBody(req) ? await this.admitAccountBody(req, caller.registryId) : NOTHING;
@@ -132,6 +138,7 @@ export class OciDoor {
       await route.handler({
         ...this.services,
         ...caller,
+        registryId,
         req,
         res,
         name: found.name,
@@ -143,6 +150,33 @@ export class OciDoor {
       guard?.stop();
       release();
     }
+  }
+
+  /**
+   * The registry the request acts on: the account whose registry host (REGISTRY_HOST) the
+   * request's Host names, or the caller's own on any other host. Another account's registry is
+   * reached only on one of its repositories, and only as far as that repository's policy allows
+   * the caller the route's ECR action (a mount, also GetDownloadUrlForLayer on the repository it
+   * mounts from); anything else there is DENIED, as a request without an ECR action is.
+   */
+  private async registryOf(req: Request, caller: OciCaller, found: RouteMatch): Promise<string> {
+    const pattern = this.config.registryHost;
+    const target = pattern ? accountOfHost(pattern, req.headers.host) : undefined;
+    if (target === undefined || target === caller.registryId) return caller.registryId;
+    const action = found.route?.ecrAction;
+    const principal = { accountId: caller.registryId, accessKeyId: caller.accessKeyId };
+    if (!action || !namesRepository(found.path)) {
+      throw new OciError(
+        'DENIED',
+        `The registry of account ${target} is not the token's: only its repositories' policies can allow this token anything there`,
+      );
+    }
+    await this.policies.authorize(principal, target, found.name, action);
+    const from = found.route?.operation === 'MountBlob' ? query(req, 'from') : undefined;
+    if (from !== undefined && isRepositoryName(from)) {
+      await this.policies.authorize(principal, target, from, 'GetDownloadUrlForLayer');
+    }
+    return target;
   }
 
   /**

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ImagesModule } from '../images/images.module';
 import { LayersModule } from '../layers/layers.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -18,6 +19,7 @@ import { OciDoor } from './oci.door';
     ImagesModule,
     TokensModule,
     TemplatesModule,
+    PoliciesModule,
   ],
   providers: [OciDoor],
   exports: [OciDoor],

@@ -51,6 +51,7 @@ const ANSWERED: Record<DomainErrorCode | StsDoorErrorCode, [number, string]> = {
   PullThroughCacheRuleNotFoundException: [500, 'InternalFailure'],
   UnsupportedUpstreamRegistryException: [500, 'InternalFailure'],
   ImageStorageClassUpdateNotSupportedException: [500, 'InternalFailure'],
+  RepositoryPolicyNotFoundException: [500, 'InternalFailure'],
 };
 
 describe('the STS error mapping', () => {

@@ -81,6 +81,7 @@ export function stsErrorAnswer(code: DomainErrorCode | StsDoorErrorCode): StsErr
     case 'PullThroughCacheRuleNotFoundException':
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
+    case 'RepositoryPolicyNotFoundException':
       return INTERNAL;
     default:
       return assertUnreachable(code);

@@ -125,6 +125,7 @@ export const ECR_ERRORS: Record<string, readonly string[]> = {
   RepositoryAlreadyExistsException: [],
   RepositoryNotEmptyException: [],
   RepositoryNotFoundException: [],
+  RepositoryPolicyNotFoundException: [],
   ServerException: [],
   TemplateAlreadyExistsException: [],
   TemplateNotFoundException: [],

@@ -68,6 +68,9 @@ export const OPERATIONS = [
   'UpdatePullThroughCacheRule',
   'DeletePullThroughCacheRule',
   'ValidatePullThroughCacheRule',
+  'SetRepositoryPolicy',
+  'GetRepositoryPolicy',
+  'DeleteRepositoryPolicy',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -697,8 +700,32 @@ function validInput(prng: Prng, op: Operation, state: FuzzState): Record<string,
     case 'DeletePullThroughCacheRule':
     case 'ValidatePullThroughCacheRule':
       return { registryId, ecrRepositoryPrefix: 'hub' };
+    case 'SetRepositoryPolicy':
+      return {
+        registryId,
+        repositoryName: repo,
+        policyText: FUZZ_REPOSITORY_POLICY,
+        force: prng.chance(0.5),
+      };
+    case 'GetRepositoryPolicy':
+    case 'DeleteRepositoryPolicy':
+      return { registryId, repositoryName: repo };
   }
 }
+
+/** Pulls for another account: nothing the fuzzed account itself does depends on it. */
+const FUZZ_REPOSITORY_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'pull',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::999999999999:root' },
+      Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      Condition: { StringEquals: { 'aws:PrincipalAccount': '999999999999' } },
+    },
+  ],
+});
 
 /** The ARN of the repository under test (the fuzzed process runs in the default region). */
 function repositoryArn(state: FuzzState): string {

@@ -7,6 +7,7 @@ import type {
 import { Inject, Injectable } from '@nestjs/common';
 import { decodePageToken, encodePageToken } from '../../common/page-token';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { registryHostOf } from '../../config/registry-host';
 import type { RepositoryEntity } from '../../repositories/entities/repository.entity';
 import { RepositoriesService } from '../../repositories/repositories.service';
 import { CreateRepositoryRequest } from '../dto/create-repository.request';
@@ -23,17 +24,13 @@ const DEFAULT_PAGE_SIZE = 100;
 /** CreateRepository, DescribeRepositories, DeleteRepository and PutImageTagMutability. */
 @Injectable()
 export class RepositoriesOperations {
-  private readonly publicHost: string;
-
   constructor(
     private readonly repositories: RepositoriesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.publicHost = new URL(config.publicUrl).host;
-  }
+  ) {}
 
   private shape(repo: RepositoryEntity): ReturnType<typeof repositoryShape> {
-    return repositoryShape(repo, this.config.region, this.publicHost);
+    return repositoryShape(repo, this.config.region, registryHostOf(this.config, repo.registryId));
   }
 
   @EcrOperation('CreateRepository', CreateRepositoryRequest)

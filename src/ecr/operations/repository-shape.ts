@@ -5,13 +5,13 @@ import type { RepositoryEntity } from '../../repositories/entities/repository.en
 export function repositoryShape(
   repo: RepositoryEntity,
   region: string,
-  publicHost: string,
+  registryHost: string,
 ): Repository {
   return {
     repositoryArn: `arn:aws:ecr:${region}:${repo.registryId}:repository/${repo.name}`,
     registryId: repo.registryId,
     repositoryName: repo.name,
-    repositoryUri: `${publicHost}/${repo.name}`,
+    repositoryUri: `${registryHost}/${repo.name}`,
     createdAt: repo.createdAt,
     imageTagMutability: repo.imageTagMutability as Repository['imageTagMutability'],
     // Only the *_WITH_EXCLUSION settings have filters; the others answer none.
