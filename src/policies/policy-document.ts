@@ -1,4 +1,5 @@
 import { InvalidParameterException } from '../common/errors/registry-exception';
+import { principalArnOf } from '../auth/principal';
 
 /**
  * A repository policy as Berth evaluates it: IAM policy JSON reduced to what decides whether a
@@ -76,9 +77,7 @@ export function accountRootArn(account: string): string {
 }
 
 /** The ARN Berth gives an access key's user (as in the AccessDeniedException it answers). */
-export function accessKeyUserArn(account: string, accessKeyId: string): string {
-  return `arn:aws:iam::${account}:user/${accessKeyId}`;
-}
+export const accessKeyUserArn = principalArnOf;
 
 function invalid(reason: string): InvalidParameterException {
   return new InvalidParameterException(
