@@ -6,7 +6,6 @@ import { clientWentAway } from '../common/client-gone';
 import { RegistryException } from '../common/errors/registry-exception';
 import { isDomainError } from '../errors/domain-error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { accountOfHost } from '../config/registry-host';
 import { ImagesService } from '../images/images.service';
 import { LayersService } from '../layers/layers.service';
 import { PoliciesService } from '../policies/policies.service';
@@ -17,14 +16,10 @@ import { RepositoriesService } from '../repositories/repositories.service';
 import { TemplatesService } from '../templates/templates.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UploadsService } from '../uploads/uploads.service';
-import {
-  AdmissionTimeoutError,
-  BodyAdmission,
-  type AdmissionRelease,
-} from '../request-bodies/body-admission';
 import { RequestBodies } from '../request-bodies/request-bodies';
 import { leaveUnreadBody } from '../request-bodies/unread-body';
-import { authenticate, requireActiveKey, type OciCaller } from './authenticate';
+import { AccountBodies } from './account-bodies';
+import { authenticate, requireActiveKey } from './authenticate';
 import { guardBody, hasBody, type GuardedBody } from './body';
 import { wwwAuthenticate } from './basic-auth';
 import type { OciServices } from './oci-call';
@@ -33,6 +28,7 @@ import { OciError, ociErrorBody, type OciErrorCode } from './oci-errors';
 import { isRepositoryName } from './oci-grammar';
 import { API_VERSION, API_VERSION_HEADER, uploadRange } from './oci-headers';
 import { query } from './params';
+import { registryOf } from './registry-of';
 import { sendJson } from './responses';
 import {
   matchRoute,
@@ -54,11 +50,7 @@ const NOTHING = (): void => undefined;
 @Injectable()
 export class OciDoor {
   private readonly services: OciServices;
-  /**
-   * The bodies in progress of each account (OCI_BODY_CONCURRENCY_PER_ACCOUNT); past it, a body
-   * waits for its turn (BODY_QUEUE_TIMEOUT), then is refused.
-   */
-  private readonly accountBodies: BodyAdmission;
+  private readonly accountBodies: AccountBodies;
 
   constructor(
     repositories: RepositoriesService,
@@ -75,13 +67,8 @@ export class OciDoor {
     private readonly policies: PoliciesService,
   ) {
     this.services = { repositories, uploads, layers, images, bodies };
-    const perAccount = config.bodyLimits.ociPerAccount;
-    this.accountBodies = new BodyAdmission(
-      Number.MAX_SAFE_INTEGER,
-      perAccount,
-      config.bodyLimits.queueTimeoutMs,
-      '/v2 bodies',
-    );
+    const { ociPerAccount, queueTimeoutMs } = config.bodyLimits;
+    this.accountBodies = new AccountBodies(ociPerAccount, queueTimeoutMs);
   }
 
   /** The Express handler for everything under `/v2` (the path is the request's whole path). */
@@ -124,7 +111,13 @@ export class OciDoor {
     if (!route) {
       throw new OciError('UNSUPPORTED', `The method ${req.method} is not supported here`);
     }
-    const registryId = await this.registryOf(req, caller, found);
+    const registryId = await registryOf(
+      req,
+      caller,
+      found,
+      this.config.registryHost,
+      this.policies,
+    );
     // ECR creates a missing repository at the first push request when a CREATE_ON_PUSH template
     // applies: a blob upload's start (or mount) or a manifest's PUT, of the caller's own registry
     // (another account's repositories are never created by a push).
@@ -132,7 +125,7 @@ export class OciDoor {
     if (pushes && registryId === caller.registryId) {
       await this.templates.prepareForPush(caller.registryId, found.name);
     }
-    const release = hasBody(req) ? await this.admitAccountBody(req, caller.registryId) : NOTHING;
+    const release = hasBody(req) ? await this.accountBodies.admit(req, caller.registryId) : NOTHING;
     let guard: GuardedBody | undefined;
     try {
       await route.handler({
@@ -149,58 +142,6 @@ export class OciDoor {
     } finally {
       guard?.stop();
       release();
-    }
-  }
-
-  /**
-   * The registry the request acts on: the account whose registry host (REGISTRY_HOST) the
-   * request's Host names, or the caller's own on any other host. Another account's registry is
-   * reached only on one of its repositories, and only as far as that repository's policy allows
-   * the caller the route's ECR action (a mount, also GetDownloadUrlForLayer on the repository it
-   * mounts from); anything else there is DENIED, as a request without an ECR action is.
-   */
-  private async registryOf(req: Request, caller: OciCaller, found: RouteMatch): Promise<string> {
-    const pattern = this.config.registryHost;
-    const target = pattern ? accountOfHost(pattern, req.headers.host) : undefined;
-    if (target === undefined || target === caller.registryId) return caller.registryId;
-    const action = found.route?.ecrAction;
-    const principal = { accountId: caller.registryId, accessKeyId: caller.accessKeyId };
-    if (!action || !namesRepository(found.path)) {
-      throw new OciError(
-        'DENIED',
-        `The registry of account ${target} is not the token's: only its repositories' policies can allow this token anything there`,
-      );
-    }
-    await this.policies.authorize(principal, target, found.name, action);
-    const from = found.route?.operation === 'MountBlob' ? query(req, 'from') : undefined;
-    if (from !== undefined && isRepositoryName(from)) {
-      await this.policies.authorize(principal, target, from, 'GetDownloadUrlForLayer');
-    }
-    return target;
-  }
-
-  /**
-   * One more body of the account in progress. Past OCI_BODY_CONCURRENCY_PER_ACCOUNT it waits,
-   * unread, for one of the account's bodies to end (a burst of pushes queues briefly instead of
-   * failing), and after BODY_QUEUE_TIMEOUT it is refused with 429: one account's slow bodies
-   * cannot occupy the instance, and other accounts' bodies never wait behind them.
-   */
-  private async admitAccountBody(req: Request, registryId: string): Promise<AdmissionRelease> {
-    const gone = new AbortController();
-    const onClose = (): void => {
-      if (!req.complete) gone.abort(new Error('the client went away while its body waited'));
-    };
-    req.once('close', onClose);
-    try {
-      return await this.accountBodies.admit(registryId, 1, gone.signal);
-    } catch (err) {
-      if (!(err instanceof AdmissionTimeoutError)) throw err;
-      throw new OciError(
-        'TOOMANYREQUESTS',
-        `Too many request bodies of this account in progress: this instance reads at most ${this.accountBodies.perKey} /v2 request bodies of one account at once; retry once one has arrived`,
-      );
-    } finally {
-      req.off('close', onClose);
     }
   }
 
