@@ -5,6 +5,7 @@ import {
   DeleteRepositoryPolicyCommand,
   DescribeRepositoriesCommand,
   ECRClient,
+  GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand,
   GetRepositoryPolicyCommand,
   InitiateLayerUploadCommand,
@@ -130,6 +131,18 @@ describe('repository policies across accounts, on two instances', () => {
   it("names each account's registry host in repositoryUri", async () => {
     const out = await a[1].send(new DescribeRepositoriesCommand({ repositoryNames: [REPO] }));
     expect(out.repositories![0].repositoryUri).toBe(`${A_ID}.localhost/${REPO}`);
+  });
+
+  it("answers GetAuthorizationToken's proxyEndpoint with each registry's host", async () => {
+    const own = await b[0].send(new GetAuthorizationTokenCommand({}));
+    expect(own.authorizationData!.map((d) => d.proxyEndpoint)).toEqual([
+      `http://${B_ID}.localhost`,
+    ]);
+    const both = await b[1].send(new GetAuthorizationTokenCommand({ registryIds: [A_ID, B_ID] }));
+    expect(both.authorizationData!.map((d) => d.proxyEndpoint)).toEqual([
+      `http://${A_ID}.localhost`,
+      `http://${B_ID}.localhost`,
+    ]);
   });
 
   it('answers RepositoryPolicyNotFoundException while there is no policy', async () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessKeysService, type ActiveAccessKey } from '../auth/access-keys.service';
 import { UnrecognizedClientException } from '../auth/auth.errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { registryHostOf } from '../config/registry-host';
 import { SigningKeyService } from '../crypto/signing-key.service';
 
 /** ECR's registry tokens are valid for 12 hours. */
@@ -136,11 +137,16 @@ export class TokensService {
       ...(key ? { accessKeyId: key.accessKeyId, keyDeactivations: key.deactivations } : {}),
     };
     // One entry per id asked for, but whichever id was asked for, the token acts as the
-    // caller (registry-access.ts): the deprecated member does not widen the token's scope.
-    return [...new Set(registryIds)].map(() => ({
+    // caller (registry-access.ts): the deprecated member does not widen the token's scope. Its
+    // proxyEndpoint is that registry's host, as ECR answers `https://<id>.dkr.ecr…`: under
+    // REGISTRY_HOST each account's own, else PUBLIC_URL, which serves the caller's registry.
+    const scheme = new URL(this.config.publicUrl).protocol;
+    return [...new Set(registryIds)].map((registryId) => ({
       authorizationToken: Buffer.from(`AWS:${this.issue(claims)}`).toString('base64'),
       expiresAt: new Date(expiresMs),
-      proxyEndpoint: this.config.publicUrl,
+      proxyEndpoint: this.config.registryHost
+        ? `${scheme}//${registryHostOf(this.config, registryId)}`
+        : this.config.publicUrl,
     }));
   }
 }
