@@ -5,6 +5,7 @@ import {
   DescribeRepositoryCreationTemplatesCommand,
   ECRClient,
   GetLifecyclePolicyCommand,
+  GetRepositoryPolicyCommand,
   ListTagsForResourceCommand,
   RepositoryCreationTemplate,
   UpdateRepositoryCreationTemplateCommand,
@@ -364,6 +365,7 @@ describe('repository creation templates through @aws-sdk/client-ecr', () => {
           imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
           imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'latest' }],
           lifecyclePolicy: LIFECYCLE,
+          repositoryPolicy: POLICY,
         }),
       );
       await ecr.send(
@@ -436,6 +438,39 @@ describe('repository creation templates through @aws-sdk/client-ecr', () => {
       expect(tags).toEqual([{ Key: 'created-by', Value: 'push' }]);
       const policy = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'auto/web' }));
       expect(policy.lifecyclePolicyText).toBe(LIFECYCLE);
+      const shared = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'auto/web' }));
+      expect(shared.policyText).toBe(POLICY);
+    });
+
+    it('refuses a template whose repository policy names a resource outside its prefix', async () => {
+      const err = await ecr
+        .send(
+          new CreateRepositoryCreationTemplateCommand({
+            prefix: 'narrow',
+            appliedFor: ['CREATE_ON_PUSH'],
+            repositoryPolicy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+                  Action: 'ecr:BatchGetImage',
+                  Resource: repoArn('elsewhere/app'),
+                },
+              ],
+            }),
+          }),
+        )
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      expect(err?.name).toBe('InvalidParameterException');
+      expect(err?.message).toContain('does not name this repository');
+      const found = await ecr.send(
+        new DescribeRepositoryCreationTemplatesCommand({ prefixes: ['narrow'] }),
+      );
+      expect(found.repositoryCreationTemplates ?? []).toEqual([]);
     });
 
     it('takes the longest matching prefix', async () => {

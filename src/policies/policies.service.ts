@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { accessDenied } from '../auth/auth.errors';
 import { AccessDeniedException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -54,6 +54,27 @@ export class PoliciesService {
       const repo = await this.repositories.require(registryId, repositoryName, m, 'share');
       await this.policies.upsertPolicy(m, repo.id, policyText);
     });
+  }
+
+  /**
+   * Checks a repository policy a creation template will give the repositories it creates under
+   * `prefix`, as SetRepositoryPolicy would check it for them: a `Resource` must name those
+   * repositories (`…:repository/<prefix>/*`, or `*`), since which one is not known yet.
+   */
+  checkTemplatePolicy(registryId: string, prefix: string, policyText: string): void {
+    const under = prefix === 'ROOT' ? '*' : `${prefix.replace(/\/$/, '')}/*`;
+    parseRepositoryPolicy(policyText, this.repositoryArn(registryId, under));
+  }
+
+  /** Gives a repository created in the transaction `m` its first policy (from a template). */
+  async putPolicyOfNew(
+    m: EntityManager,
+    registryId: string,
+    repository: { id: string; name: string },
+    policyText: string,
+  ): Promise<void> {
+    parseRepositoryPolicy(policyText, this.repositoryArn(registryId, repository.name));
+    await this.policies.upsertPolicy(m, repository.id, policyText);
   }
 
   async getPolicy(registryId: string, repositoryName: string): Promise<string> {

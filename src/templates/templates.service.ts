@@ -7,6 +7,7 @@ import {
 import { parseLifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { RepositoryTag } from '../repositories/entities/repository.entity';
+import { PoliciesService } from '../policies/policies.service';
 import { RepositoriesService } from '../repositories/repositories.service';
 import {
   checkTagMutability,
@@ -142,6 +143,7 @@ export class TemplatesService {
     private readonly templates: TemplatesRepository,
     private readonly repositories: RepositoriesService,
     private readonly lifecycle: LifecycleService,
+    private readonly policies: PoliciesService,
   ) {}
 
   async create(
@@ -151,6 +153,7 @@ export class TemplatesService {
   ): Promise<TemplateRecord> {
     const settings = settingsOf(DEFAULTS, input);
     noNul('prefix', prefix);
+    this.checkPolicy(registryId, prefix, settings);
     return this.dataSource.transaction(async (m) => {
       await this.templates.serialiseCreations(m, registryId);
       if (await this.templates.find(registryId, prefix, m)) {
@@ -172,8 +175,16 @@ export class TemplatesService {
     return this.dataSource.transaction(async (m) => {
       const current = await this.templates.find(registryId, prefix, m, true);
       if (!current) throw TemplateNotFoundException.of(registryId, prefix);
-      return this.templates.update(m, registryId, prefix, settingsOf(current, input));
+      const settings = settingsOf(current, input);
+      this.checkPolicy(registryId, prefix, settings);
+      return this.templates.update(m, registryId, prefix, settings);
     });
+  }
+
+  /** A template's repository policy is one Berth can evaluate for the repositories it creates. */
+  private checkPolicy(registryId: string, prefix: string, settings: TemplateSettings): void {
+    if (settings.repositoryPolicy === null) return;
+    this.policies.checkTemplatePolicy(registryId, prefix, settings.repositoryPolicy);
   }
 
   async delete(registryId: string, prefix: string): Promise<TemplateRecord> {
@@ -236,6 +247,9 @@ export class TemplatesService {
       );
       if (repo && template.lifecyclePolicy !== null) {
         await this.lifecycle.putPolicyOfNew(m, repo.id, template.lifecyclePolicy);
+      }
+      if (repo && template.repositoryPolicy !== null) {
+        await this.policies.putPolicyOfNew(m, registryId, repo, template.repositoryPolicy);
       }
     });
   }
