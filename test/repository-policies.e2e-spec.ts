@@ -3,6 +3,8 @@ import {
   BatchGetImageCommand,
   CreateRepositoryCommand,
   DeleteRepositoryPolicyCommand,
+  DeregisterPullTimeUpdateExclusionCommand,
+  DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
@@ -10,6 +12,7 @@ import {
   GetRepositoryPolicyCommand,
   InitiateLayerUploadCommand,
   PutImageCommand,
+  RegisterPullTimeUpdateExclusionCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import * as fs from 'node:fs';
@@ -276,6 +279,45 @@ describe('repository policies across accounts, on two instances', () => {
         }),
       );
       expect(forced.policyText).toBe(ALLOW_B_PULL);
+    });
+
+    it("leaves lastRecordedPullTime alone for B's pulls on both doors when A excludes B's key", async () => {
+      const other = await pushImageBlobs(a[0], REPO);
+      await putImage(a[0], REPO, other.manifest, 'excluded');
+      const lastPull = async (): Promise<Date | undefined> =>
+        (
+          await a[0].send(
+            new DescribeImagesCommand({
+              repositoryName: REPO,
+              imageIds: [{ imageTag: 'excluded' }],
+            }),
+          )
+        ).imageDetails![0].lastRecordedPullTime;
+      const bKey = (await b[0].config.credentials()).accessKeyId;
+      // B's principal is its own account's user, whichever registry it pulls from.
+      const principalArn = `arn:aws:iam::${B_ID}:user/${bKey}`;
+      await a[0].send(new RegisterPullTimeUpdateExclusionCommand({ principalArn }));
+      const got = await b[1].send(
+        new BatchGetImageCommand({
+          registryId: A_ID,
+          repositoryName: REPO,
+          imageIds: [{ imageTag: 'excluded' }],
+        }),
+      );
+      expect(got.images).toHaveLength(1);
+      const manifest = await v2AtA(0, 'GET', `/v2/${REPO}/manifests/excluded`);
+      expect(manifest.status).toBe(200);
+      expect(await lastPull()).toBeUndefined();
+
+      await a[0].send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn }));
+      await b[0].send(
+        new BatchGetImageCommand({
+          registryId: A_ID,
+          repositoryName: REPO,
+          imageIds: [{ imageTag: 'excluded' }],
+        }),
+      );
+      expect(await lastPull()).toBeInstanceOf(Date);
     });
 
     it("lets B pull A's image through the ECR API and a download URL, on either instance", async () => {

@@ -8,6 +8,8 @@ export interface EcrCallContext {
    * policy allowed the caller this operation on the repository the call names.
    */
   readonly registryId: string;
+  /** The caller's account: the access key's, whichever registry the call acts on. */
+  readonly accountId: string;
   /** The access key that signed the call. */
   readonly accessKeyId: string;
   /**

@@ -168,6 +168,7 @@ export class EcrController implements OnApplicationBootstrap {
       const result = await handler.invoke(input, {
         requestId: locals.requestId,
         registryId,
+        accountId: caller.accountId,
         accessKeyId: caller.accessKeyId,
         blobSink,
       });

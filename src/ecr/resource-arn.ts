@@ -49,7 +49,7 @@ export function repositoryOfArn(
     throw invalidArn();
   }
   if (account !== ctx.registryId) {
-    throw accessDenied(ctx.registryId, ctx.accessKeyId, operation, arn);
+    throw accessDenied(ctx.accountId, ctx.accessKeyId, operation, arn);
   }
   return { registryId: account, repositoryName };
 }

@@ -71,7 +71,7 @@ async function manifestId({
 
 /** `GET` and `HEAD /v2/<name>/manifests/<reference>`. */
 export async function getManifest(call: OciCall): Promise<void> {
-  const { req, res, registryId, name, arg, images, accessKeyId } = call;
+  const { req, res, registryId, name, arg, images, accountId, accessKeyId } = call;
   const { id, asked } = await manifestId(call);
   // The same negotiation as BatchGetImage's acceptedMediaTypes: by tag, Docker schema 2 and
   // OCI convert to whichever the client accepts; by digest, the stored bytes.
@@ -80,7 +80,7 @@ export async function getManifest(call: OciCall): Promise<void> {
     name,
     [id],
     acceptedTypes(req),
-    principalArnOf(registryId, accessKeyId),
+    principalArnOf(accountId, accessKeyId),
   );
   const image = found[0];
   if (!image) throw new OciError('MANIFEST_UNKNOWN', `The manifest '${arg}' is not in '${name}'`);

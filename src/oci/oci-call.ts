@@ -23,6 +23,8 @@ export interface OciCall extends OciServices {
    * the request was sent to when that repository's policy allows the caller the route's action.
    */
   readonly registryId: string;
+  /** The caller's account: the token's, whichever registry the request acts on. */
+  readonly accountId: string;
   /** The access key the caller's token was issued to. */
   readonly accessKeyId: string;
   /** The repository named by the path (empty for `/v2/` and `/v2/_catalog`). */

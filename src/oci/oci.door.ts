@@ -131,6 +131,7 @@ export class OciDoor {
       await route.handler({
         ...this.services,
         ...caller,
+        accountId: caller.registryId,
         registryId,
         req,
         res,

@@ -79,7 +79,7 @@ export class ImagesOperations {
       input.repositoryName,
       input.imageIds,
       input.acceptedMediaTypes,
-      principalArnOf(ctx.registryId, ctx.accessKeyId),
+      principalArnOf(ctx.accountId, ctx.accessKeyId),
     );
     return {
       images: images.map((image) => ({
