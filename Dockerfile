@@ -1,7 +1,7 @@
 # Berth: the ECR API on PostgreSQL. Used by docker-compose.yml; works alone with a DATABASE_URL.
 
 # --- build: dependencies (with the optional native sha256 addon), compile, drop dev deps ---
-FROM node:24-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 
 # python3, make and g++ build native/sha256 during `npm ci` (postinstall: scripts/build-native.js).
 # Without them the install still succeeds and the pure-JS hash-wasm fallback is used.
@@ -24,7 +24,7 @@ RUN npm run build \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- runtime: node, the compiled service, production dependencies, the addon if it was built ---
-FROM node:24-bookworm-slim
+FROM node:22-bookworm-slim
 
 ENV NODE_ENV=production \
   PORT=5000 \
