@@ -1,3 +1,4 @@
+import { principalArnOf } from '../auth/principal';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { accessDenied } from '../auth/auth.errors';
@@ -7,7 +8,6 @@ import { RepositoriesService } from '../repositories/repositories.service';
 import { RepositoryPolicyNotFoundException } from './policies.errors';
 import { PoliciesRepository, RepositoryWithPolicy } from './policies.repository';
 import {
-  accessKeyUserArn,
   evaluateRepositoryPolicy,
   parseRepositoryPolicy,
   type PolicyDecision,
@@ -139,7 +139,7 @@ export class PoliciesService {
         parseRepositoryPolicy(repo.policyText, arn),
         {
           account: caller.accountId,
-          principalArn: accessKeyUserArn(caller.accountId, caller.accessKeyId),
+          principalArn: principalArnOf(caller.accountId, caller.accessKeyId),
         },
         `ecr:${operation}`,
       );
@@ -147,7 +147,7 @@ export class PoliciesService {
     if (decision === 'allow') return;
     if (decision === 'deny') {
       throw new AccessDeniedException(
-        `User: ${accessKeyUserArn(caller.accountId, caller.accessKeyId)} is not authorized to perform: ecr:${operation} on resource: ${arn} with an explicit deny in a resource-based policy`,
+        `User: ${principalArnOf(caller.accountId, caller.accessKeyId)} is not authorized to perform: ecr:${operation} on resource: ${arn} with an explicit deny in a resource-based policy`,
       );
     }
     throw accessDenied(caller.accountId, caller.accessKeyId, operation, arn);

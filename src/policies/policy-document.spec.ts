@@ -1,13 +1,13 @@
+import { principalArnOf } from '../auth/principal';
 import {
-  accessKeyUserArn,
   evaluateRepositoryPolicy,
   parseRepositoryPolicy,
   wildcardMatches,
 } from './policy-document';
 
 const ARN = 'arn:aws:ecr:us-east-1:111111111111:repository/team/app';
-const B = { account: '222222222222', principalArn: accessKeyUserArn('222222222222', 'AKIAB') };
-const C = { account: '333333333333', principalArn: accessKeyUserArn('333333333333', 'AKIAC') };
+const B = { account: '222222222222', principalArn: principalArnOf('222222222222', 'AKIAB') };
+const C = { account: '333333333333', principalArn: principalArnOf('333333333333', 'AKIAC') };
 
 function policy(...statements: object[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });

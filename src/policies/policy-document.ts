@@ -1,5 +1,4 @@
 import { InvalidParameterException } from '../common/errors/registry-exception';
-import { principalArnOf } from '../auth/principal';
 
 /**
  * A repository policy as Berth evaluates it: IAM policy JSON reduced to what decides whether a
@@ -75,9 +74,6 @@ const SERVICE_PRINCIPAL = /^[a-z0-9.*?-]{1,128}$/;
 export function accountRootArn(account: string): string {
   return `arn:aws:iam::${account}:root`;
 }
-
-/** The ARN Berth gives an access key's user (as in the AccessDeniedException it answers). */
-export const accessKeyUserArn = principalArnOf;
 
 function invalid(reason: string): InvalidParameterException {
   return new InvalidParameterException(
