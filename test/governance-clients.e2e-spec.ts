@@ -10,40 +10,29 @@ import {
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createAccount } from './support/accounts';
-import { ecrClient, freePort } from './support/app';
-import { startBerthProcess, type BerthProcess } from './support/berth-process';
-import { createTestDatabase, type TestDatabase } from './support/database';
 import {
-  registryHost,
-  skopeoCopy,
-  skopeoInspectRaw,
-  type RegistryCredentials,
-} from './support/oci-clients';
-import { registryLogin } from './support/oci-registry';
+  A_ID,
+  B_ID,
+  LIFECYCLE,
+  REGION,
+  startGovernanceBerth,
+  type GovernanceBerth,
+} from './support/governance';
+import { skopeoCopy, skopeoInspectRaw, type RegistryCredentials } from './support/oci-clients';
 import { runWithHosts } from './support/private-hosts';
 import { readLayoutBlob, writeBlobImage, type LayoutImage } from './support/test-images';
-
-const A_ID = '111111111111';
-const B_ID = '222222222222';
-const REGION = 'us-east-1';
-
-const LIFECYCLE = `{"rules":[{"rulePriority":1,"description":"keep ten","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":10},"action":{"type":"expire"}}]}`;
 
 /**
  * Governance through real clients: tag mutability with exclusions, create-on-push templates and
  * repository policies as skopeo meets them on /v2, on a built Berth process whose accounts are
  * addressed by host (`REGISTRY_HOST=<account>.localhost:<port>`), so that `repositoryUri` is
- * what the client pulls from, as-is.
+ * what the client pulls from, as-is. governance-docker.e2e-spec.ts proves the same with docker.
  */
 describe('governance with real clients', () => {
+  let gov: GovernanceBerth;
   let work: string;
-  let db: TestDatabase;
-  let berth: BerthProcess;
   let a: ECRClient;
-  let b: ECRClient;
   let aCreds: RegistryCredentials;
   let bCreds: RegistryCredentials;
   /** A's own registry: PUBLIC_URL's host, which serves the token's own account. */
@@ -52,45 +41,18 @@ describe('governance with real clients', () => {
   let second: LayoutImage;
 
   beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-governance-clients-'));
-    db = await createTestDatabase();
-    const port = await freePort();
-    const dataDir = path.join(work, 'data');
-    fs.mkdirSync(dataDir);
-    berth = await startBerthProcess({
-      DATABASE_URL: db.url,
-      DATA_DIR: dataDir,
-      BLOB_STORE: 'filesystem',
-      BLOB_DIR: path.join(dataDir, 'blobs'),
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      BOOTSTRAP_ACCOUNT_ID: A_ID,
-      REGISTRY_HOST: `<account>.localhost:${port}`,
-      LOG_LEVEL: 'fatal',
-    });
-    a = ecrClient(berth.url, { region: REGION });
-    const accountB = await createAccount(berth.url, B_ID);
-    b = ecrClient(berth.url, { region: REGION, credentials: accountB.credentials });
-    [aCreds, bCreds] = await Promise.all([registryLogin(a), registryLogin(b)]);
-    own = registryHost(berth.url);
+    gov = await startGovernanceBerth('governance-clients');
+    ({ work, a, aCreds, bCreds, own } = gov);
     first = writeBlobImage(path.join(work, 'first'), [2048, 4096]);
     second = writeBlobImage(path.join(work, 'second'), [3072]);
   }, 120_000);
 
   afterAll(async () => {
-    a?.destroy();
-    b?.destroy();
-    await berth?.stop();
-    await db?.drop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await gov?.stop();
   });
 
-  const digestOf = async (repositoryName: string, imageTag: string): Promise<string> => {
-    const out = await a.send(
-      new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag }] }),
-    );
-    return out.imageDetails![0].imageDigest!;
-  };
+  const digestOf = (repositoryName: string, imageTag: string): Promise<string> =>
+    gov.digestOf(repositoryName, imageTag);
 
   it('IMMUTABLE_WITH_EXCLUSION of latest*: a skopeo push cannot move v1 (tag invalid), and moves latest', async () => {
     const repositoryName = 'gov/immutable';
@@ -158,7 +120,7 @@ describe('governance with real clients', () => {
       repositoryName,
       registryId: A_ID,
       repositoryArn: `arn:aws:ecr:${REGION}:${A_ID}:repository/${repositoryName}`,
-      repositoryUri: `${A_ID}.localhost:${new URL(berth.url).port}/${repositoryName}`,
+      repositoryUri: `${gov.accountHost(A_ID)}/${repositoryName}`,
     });
     const tags = await a.send(
       new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn }),
@@ -184,7 +146,7 @@ describe('governance with real clients', () => {
     const created = await a.send(new CreateRepositoryCommand({ repositoryName }));
     const uri = created.repository!.repositoryUri!;
     const accountHost = uri.split('/')[0];
-    expect(accountHost).toBe(`${A_ID}.localhost:${new URL(berth.url).port}`);
+    expect(accountHost).toBe(gov.accountHost(A_ID));
     const hostName = accountHost.split(':')[0];
     await skopeoCopy(first.ref, `docker://${own}/${repositoryName}:v1`, { destCreds: aCreds });
 

@@ -3,12 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTool, toolPath, type RunOptions, type ToolResult } from './oci-tools';
+import { withHostsFile, writeHostsFile } from './private-hosts';
 
 /**
  * A private Docker daemon for one test file: its own data root, socket, exec root and pidfile
  * under a temporary directory, no iptables and no bridge, so it touches nothing of the machine's
  * (and needs no network: containers run with `--network none`). A registry on 127.0.0.0/8 is
- * allowed over plain HTTP by default; `insecureRegistries` adds others.
+ * allowed over plain HTTP by default; `insecureRegistries` adds others. With `hosts`, the daemon
+ * (which resolves registry names, not the CLI) runs with those names resolved to loopback, in a
+ * private mount namespace of its own (private-hosts.ts).
  *
  * `docker(...)` runs Debian's docker CLI against it, with a DOCKER_CONFIG of its own, so that
  * `docker login` stores its credentials there and not in the user's ~/.docker.
@@ -24,7 +27,7 @@ export interface Dockerd {
 }
 
 export async function startDockerd(
-  options: { insecureRegistries?: string[] } = {},
+  options: { insecureRegistries?: string[]; hosts?: string[] } = {},
 ): Promise<Dockerd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-dockerd-'));
   const socket = path.join(dir, 'docker.sock');
@@ -48,7 +51,13 @@ export async function startDockerd(
     `berth-test-${process.pid}`,
     ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
   ];
-  const child: ChildProcess = spawn(toolPath('dockerd'), args, {
+  let command = { command: toolPath('dockerd'), args };
+  if (options.hosts) {
+    const hostsFile = path.join(dir, 'hosts');
+    writeHostsFile(hostsFile, options.hosts);
+    command = withHostsFile(hostsFile, command.command, args);
+  }
+  const child: ChildProcess = spawn(command.command, command.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
   });
