@@ -56,6 +56,7 @@ describe('repository policies across accounts, on two instances', () => {
   let b: ECRClient[];
   let image: BuiltImage;
   let bAuthorization: string;
+  let aAuthorization: string;
 
   /** A /v2 request of B's token to A's registry host, through instance `i`. */
   function v2AtA(i: number, method: string, p: string): Promise<V2Response> {
@@ -105,6 +106,38 @@ describe('repository policies across accounts, on two instances', () => {
     }
   }
 
+  /**
+   * B's token can neither read, fill, complete nor cancel an upload A started in its repository,
+   * nor delete one of its blobs, over /v2 at A's host; A's upload is untouched after.
+   */
+  async function expectUploadsRefused(): Promise<void> {
+    const start = await v2Request(cluster.url(0), 'POST', `/v2/${REPO}/blobs/uploads/`, {
+      headers: { authorization: aAuthorization },
+    });
+    expect(start.status).toBe(202);
+    const uploadUrl = `/v2/${REPO}/blobs/uploads/${String(start.headers['docker-upload-uuid'])}`;
+    const bytes = Buffer.from('not for B to write');
+    const attempts: [string, string, Buffer?][] = [
+      ['GET', uploadUrl],
+      ['PATCH', uploadUrl, bytes],
+      ['PUT', `${uploadUrl}?digest=${sha256Digest(bytes)}`, bytes],
+      ['DELETE', uploadUrl],
+      ['DELETE', `/v2/${REPO}/blobs/${sha256Digest(image.layers[0])}`],
+    ];
+    for (const [method, p, body] of attempts) {
+      const port = new URL(cluster.url(1)).port;
+      const res = await v2Request(cluster.url(1), method, p, {
+        headers: { authorization: bAuthorization, host: `${A_ID}.localhost:${port}` },
+        body,
+      });
+      expect([method, p, res.status, errorCode(res)]).toEqual([method, p, 403, 'DENIED']);
+    }
+    const status = await v2Request(cluster.url(1), 'GET', uploadUrl, {
+      headers: { authorization: aAuthorization },
+    });
+    expect([status.status, status.headers.range]).toEqual([204, '0-0']);
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase();
     blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-shared-blobs-'));
@@ -122,6 +155,7 @@ describe('repository policies across accounts, on two instances', () => {
     image = await pushImageBlobs(a[0], REPO);
     await putImage(a[0], REPO, image.manifest, 'v1');
     bAuthorization = basicAuth(await registryLogin(b[0]));
+    aAuthorization = basicAuth(await registryLogin(a[0]));
   }, 120_000);
 
   afterAll(async () => {
@@ -230,7 +264,7 @@ describe('repository policies across accounts, on two instances', () => {
     ).toBe('RepositoryPolicyNotFoundException');
   });
 
-  it("denies B A's repository while no policy allows it", async () => {
+  it("denies B A's repository, its uploads and blobs while no policy allows it, and answers B's API check at A's host", async () => {
     await expectBDenied();
     const manifest = await v2AtA(0, 'HEAD', `/v2/${REPO}/manifests/v1`);
     expect(manifest.status).toBe(403);
@@ -242,6 +276,10 @@ describe('repository policies across accounts, on two instances', () => {
     // A's catalog and B's reading of A's policy are A's alone.
     const catalog = await v2AtA(1, 'GET', '/v2/_catalog');
     expect([catalog.status, errorCode(catalog)]).toEqual([403, 'DENIED']);
+    // The API check, which `docker login` sends, answers any valid token at any account's host.
+    const check = await v2AtA(1, 'GET', '/v2/');
+    expect([check.status, check.json]).toEqual([200, {}]);
+    await expectUploadsRefused();
     await expectDenied(
       b[1].send(new GetRepositoryPolicyCommand({ registryId: A_ID, repositoryName: REPO })),
       'GetRepositoryPolicy',
@@ -387,6 +425,7 @@ describe('repository policies across accounts, on two instances', () => {
       expect([start.status, errorCode(start)]).toEqual([403, 'DENIED']);
       const put = await v2AtA(1, 'PUT', `/v2/${REPO}/manifests/from-b`);
       expect([put.status, errorCode(put)]).toEqual([403, 'DENIED']);
+      await expectUploadsRefused();
     });
 
     it('lets a Deny for B override the Allow, on every instance at once', async () => {

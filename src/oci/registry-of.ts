@@ -12,7 +12,9 @@ import { namesRepository, type RouteMatch } from './routes';
  * request's Host names, or the caller's own on any other host. Another account's registry is
  * reached only on one of its repositories, and only as far as that repository's policy allows
  * the caller the route's ECR action (a mount, also GetDownloadUrlForLayer on the repository it
- * mounts from); anything else there is DENIED, as a request without an ECR action is.
+ * mounts from); anything else there is DENIED, as a request without an ECR action is. The API
+ * check (`/v2/`, which `docker login` sends) answers for any valid token there: as in ECR, a
+ * token serves every registry its principal may use, and the check reveals nothing of it.
  */
 export async function registryOf(
   req: Request,
@@ -23,6 +25,7 @@ export async function registryOf(
 ): Promise<string> {
   const target = registryHost ? accountOfHost(registryHost, req.headers.host) : undefined;
   if (target === undefined || target === caller.registryId) return caller.registryId;
+  if (found.path === 'base') return target;
   const action = found.route?.ecrAction;
   const principal = { accountId: caller.registryId, accessKeyId: caller.accessKeyId };
   if (!action || !namesRepository(found.path)) {
