@@ -122,8 +122,8 @@ describe.each(['filesystem', 'postgres'] as const)('garbage collection, %s drive
     expect(first.status).toBe(200);
     expect(first.json.items).toEqual([
       {
-        startedAt: expect.any(String),
-        finishedAt: expect.any(String),
+        startedAt: expect.any(String) as string,
+        finishedAt: expect.any(String) as string,
         requested: true,
         layers: 0,
         blobs: 0,
