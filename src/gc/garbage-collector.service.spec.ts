@@ -136,7 +136,7 @@ describe('GarbageCollectorService', () => {
     const { collector, repo } = setup();
     await collector.collect();
     expect(repo.recordRun).toHaveBeenCalledWith({
-      startedAt: expect.any(Date),
+      startedAt: expect.any(Date) as Date,
       requested: false,
       layers: 201,
       blobs: 2,
