@@ -136,7 +136,7 @@ describe('the admin API', () => {
         }
       }
       expect(documented).toEqual([...served].sort());
-      expect(documented).toHaveLength(21);
+      expect(documented).toHaveLength(22);
       for (const methods of Object.values(doc.paths)) {
         for (const operation of Object.values(methods)) {
           expect(operation.security).toEqual([{ 'admin-token': [] }]);
@@ -167,7 +167,7 @@ describe('the admin API', () => {
 
     it('every route answers 401 problem+json without a token, and with a wrong one', async () => {
       const routes = await documentedRoutes();
-      expect(routes).toHaveLength(21);
+      expect(routes).toHaveLength(22);
       for (const [method, path] of routes) {
         const body = method === 'GET' ? undefined : {};
         const none = await admin(t.url, method, path, body, null);

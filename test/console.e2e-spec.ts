@@ -1,45 +1,15 @@
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestApp, TEST_CREDENTIALS, TestApp } from './support/app';
+import { type Browser, type Page } from 'playwright-core';
+import { startTestApp, TestApp } from './support/app';
+import { launchChromium, requireBuiltConsole, SHOTS, signIn, watch } from './support/console';
 import { pushImageBlobs, putImage } from './support/images';
 
 /**
  * The web console in a real browser (Debian's chromium, driven by playwright-core) against a real
- * Berth on PostgreSQL. Needs `npm run build` (which `npm test` runs): the console is served from
- * dist/console. Screenshots of the main pages go to a temporary folder, or to docs/console/
- * with UPDATE_CONSOLE_SCREENSHOTS=1.
+ * Berth on PostgreSQL: the headers, sign-in, the repositories, repository and image pages. The
+ * lifecycle and admin pages are in console-admin.e2e-spec.ts.
  */
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const BUILT = path.join(__dirname, '..', 'dist', 'console', 'index.html');
-const SHOTS = process.env.UPDATE_CONSOLE_SCREENSHOTS
-  ? path.join(__dirname, '..', 'docs', 'console')
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'berth-console-shots-'));
-
-/** What went wrong in the page: console errors, uncaught exceptions, failed or refused requests. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`failed: ${r.method()} ${r.url()}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400)
-      problems.push(`status ${r.status()}: ${r.request().method()} ${r.url()}`);
-  });
-  return problems;
-}
-
-async function signIn(page: Page, url: string, secret = TEST_CREDENTIALS.secretAccessKey) {
-  await page.goto(`${url}/console/`);
-  await page.getByLabel('Access key id').fill(TEST_CREDENTIALS.accessKeyId);
-  await page.getByLabel('Secret access key').fill(secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
 describe('web console', () => {
   let app: TestApp;
   let ecr: ECRClient;
@@ -48,9 +18,7 @@ describe('web console', () => {
   const repositoryName = 'team/app';
 
   beforeAll(async () => {
-    if (!fs.existsSync(BUILT)) {
-      throw new Error(`the console is not built (${BUILT} is missing): run npm run build first`);
-    }
+    requireBuiltConsole();
     app = await startTestApp();
     ecr = app.client();
     await ecr.send(new CreateRepositoryCommand({ repositoryName }));
@@ -61,11 +29,7 @@ describe('web console', () => {
     );
     digest = await putImage(ecr, repositoryName, built.manifest, 'v1');
     await putImage(ecr, repositoryName, built.manifest, 'latest');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -112,6 +112,32 @@ describe.each(['filesystem', 'postgres'] as const)('garbage collection, %s drive
     // A second run finds nothing left.
     expect(await collectGarbage(t.url)).toMatchObject({ layers: 0, blobs: 0, bytes: 0 });
 
+    // Both runs are in the history, newest first, a page at a time; the dry runs are not.
+    type Runs = { items: Record<string, unknown>[]; nextCursor: string | null };
+    const first = await admin<Runs>(
+      t.url,
+      'GET',
+      '/admin/v1/maintenance/garbage-collections?limit=1',
+    );
+    expect(first.status).toBe(200);
+    expect(first.json.items).toEqual([
+      {
+        startedAt: expect.any(String) as string,
+        finishedAt: expect.any(String) as string,
+        requested: true,
+        layers: 0,
+        blobs: 0,
+        bytes: 0,
+      },
+    ]);
+    const second = await admin<Runs>(
+      t.url,
+      'GET',
+      `/admin/v1/maintenance/garbage-collections?limit=1&cursor=${first.json.nextCursor}`,
+    );
+    expect(second.json.items).toEqual([expect.objectContaining({ requested: true, ...expected })]);
+    expect(second.json.nextCursor).toBeNull();
+
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(sample(metrics, 'berth_gc_reclaimed_bytes_total')).toBe(expected.bytes);
     const stored = [b.config, l2, l3].reduce((n, x) => n + x.data.length, 0);

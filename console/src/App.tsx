@@ -1,13 +1,21 @@
-import { useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { describeError, ecrClient } from './api';
-import { Link } from './components';
+import { Link, Loading, TopBar } from './components';
 import { ConsoleContext } from './context';
 import { ImagePage } from './pages/ImagePage';
 import { RepositoriesPage } from './pages/RepositoriesPage';
 import { RepositoryPage } from './pages/RepositoryPage';
 import { SignIn } from './pages/SignIn';
-import { hrefOf, useRoute, type Route } from './router';
+import { hrefOf, isAdminRoute, useRoute, type Route } from './router';
 import { clearSession, loadSession, saveSession, type Session } from './session';
+
+// Pages fewer people open load on demand: the first page loads less.
+const AdminConsole = lazy(() =>
+  import('./pages/admin/AdminConsole').then((m) => ({ default: m.AdminConsole })),
+);
+const LifecyclePage = lazy(() =>
+  import('./pages/LifecyclePage').then((m) => ({ default: m.LifecyclePage })),
+);
 
 export function App() {
   const [session, setSession] = useState<Session | undefined>(loadSession);
@@ -27,6 +35,14 @@ export function App() {
     [session],
   );
 
+  // The admin pages sign in with the admin token, apart from any access key.
+  if (isAdminRoute(route)) {
+    return (
+      <Suspense fallback={<Loading what="the admin pages" />}>
+        <AdminConsole route={route} />
+      </Suspense>
+    );
+  }
   if (!value) {
     return (
       <SignIn
@@ -41,20 +57,11 @@ export function App() {
   }
   return (
     <ConsoleContext.Provider value={value}>
-      <header className="top">
-        <Link href={hrefOf({ page: 'repositories' })} className="brand">
-          Berth
-        </Link>
-        <nav aria-label="Main">
-          <Link href={hrefOf({ page: 'repositories' })}>Repositories</Link>
-        </nav>
-        <span className="who" title="Access key id">
-          {value.session.accessKeyId}
-        </span>
-        <button type="button" onClick={() => value.signOut()}>
-          Sign out
-        </button>
-      </header>
+      <TopBar
+        who={value.session.accessKeyId}
+        whoTitle="Access key id"
+        onSignOut={() => value.signOut()}
+      />
       <main>
         <Page route={route} />
       </main>
@@ -73,6 +80,16 @@ function Page(props: { route: Route }) {
       return (
         <ImagePage key={`${route.name}@${route.digest}`} name={route.name} digest={route.digest} />
       );
+    case 'lifecycle':
+      return (
+        <Suspense fallback={<Loading what="the page" />}>
+          <LifecyclePage key={route.name} name={route.name} />
+        </Suspense>
+      );
+    case 'admin-accounts':
+    case 'admin-account':
+    case 'admin-storage':
+    case 'admin-gc':
     case 'not-found':
       return (
         <section>

@@ -1,4 +1,5 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { AdminApiError } from './admin-api';
 import type { Session } from './session';
 
 /**
@@ -23,7 +24,9 @@ const SESSION_ERRORS = new Set([
   'ExpiredTokenException',
 ]);
 
+/** Or, on admin pages, a token the admin API refuses (401): back to the admin sign-in. */
 export function isSessionError(err: unknown): boolean {
+  if (err instanceof AdminApiError) return err.status === 401;
   return err instanceof Error && SESSION_ERRORS.has(err.name);
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { describeError } from './api';
-import { navigate } from './router';
+import { hrefOf, navigate } from './router';
 
 /** A real link (open in a new tab works) that routes in place on a plain click. */
 export function Link(props: { href: string; children: ReactNode; className?: string }) {
@@ -91,5 +91,36 @@ export function ConfirmDialog(props: {
         </button>
       </div>
     </dialog>
+  );
+}
+
+/** The bar on top of every signed-in page: the console's two halves, who is signed in. */
+export function TopBar(props: { who: string; whoTitle: string; onSignOut: () => void }) {
+  return (
+    <header className="top">
+      <Link href={hrefOf({ page: 'repositories' })} className="brand">
+        Berth
+      </Link>
+      <nav aria-label="Main">
+        <Link href={hrefOf({ page: 'repositories' })}>Repositories</Link>
+        <Link href={hrefOf({ page: 'admin-accounts' })}>Admin</Link>
+      </nav>
+      <span className="who" title={props.whoTitle}>
+        {props.who}
+      </span>
+      <button type="button" onClick={props.onSignOut}>
+        Sign out
+      </button>
+    </header>
+  );
+}
+
+/** A message after an action, read out by screen readers. */
+export function Notice(props: { text?: string }) {
+  if (!props.text) return null;
+  return (
+    <p className="notice" role="status">
+      {props.text}
+    </p>
   );
 }

@@ -21,11 +21,13 @@ import { AdminApi, problemContent } from './admin-api.decorators';
 import { AdminRegistryService } from './admin-registry.service';
 import { GarbageCollectorService } from '../gc/garbage-collector.service';
 import { LifecycleRunReport, LifecycleService } from '../lifecycle/lifecycle.service';
-import { Page } from './cursor';
+import { decodeCursor, Page, pageOf } from './cursor';
 import {
   ApplyLifecyclePoliciesRequest,
   CollectGarbageRequest,
   CollectionReport,
+  GarbageCollection,
+  GarbageCollectionPage,
   ReconciliationReport,
   DeleteRepositoryQuery,
   Image,
@@ -176,6 +178,32 @@ export class MaintenanceController {
       );
     }
     return this.collector.collect({ dryRun }, true);
+  }
+
+  @Get('garbage-collections')
+  @ApiOperation({
+    summary: 'The last garbage collections, newest first',
+    description:
+      'Those that removed something, and those asked for through this API (scheduled runs that ' +
+      'found nothing are not recorded); the last 100 are kept.',
+  })
+  @ApiOkResponse({ type: GarbageCollectionPage })
+  async garbageCollections(@Query() query: RowPageQuery): Promise<Page<GarbageCollection>> {
+    const limit = query.limit ?? 100;
+    const rows = await this.collector.history(limit + 1, decodeCursor(query.cursor));
+    return pageOf(
+      rows,
+      limit,
+      (r) => ({
+        startedAt: r.startedAt.toISOString(),
+        finishedAt: r.finishedAt.toISOString(),
+        requested: r.requested,
+        layers: r.layers,
+        blobs: r.blobs,
+        bytes: r.bytes,
+      }),
+      (r) => r.id,
+    );
   }
 
   @Post('reconcile-garbage')

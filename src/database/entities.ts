@@ -8,6 +8,7 @@ import {
   GcReconciliationEntity,
   GcStorageReviewEntity,
 } from '../gc/entities/gc-review.entities';
+import { GcRunEntity } from '../gc/entities/gc-run.entity';
 import { ImageChildEntity } from '../images/entities/image-child.entity';
 import { ImageLayerEntity } from '../images/entities/image-layer.entity';
 import { ImageTagEntity } from '../images/entities/image-tag.entity';
@@ -55,6 +56,7 @@ export const ALL_ENTITIES = [
   GcBlobReviewEntity,
   GcStorageReviewEntity,
   GcReconciliationEntity,
+  GcRunEntity,
   RegistrySettingsEntity,
   AccountSettingEntity,
   PullTimeUpdateExclusionEntity,

@@ -78,6 +78,7 @@ function setup(overrides: Partial<Record<keyof GcRepository, jest.Mock>> = {}) {
     estimate: jest.fn(async () => ({ layers: 4, blobs: 3, bytes: 99 })),
     holdRepository: jest.fn(async () => true),
     deleteImageUnlessReferenced: jest.fn(),
+    recordRun: jest.fn(async () => undefined),
     ...overrides,
   };
   const storage = {
@@ -96,7 +97,7 @@ function setup(overrides: Partial<Record<keyof GcRepository, jest.Mock>> = {}) {
     { layerGraceSeconds: 60, gcReconcileIntervalSeconds: 86_400 } as AppConfig,
     logger as unknown as Logger,
   );
-  return { collector, calls, repo, storage, metrics, dataSource };
+  return { collector, calls, repo, storage, metrics, dataSource, logger };
 }
 
 describe('GarbageCollectorService', () => {
@@ -129,6 +130,44 @@ describe('GarbageCollectorService', () => {
       'storage',
     ]);
     expect(metrics.gcReclaimedBytes.inc).toHaveBeenCalledWith(300);
+  });
+
+  it('records a collection that removed something, or that was asked for, and not an idle one', async () => {
+    const { collector, repo } = setup();
+    await collector.collect();
+    expect(repo.recordRun).toHaveBeenCalledWith({
+      startedAt: expect.any(Date) as Date,
+      requested: false,
+      layers: 201,
+      blobs: 2,
+      bytes: 300,
+    });
+
+    const idle = setup({
+      takeLayerReviews: jest.fn(async () => ({ entries: [], subjects: [], next: '' })),
+      takeBlobReviews: jest.fn(async () => ({ entries: [], subjects: [], next: '' })),
+    });
+    await idle.collector.collect();
+    expect(idle.repo.recordRun).not.toHaveBeenCalled();
+    await idle.collector.collect({}, true);
+    expect(idle.repo.recordRun).toHaveBeenCalledWith(
+      expect.objectContaining({ requested: true, layers: 0, blobs: 0, bytes: 0 }),
+    );
+    await idle.collector.collect({ dryRun: true }, true);
+    expect(idle.repo.recordRun).toHaveBeenCalledTimes(1);
+  });
+
+  it('still answers what it removed when the record of the collection fails', async () => {
+    const { collector, logger } = setup({
+      recordRun: jest.fn(async () => {
+        throw new Error('connection lost');
+      }),
+    });
+    expect((await collector.collect()).blobs).toBe(2);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.anything(),
+      'could not record a garbage collection',
+    );
   });
 
   it('only estimates in a dry run: no transaction, no lock, no byte removed', async () => {

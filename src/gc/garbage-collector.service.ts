@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ROOT_LOGGER } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { StorageGcService } from '../storage/storage-gc.service';
-import { GcRepository, type ReconciliationStage } from './gc.repository';
+import { GcRepository, type GcRunRecord, type ReconciliationStage } from './gc.repository';
 
 /** Rows taken per transaction: short transactions, short row locks. */
 const BATCH = 200;
@@ -119,10 +119,11 @@ export class GarbageCollectorService {
   }
 
   private start(options: CollectionOptions, requested: boolean): Promise<CollectionReport> {
-    const report = this.run(options).finally(() => {
+    const startedAt = new Date();
+    const report = this.run(options, startedAt, requested).finally(() => {
       if (this.running?.report === report) this.running = undefined;
     });
-    this.running = { startedAt: new Date(), requested, report };
+    this.running = { startedAt, requested, report };
     return report;
   }
 
@@ -137,7 +138,16 @@ export class GarbageCollectorService {
     };
   }
 
-  private async run(options: CollectionOptions): Promise<CollectionReport> {
+  /** The last recorded collections, newest first (those that removed something or were asked). */
+  history(limit: number, before?: string): Promise<GcRunRecord[]> {
+    return this.gc.listRuns(limit, before);
+  }
+
+  private async run(
+    options: CollectionOptions,
+    startedAt: Date,
+    requested: boolean,
+  ): Promise<CollectionReport> {
     const layerGraceSeconds = this.config.layerGraceSeconds;
     const report: CollectionReport = {
       dryRun: false,
@@ -152,7 +162,7 @@ export class GarbageCollectorService {
     report.blobs = blobs.blobs;
     report.bytes = blobs.bytes;
     await this.storage.collect();
-    this.record(report);
+    await this.record(report, startedAt, requested);
     return report;
   }
 
@@ -346,15 +356,34 @@ export class GarbageCollectorService {
     }
   }
 
-  private record(report: CollectionReport): void {
+  private async record(
+    report: CollectionReport,
+    startedAt: Date,
+    requested: boolean,
+  ): Promise<void> {
     this.metrics.gcReclaimedBytes.inc(report.bytes);
     this.metrics.gcRemoved.inc({ kind: 'layers' }, report.layers);
     this.metrics.gcRemoved.inc({ kind: 'blobs' }, report.blobs);
-    if (report.layers + report.blobs > 0) {
+    const removed = report.layers + report.blobs > 0;
+    if (removed) {
       this.logger.info(
         { layers: report.layers, blobs: report.blobs, bytes: report.bytes },
         'garbage collected',
       );
+    }
+    // An idle scheduled run writes nothing: idle deployments cost PostgreSQL nothing.
+    if (!removed && !requested) return;
+    try {
+      await this.gc.recordRun({
+        startedAt,
+        requested,
+        layers: report.layers,
+        blobs: report.blobs,
+        bytes: report.bytes,
+      });
+    } catch (err) {
+      // The history is for people; what was removed is removed all the same.
+      this.logger.warn({ err }, 'could not record a garbage collection');
     }
   }
 }

@@ -32,6 +32,20 @@ export interface TakenReviews {
   next: string;
 }
 
+/** A recorded garbage collection (`gc_runs`). */
+export interface GcRunRecord {
+  id: string;
+  startedAt: Date;
+  finishedAt: Date;
+  requested: boolean;
+  layers: number;
+  blobs: number;
+  bytes: number;
+}
+
+/** How many recorded collections are kept. */
+const GC_RUNS_KEPT = 100;
+
 export type ReconciliationStage = 'layers' | 'blobs' | 'storage';
 
 /** The reconciliation row, locked by the batch that reads it. */
@@ -379,5 +393,44 @@ export class GcRepository {
       [accountIds],
     );
     return new Map(rows.map((r) => [r.id, Number(r.bytes)]));
+  }
+
+  /** Records a finished collection, and forgets those older than the last GC_RUNS_KEPT. */
+  async recordRun(run: Omit<GcRunRecord, 'id' | 'finishedAt'>): Promise<void> {
+    await this.dataSource.query(
+      `WITH added AS (
+         INSERT INTO gc_runs (started_at, requested, layers, blobs, bytes)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id)
+       DELETE FROM gc_runs WHERE id <= (SELECT id - $6 FROM added)`,
+      [run.startedAt, run.requested, run.layers, run.blobs, run.bytes, GC_RUNS_KEPT],
+    );
+  }
+
+  /** Recorded collections, newest first, after keyset position `before` (a row id). */
+  async listRuns(limit: number, before?: string): Promise<GcRunRecord[]> {
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        started_at: Date;
+        finished_at: Date;
+        requested: boolean;
+        layers: number;
+        blobs: number;
+        bytes: string;
+      }[]
+    >(
+      `SELECT id, started_at, finished_at, requested, layers, blobs, bytes FROM gc_runs
+        WHERE $1::bigint IS NULL OR id < $1::bigint ORDER BY id DESC LIMIT $2`,
+      [before ?? null, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      requested: r.requested,
+      layers: r.layers,
+      blobs: r.blobs,
+      bytes: Number(r.bytes),
+    }));
   }
 }

@@ -108,6 +108,9 @@ export function RepositoryPage(props: { name: string }) {
           <CopyLine text={`docker push ${uri}:latest`} label="docker push command" />
         </div>
       )}
+      <p>
+        <Link href={hrefOf({ page: 'lifecycle', name: props.name })}>Lifecycle policy</Link>
+      </p>
       <div className="page-head">
         <h2>Images</h2>
         <div className="filters" role="radiogroup" aria-label="Tag status">

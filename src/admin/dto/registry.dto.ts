@@ -274,6 +274,34 @@ export class CollectionReport {
   bytes!: number;
 }
 
+export class GarbageCollection {
+  @ApiProperty({ type: String, format: 'date-time' })
+  startedAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  finishedAt!: string;
+
+  @ApiProperty({ description: 'Asked for through this API (otherwise run on schedule)' })
+  requested!: boolean;
+
+  @ApiProperty({ description: 'Layers removed' })
+  layers!: number;
+
+  @ApiProperty({ description: 'Blobs removed' })
+  blobs!: number;
+
+  @ApiProperty({ description: 'The bytes of those blobs' })
+  bytes!: number;
+}
+
+export class GarbageCollectionPage {
+  @ApiProperty({ type: [GarbageCollection] })
+  items!: GarbageCollection[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
 export class ReconciliationReport {
   @ApiProperty({ description: 'Rows of the catalogue read (layers, blobs, storage objects)' })
   read!: number;
