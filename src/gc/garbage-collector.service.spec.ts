@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
 import type { StorageGcService } from '../storage/storage-gc.service';
-import { GarbageCollectorService } from './garbage-collector.service';
+import { GarbageCollectorService, GC_BATCH } from './garbage-collector.service';
 import type { GcRepository } from './gc.repository';
 
 /** A collector over stubs that record the order of what it does. */
@@ -18,7 +18,7 @@ function setup(overrides: Partial<Record<keyof GcRepository, jest.Mock>> = {}) {
       return out;
     }),
   } as unknown as DataSource;
-  const layerBatches = [200, 3];
+  const layerBatches = [GC_BATCH, 3];
   // The stored reconciliation row: due, no pass in progress.
   const reconciliation: { stage: string | null; position: string | null; due: boolean } = {
     stage: null,
@@ -108,13 +108,25 @@ describe('GarbageCollectorService', () => {
       dryRun: false,
       layerGraceSeconds: 60,
       images: 0,
-      layers: 199 + 2,
+      layers: GC_BATCH - 1 + 2,
       blobs: 2,
       bytes: 300,
     });
-    expect(repo.takeLayerReviews).toHaveBeenNthCalledWith(1, expect.anything(), 60, 200, undefined);
+    expect(repo.takeLayerReviews).toHaveBeenNthCalledWith(
+      1,
+      expect.anything(),
+      60,
+      GC_BATCH,
+      undefined,
+    );
     // Keyset: the second batch starts after the first one's last entry.
-    expect(repo.takeLayerReviews).toHaveBeenNthCalledWith(2, expect.anything(), 60, 200, 't|200');
+    expect(repo.takeLayerReviews).toHaveBeenNthCalledWith(
+      2,
+      expect.anything(),
+      60,
+      GC_BATCH,
+      `t|${GC_BATCH}`,
+    );
     const layerBatch = [
       'begin',
       'take layers',

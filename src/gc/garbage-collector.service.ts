@@ -8,8 +8,13 @@ import { MetricsService } from '../metrics/metrics.service';
 import { StorageGcService } from '../storage/storage-gc.service';
 import { GcRepository, type GcRunRecord, type ReconciliationStage } from './gc.repository';
 
-/** Rows taken per transaction: short transactions, short row locks. */
-const BATCH = 200;
+/**
+ * Rows taken per transaction. Each batch costs a handful of round trips and a commit whatever its
+ * size, and those dominated a collection at 200 rows (at 100k images, 50,000 garbage layers took
+ * 35–86 s, of which the statements themselves were about 12 s); at 1,000 a batch's statements
+ * still take tens of milliseconds, so its row locks (on garbage rows only) stay short.
+ */
+export const GC_BATCH = 1000;
 
 export interface CollectionOptions {
   /** Report what would be removed, and remove nothing. */
@@ -318,7 +323,7 @@ export class GarbageCollectorService {
     let after: string | undefined;
     for (;;) {
       const { taken, deleted, next } = await this.dataSource.transaction(async (m) => {
-        const reviews = await this.gc.takeLayerReviews(m, graceSeconds, BATCH, after);
+        const reviews = await this.gc.takeLayerReviews(m, graceSeconds, GC_BATCH, after);
         if (reviews.entries.length === 0) return { taken: 0, deleted: 0, next: after };
         const ids = await this.gc.lockGarbageLayers(m, reviews.subjects, graceSeconds);
         if (ids.length > 0) reachKillPoint(this.config.killPoint, 'gc.layers.locked');
@@ -331,7 +336,7 @@ export class GarbageCollectorService {
       if (deleted > 0) reachKillPoint(this.config.killPoint, 'gc.layers.committed');
       total += deleted;
       after = next;
-      if (taken < BATCH) return total;
+      if (taken < GC_BATCH) return total;
     }
   }
 
@@ -340,7 +345,7 @@ export class GarbageCollectorService {
     let after: string | undefined;
     for (;;) {
       const { taken, blobs, bytes, next } = await this.dataSource.transaction(async (m) => {
-        const reviews = await this.gc.takeBlobReviews(m, BATCH, after);
+        const reviews = await this.gc.takeBlobReviews(m, GC_BATCH, after);
         if (reviews.entries.length === 0) return { taken: 0, blobs: 0, bytes: 0, next: after };
         const digests = await this.gc.lockGarbageBlobs(m, reviews.subjects);
         const removed = await this.gc.deleteBlobs(m, digests);
@@ -352,7 +357,7 @@ export class GarbageCollectorService {
       total.blobs += blobs;
       total.bytes += bytes;
       after = next;
-      if (taken < BATCH) return total;
+      if (taken < GC_BATCH) return total;
     }
   }
 

@@ -33,7 +33,7 @@ export class StorageGcService {
    * Collects until nothing is left; answers how many objects were removed. Temporary files of the
    * filesystem driver older than `tempGraceSeconds` (far longer than any write takes) go too.
    */
-  async collect(batch = 100, tempGraceSeconds = DEFAULT_TEMP_GRACE_SECONDS): Promise<number> {
+  async collect(tempGraceSeconds = DEFAULT_TEMP_GRACE_SECONDS, batch = 500): Promise<number> {
     const filesystem = this.stores.filesystem;
     if (filesystem instanceof FilesystemBlobStore) await filesystem.sweepTemp(tempGraceSeconds);
     let total = 0;

@@ -548,7 +548,7 @@ export class UploadsService {
         purged.push(...rows);
         if (rows.length < PURGE_BATCH) break;
       }
-      await this.gc.collect(100, tempGraceSeconds);
+      await this.gc.collect(tempGraceSeconds);
     }
     return { uploads: purged, bytes: purged.reduce((sum, u) => sum + u.bytesReceived, 0) };
   }

@@ -480,7 +480,7 @@ export async function collectUntil(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await medium.storageGc.collect(100, 0);
+    await medium.storageGc.collect(0, 100);
     if (await settled()) return;
     if (Date.now() > deadline) throw new Error('storage did not settle');
     await new Promise((r) => setTimeout(r, 50));
