@@ -18,6 +18,7 @@ import { RegistrySettings1765100000000 } from './1765100000000-RegistrySettings'
 import { RepositoryCreationTemplates1765200000000 } from './1765200000000-RepositoryCreationTemplates';
 import { S3StorageObjects1765300000000 } from './1765300000000-S3StorageObjects';
 import { GcReviewQueues1765400000000 } from './1765400000000-GcReviewQueues';
+import { KmsKeys1765500000000 } from './1765500000000-KmsKeys';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -41,4 +42,5 @@ export const ALL_MIGRATIONS = [
   RepositoryCreationTemplates1765200000000,
   S3StorageObjects1765300000000,
   GcReviewQueues1765400000000,
+  KmsKeys1765500000000,
 ];

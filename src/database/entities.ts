@@ -26,6 +26,7 @@ import {
   PullTimeUpdateExclusionEntity,
   RegistrySettingsEntity,
 } from '../registry-settings/entities/registry-settings.entity';
+import { KmsAliasEntity, KmsKeyEntity, KmsKeyMaterialEntity } from '../kms/entities/kms.entities';
 import { UploadEntity } from '../uploads/entities/upload.entity';
 
 /**
@@ -59,4 +60,7 @@ export const ALL_ENTITIES = [
   AccountSettingEntity,
   PullTimeUpdateExclusionEntity,
   RepositoryPolicyEntity,
+  KmsKeyEntity,
+  KmsKeyMaterialEntity,
+  KmsAliasEntity,
 ];
