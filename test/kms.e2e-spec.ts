@@ -31,6 +31,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createAccount } from './support/accounts';
 import { Credentials, startTestApp, TEST_CREDENTIALS, TestApp } from './support/app';
 import { awsCli } from './support/aws-cli';
+import { errorCode, v2Request } from './support/oci-http';
+import { basicAuth, registryLogin } from './support/oci-registry';
 
 const ACCOUNT = '123456789012';
 
@@ -326,6 +328,22 @@ describe('the KMS door and KMS-encrypted repositories', () => {
     const managed = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/aws/ecr' }));
     expect(managed.KeyMetadata!.KeyManager).toBe('AWS');
     expect(created.repository!.encryptionConfiguration!.kmsKey).toBe(managed.KeyMetadata!.Arn);
+    // An AWS managed key is the service's to manage, not the account's.
+    const manage = await errorOf(
+      kms.send(new DisableKeyCommand({ KeyId: managed.KeyMetadata!.KeyId })),
+      KMSServiceException,
+    );
+    expect(manage.name).toBe('AccessDeniedException');
+    const reserved = await errorOf(
+      kms.send(
+        new CreateAliasCommand({
+          AliasName: 'alias/aws/mine',
+          TargetKeyId: managed.KeyMetadata!.KeyId,
+        }),
+      ),
+      KMSServiceException,
+    );
+    expect(reserved.name).toBe('InvalidAliasNameException');
     const missing = await errorOf(
       ecr.send(
         new CreateRepositoryCommand({
@@ -338,6 +356,43 @@ describe('the KMS door and KMS-encrypted repositories', () => {
     expect(missing.name).toBe('KmsException');
     expect((missing as ECRServiceException & { kmsError?: string }).kmsError).toBe(
       'NotFoundException',
+    );
+    kms.destroy();
+    ecr.destroy();
+  });
+  it('refuses a /v2 push into a repository whose key is disabled, naming the KMS error in detail', async () => {
+    const kms = kmsClient();
+    const ecr = t.client();
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: 'kms/oci',
+        encryptionConfiguration: { encryptionType: 'KMS', kmsKey: KeyMetadata!.Arn },
+      }),
+    );
+    const headers = { authorization: basicAuth(await registryLogin(ecr)) };
+    const bytes = randomBytes(512);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const push = (): ReturnType<typeof v2Request> =>
+      v2Request(t.url, 'POST', `/v2/kms/oci/blobs/uploads/?digest=${digest}`, {
+        headers: {
+          ...headers,
+          'content-type': 'application/octet-stream',
+          'content-length': String(bytes.length),
+        },
+        body: bytes,
+      });
+    expect((await push()).status).toBe(201);
+
+    await kms.send(new DisableKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+    const refused = await v2Request(t.url, 'POST', '/v2/kms/oci/blobs/uploads/', { headers });
+    expect(refused.status).toBe(403);
+    expect(errorCode(refused)).toBe('DENIED');
+    expect(refused.json).toMatchObject({ errors: [{ detail: { kmsError: 'DisabledException' } }] });
+
+    await kms.send(new EnableKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+    expect((await v2Request(t.url, 'POST', '/v2/kms/oci/blobs/uploads/', { headers })).status).toBe(
+      202,
     );
     kms.destroy();
     ecr.destroy();

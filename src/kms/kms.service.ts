@@ -20,7 +20,6 @@ import {
   InvalidCiphertextException,
   KMSInvalidStateException,
   NotFoundException,
-  UnsupportedOperationException,
 } from './kms.errors';
 import { KmsRepository, type KmsAliasRecord, type KmsKeyRecord } from './kms.repository';
 
@@ -181,11 +180,7 @@ export class KmsService {
       aliases: false,
       action: 'CreateAlias',
     });
-    if (key.keyManager === 'AWS') {
-      throw new UnsupportedOperationException(
-        `${this.arnOf(key)} is an AWS managed key: its alias cannot be created.`,
-      );
-    }
+    if (key.keyManager === 'AWS') throw this.managedKeyRefusal(accountId, key, 'CreateAlias');
     if (key.keyState === 'PendingDeletion') {
       throw new KMSInvalidStateException(`${this.arnOf(key)} is pending deletion.`);
     }
@@ -242,16 +237,26 @@ export class KmsService {
     apply: (key: KmsKeyRecord) => Parameters<KmsRepository['updateKey']>[2],
   ): Promise<KeyDescription> {
     const found = await this.resolve(accountId, keyId, { aliases: false, action });
-    if (found.keyManager === 'AWS') {
-      throw new UnsupportedOperationException(
-        `${this.arnOf(found)} is an AWS managed key: ${action} is not allowed on it.`,
-      );
-    }
+    if (found.keyManager === 'AWS') throw this.managedKeyRefusal(accountId, found, action);
     const changed = await this.repository.transaction(async (m) => {
       const key = (await this.repository.findKey(found.id, m, true))!;
       return this.repository.updateKey(m, key.id, apply(key));
     });
     return this.described(changed);
+  }
+
+  /**
+   * An AWS managed key's policy lets the account describe and use it, never manage it: KMS
+   * answers what the policy refuses as AccessDeniedException.
+   */
+  private managedKeyRefusal(
+    accountId: string,
+    key: KmsKeyRecord,
+    action: string,
+  ): AccessDeniedException {
+    return new AccessDeniedException(
+      `User: arn:aws:iam::${accountId}:root is not authorized to perform: kms:${action} on resource: ${this.arnOf(key)} because no resource-based policy allows the kms:${action} action`,
+    );
   }
 
   private refusePendingDeletion(key: KmsKeyRecord): void {
