@@ -5,6 +5,7 @@ import {
   ECRClient,
   ECRServiceException,
   InitiateLayerUploadCommand,
+  PutImageCommand,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import {
@@ -48,6 +49,9 @@ async function errorOf<E extends Error>(
   }
   throw new Error('the call succeeded');
 }
+
+const kmsErrorOf = (err: ECRServiceException): unknown =>
+  (err as ECRServiceException & { kmsError?: string }).kmsError;
 
 /** Pushes `bytes` as a layer through the ECR API, one part. */
 async function pushLayer(ecr: ECRClient, repositoryName: string, bytes: Buffer): Promise<string> {
@@ -258,14 +262,39 @@ describe('the KMS door and KMS-encrypted repositories', () => {
     await kms.send(new DisableKeyCommand({ KeyId: keyId }));
     const disabled = await errorOf(complete(), ECRServiceException);
     expect(disabled.name).toBe('KmsException');
-    expect((disabled as ECRServiceException & { kmsError?: string }).kmsError).toBe(
-      'DisabledException',
-    );
+    expect(kmsErrorOf(disabled)).toBe('DisabledException');
     const initiate = await errorOf(
       ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'kms/app' })),
       ECRServiceException,
     );
     expect(initiate.name).toBe('KmsException');
+
+    const appended = await errorOf(
+      ecr.send(
+        new UploadLayerPartCommand({
+          repositoryName: 'kms/app',
+          uploadId,
+          partFirstByte: part.length,
+          partLastByte: part.length,
+          layerPartBlob: Buffer.from('x'),
+        }),
+      ),
+      ECRServiceException,
+    );
+    expect([appended.name, kmsErrorOf(appended)]).toEqual(['KmsException', 'DisabledException']);
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: part.length },
+      layers: [],
+    });
+    const put = await errorOf(
+      ecr.send(
+        new PutImageCommand({ repositoryName: 'kms/app', imageManifest: manifest, imageTag: 'v1' }),
+      ),
+      ECRServiceException,
+    );
+    expect([put.name, kmsErrorOf(put)]).toEqual(['KmsException', 'DisabledException']);
 
     await kms.send(new EnableKeyCommand({ KeyId: keyId }));
     await expect(complete()).resolves.toBeDefined();
@@ -293,9 +322,7 @@ describe('the KMS door and KMS-encrypted repositories', () => {
       ECRServiceException,
     );
     expect(pending.name).toBe('KmsException');
-    expect((pending as ECRServiceException & { kmsError?: string }).kmsError).toBe(
-      'KMSInvalidStateException',
-    );
+    expect(kmsErrorOf(pending)).toBe('KMSInvalidStateException');
 
     // A new repository cannot take the key either.
     const refused = await errorOf(
@@ -308,9 +335,7 @@ describe('the KMS door and KMS-encrypted repositories', () => {
       ECRServiceException,
     );
     expect(refused.name).toBe('KmsException');
-    expect((refused as ECRServiceException & { kmsError?: string }).kmsError).toBe(
-      'KMSInvalidStateException',
-    );
+    expect(kmsErrorOf(refused)).toBe('KMSInvalidStateException');
     await kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }));
     kms.destroy();
     ecr.destroy();
@@ -354,9 +379,7 @@ describe('the KMS door and KMS-encrypted repositories', () => {
       ECRServiceException,
     );
     expect(missing.name).toBe('KmsException');
-    expect((missing as ECRServiceException & { kmsError?: string }).kmsError).toBe(
-      'NotFoundException',
-    );
+    expect(kmsErrorOf(missing)).toBe('NotFoundException');
     kms.destroy();
     ecr.destroy();
   });

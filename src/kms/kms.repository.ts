@@ -116,11 +116,12 @@ export class KmsRepository {
     return rows[0] ? keyOf(rows[0]) : undefined;
   }
 
-  /** A page of the account's keys by id, after `after`. */
+  /** A page of the account's keys by id, after `after`; keys past their deletion date are gone. */
   async listKeys(accountId: string, limit: number, after?: string): Promise<KmsKeyRecord[]> {
     const rows = await this.dataSource.query<KeyRow[]>(
       `SELECT ${KEY_COLUMNS} FROM kms_keys
         WHERE account_id = $1 AND ($2::uuid IS NULL OR id > $2::uuid)
+          AND (deletion_date IS NULL OR deletion_date > now())
         ORDER BY id LIMIT $3`,
       [accountId, after ?? null, limit],
     );
@@ -237,10 +238,12 @@ export class KmsRepository {
     after?: string,
   ): Promise<KmsAliasRecord[]> {
     const rows = await this.dataSource.query<AliasRow[]>(
-      `SELECT name, key_id, created_at, last_updated_at FROM kms_aliases
-        WHERE account_id = $1 AND ($2::uuid IS NULL OR key_id = $2::uuid)
-          AND ($3::text IS NULL OR name > $3::text)
-        ORDER BY name LIMIT $4`,
+      `SELECT a.name, a.key_id, a.created_at, a.last_updated_at
+         FROM kms_aliases a JOIN kms_keys k ON k.id = a.key_id
+        WHERE a.account_id = $1 AND ($2::uuid IS NULL OR a.key_id = $2::uuid)
+          AND ($3::text IS NULL OR a.name > $3::text)
+          AND (k.deletion_date IS NULL OR k.deletion_date > now())
+        ORDER BY a.name LIMIT $4`,
       [accountId, keyId ?? null, after ?? null, limit],
     );
     return rows.map(aliasOf);
