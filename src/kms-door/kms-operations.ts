@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AliasDescription, KeyDescription } from '../kms/kms.service';
 import { KmsService } from '../kms/kms.service';
+import { KeyEncryption } from '../kms/key-encryption';
 import { InvalidMarkerException, UnsupportedOperationException } from '../kms/kms.errors';
 import { InvalidParameterException } from '../common/errors/registry-exception';
 import {
@@ -72,7 +73,10 @@ function marker(input: KmsInput, pattern: RegExp): string | undefined {
 export class KmsOperations {
   readonly byName: ReadonlyMap<string, Operation>;
 
-  constructor(private readonly kms: KmsService) {
+  constructor(
+    private readonly kms: KmsService,
+    private readonly encryption: KeyEncryption,
+  ) {
     const keyOnly =
       (change: (accountId: string, keyId: string) => Promise<unknown>): Operation =>
       async (accountId, input) => {
@@ -139,7 +143,7 @@ export class KmsOperations {
       [
         'RotateKeyOnDemand',
         async (a, i) => ({
-          KeyId: (await this.kms.rotateKeyOnDemand(a, requiredString(i, 'KeyId'))).arn,
+          KeyId: (await this.encryption.rotateKeyOnDemand(a, requiredString(i, 'KeyId'))).arn,
         }),
       ],
       ['GenerateDataKey', (a, i) => this.generateDataKey(a, i)],
@@ -226,7 +230,12 @@ export class KmsOperations {
       );
     }
     const bytes = count ?? (spec === 'AES_128' ? 16 : 32);
-    const made = await this.kms.generateDataKey(accountId, keyId, bytes, encryptionContext(input));
+    const made = await this.encryption.generateDataKey(
+      accountId,
+      keyId,
+      bytes,
+      encryptionContext(input),
+    );
     return {
       CiphertextBlob: b64(made.ciphertext),
       Plaintext: b64(made.plaintext),
@@ -238,7 +247,12 @@ export class KmsOperations {
     const keyId = requiredString(input, 'KeyId');
     const plaintext = blob(input, 'Plaintext', MAX_PLAINTEXT_BYTES, true);
     optionalEnum(input, 'EncryptionAlgorithm', ['SYMMETRIC_DEFAULT'] as const);
-    const made = await this.kms.encrypt(accountId, keyId, plaintext, encryptionContext(input));
+    const made = await this.encryption.encrypt(
+      accountId,
+      keyId,
+      plaintext,
+      encryptionContext(input),
+    );
     return {
       CiphertextBlob: b64(made.ciphertext),
       KeyId: made.key.arn,
@@ -249,7 +263,7 @@ export class KmsOperations {
   private async decrypt(accountId: string, input: KmsInput): Promise<object> {
     const ciphertext = blob(input, 'CiphertextBlob', MAX_CIPHERTEXT_BYTES, true);
     optionalEnum(input, 'EncryptionAlgorithm', ['SYMMETRIC_DEFAULT'] as const);
-    const opened = await this.kms.decrypt(
+    const opened = await this.encryption.decrypt(
       accountId,
       ciphertext,
       encryptionContext(input),

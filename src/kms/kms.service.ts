@@ -1,23 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AccessDeniedException } from '../common/errors/registry-exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MasterKeyService } from '../crypto/master-key.service';
-import {
-  decryptBlob,
-  encryptBlob,
-  newKeyMaterial,
-  parseBlob,
-  type EncryptionContext,
-} from './key-crypto';
+import { newKeyMaterial } from './key-crypto';
 import { aliasArn, isAliasName, isReservedAlias, keyArn, parseKeyRef } from './key-refs';
 import {
   AlreadyExistsException,
   DisabledException,
-  IncorrectKeyException,
   InvalidAliasNameException,
-  InvalidCiphertextException,
   KMSInvalidStateException,
   NotFoundException,
 } from './kms.errors';
@@ -45,9 +37,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const CACHE_EXPIRY_MARGIN_MS = 100;
 
 /**
- * The built-in key service, protocol-free: an account's symmetric keys and aliases, their states,
- * and encryption under them. Material is stored only sealed under the master key; each version
- * stays, so that a rotated key decrypts what its older material encrypted.
+ * The built-in key service, protocol-free: an account's symmetric keys and aliases, and their
+ * states (encryption under them is `KeyEncryption`). Material is stored only sealed under the
+ * master key; each version stays, so that a rotated key decrypts what its older material
+ * encrypted.
  */
 @Injectable()
 export class KmsService {
@@ -61,15 +54,16 @@ export class KmsService {
     return keyArn(this.config.region, key.accountId, key.id);
   }
 
-  private described(key: KmsKeyRecord): KeyDescription {
+  described(key: KmsKeyRecord): KeyDescription {
     return { ...key, arn: this.arnOf(key) };
   }
 
-  private seal(material: Buffer, keyId: string, version: number): Buffer {
+  /** A version of a key's material sealed under the master key, bound to the key and version. */
+  sealMaterial(material: Buffer, keyId: string, version: number): Buffer {
     return this.masterKey.seal(material.toString('base64'), `kms-key:${keyId}:${version}`);
   }
 
-  private open(sealed: Buffer, keyId: string, version: number): Buffer {
+  openMaterial(sealed: Buffer, keyId: string, version: number): Buffer {
     return Buffer.from(this.masterKey.open(sealed, `kms-key:${keyId}:${version}`), 'base64');
   }
 
@@ -89,7 +83,7 @@ export class KmsService {
           // AWS managed keys rotate every year, and say so.
           rotationEnabled: input.keyManager === 'AWS',
         },
-        this.seal(newKeyMaterial(), id, 1),
+        this.sealMaterial(newKeyMaterial(), id, 1),
       ),
     );
     return this.described(key);
@@ -139,7 +133,7 @@ export class KmsService {
     return key;
   }
 
-  private deleted(key: KmsKeyRecord): boolean {
+  deleted(key: KmsKeyRecord): boolean {
     return key.deletionDate !== null && key.deletionDate.getTime() <= Date.now();
   }
 
@@ -338,90 +332,6 @@ export class KmsService {
     return this.described(key);
   }
 
-  /** Adds a new version of the key's material; what older versions encrypted stays readable. */
-  async rotateKeyOnDemand(accountId: string, keyId: string): Promise<KeyDescription> {
-    const key = await this.resolve(accountId, keyId, {
-      aliases: false,
-      action: 'RotateKeyOnDemand',
-    });
-    this.requireEnabled(key);
-    const material = newKeyMaterial();
-    await this.repository.transaction(async (m) => {
-      await this.repository.findKey(key.id, m, true);
-      await this.repository.addMaterial(m, key.id, (version) =>
-        this.seal(material, key.id, version),
-      );
-    });
-    return this.described(key);
-  }
-
-  async encrypt(
-    accountId: string,
-    keyId: string,
-    plaintext: Buffer,
-    context?: EncryptionContext,
-    action = 'Encrypt',
-  ): Promise<{ ciphertext: Buffer; key: KeyDescription }> {
-    const key = await this.resolve(accountId, keyId, { aliases: true, action });
-    this.requireEnabled(key);
-    const { version, sealed } = await this.repository.latestMaterial(key.id);
-    const material = this.open(sealed, key.id, version);
-    return {
-      ciphertext: encryptBlob(material, key.id, version, plaintext, context),
-      key: this.described(key),
-    };
-  }
-
-  async generateDataKey(
-    accountId: string,
-    keyId: string,
-    bytes: number,
-    context?: EncryptionContext,
-  ): Promise<{ ciphertext: Buffer; plaintext: Buffer; key: KeyDescription }> {
-    const plaintext = randomBytes(bytes);
-    const encrypted = await this.encrypt(accountId, keyId, plaintext, context, 'GenerateDataKey');
-    return { ...encrypted, plaintext };
-  }
-
-  /**
-   * Decrypts a blob this service made: the blob names its key and material version, so `keyId`
-   * is optional; when given it must name that key.
-   */
-  async decrypt(
-    accountId: string,
-    blob: Buffer,
-    context?: EncryptionContext,
-    keyId?: string,
-  ): Promise<{ plaintext: Buffer; key: KeyDescription }> {
-    const parsed = parseBlob(blob);
-    if (!parsed) throw new InvalidCiphertextException('');
-    const key = await this.repository.findKey(parsed.keyId);
-    if (!key || this.deleted(key)) throw new InvalidCiphertextException('');
-    if (key.accountId !== accountId) {
-      throw new AccessDeniedException(
-        `User: arn:aws:iam::${accountId}:root is not authorized to perform: kms:Decrypt on resource: ${this.arnOf(key)} because no resource-based policy allows the kms:Decrypt action`,
-      );
-    }
-    if (keyId !== undefined) {
-      const named = await this.resolve(accountId, keyId, { aliases: true, action: 'Decrypt' });
-      if (named.id !== key.id) {
-        throw new IncorrectKeyException(
-          'The key ID in the request does not identify a CMK that can perform this operation.',
-        );
-      }
-    }
-    this.requireEnabled(key);
-    const sealed = await this.repository.material(key.id, parsed.version);
-    if (!sealed) throw new InvalidCiphertextException('');
-    const plaintext = decryptBlob(
-      this.open(sealed.sealed, key.id, parsed.version),
-      parsed,
-      context,
-    );
-    if (!plaintext) throw new InvalidCiphertextException('');
-    return { plaintext, key: this.described(key) };
-  }
-
   /**
    * The account's AWS managed key of `alias` (`alias/aws/ecr`), created on first use as AWS
    * creates it the first time a service needs it. Of concurrent first uses, the one whose alias
@@ -443,7 +353,7 @@ export class KmsService {
             keyManager: 'AWS',
             rotationEnabled: true,
           },
-          this.seal(newKeyMaterial(), id, 1),
+          this.sealMaterial(newKeyMaterial(), id, 1),
         );
         if (!(await this.repository.insertAlias(accountId, alias, id, m))) throw lost;
         return key;
