@@ -19,6 +19,7 @@ import { RepositoryCreationTemplates1765200000000 } from './1765200000000-Reposi
 import { S3StorageObjects1765300000000 } from './1765300000000-S3StorageObjects';
 import { GcReviewQueues1765400000000 } from './1765400000000-GcReviewQueues';
 import { GcRuns1765460000000 } from './1765460000000-GcRuns';
+import { KmsKeys1765500000000 } from './1765500000000-KmsKeys';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const ALL_MIGRATIONS = [
@@ -43,4 +44,5 @@ export const ALL_MIGRATIONS = [
   S3StorageObjects1765300000000,
   GcReviewQueues1765400000000,
   GcRuns1765460000000,
+  KmsKeys1765500000000,
 ];

@@ -22,6 +22,7 @@ import { ConsoleModule } from './console/console.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RequestBodiesModule } from './request-bodies/request-bodies.module';
 import { StsModule } from './sts/sts.module';
+import { KmsDoorModule } from './kms-door/kms-door.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -51,6 +52,7 @@ export class AppModule implements NestModule {
         OciModule,
         ConsoleModule,
         StsModule,
+        KmsDoorModule,
       ],
     };
   }

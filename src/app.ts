@@ -13,6 +13,7 @@ import { MetricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { OciDoor } from './oci/oci.door';
 import { isStsRequest, StsDoor } from './sts/sts.door';
+import { isKmsRequest, KmsDoor } from './kms-door/kms.door';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
@@ -54,6 +55,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!isStsRequest(req)) return next();
     metrics.use(req, res, () => requestLog.use(req, res, () => sts.handler(req, res, next)));
+  });
+  // KMS's calls share `POST /` too: their `X-Amz-Target` names KMS's service, not ECR's.
+  const kms = app.get(KmsDoor);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!isKmsRequest(req)) return next();
+    metrics.use(req, res, () => requestLog.use(req, res, () => kms.handler(req, res, next)));
   });
   app.useGlobalFilters(new ProblemJsonFilter(app.get(ROOT_LOGGER)));
   setupAdminDocs(app);

@@ -8,9 +8,10 @@ import {
   ECRClient,
   ECRServiceException,
 } from '@aws-sdk/client-ecr';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { Client } from 'pg';
 import { createAccount } from './support/accounts';
-import { rawCall, startTestApp, target, TestApp } from './support/app';
+import { rawCall, startTestApp, target, TEST_CREDENTIALS, TestApp } from './support/app';
 
 const NAME_PATTERN = '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*';
 
@@ -56,26 +57,30 @@ describe('Repositories API through @aws-sdk/client-ecr', () => {
   });
 
   it('stores the given mutability, scanning and encryption settings', async () => {
+    const kms = new KMSClient({
+      endpoint: t.url,
+      region: 'eu-west-1',
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    kms.destroy();
     await ecr.send(
       new CreateRepositoryCommand({
         repositoryName: 'settings',
         imageTagMutability: 'IMMUTABLE',
         imageScanningConfiguration: { scanOnPush: true },
-        encryptionConfiguration: {
-          encryptionType: 'KMS',
-          kmsKey: 'arn:aws:kms:eu-west-1:123456789012:key/k',
-        },
+        encryptionConfiguration: { encryptionType: 'KMS', kmsKey: KeyMetadata!.KeyId },
       }),
     );
     const out = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['settings'] }));
     expect(out.repositories![0]).toMatchObject({
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: {
-        encryptionType: 'KMS',
-        kmsKey: 'arn:aws:kms:eu-west-1:123456789012:key/k',
-      },
+      // The key as its ARN, whichever way CreateRepository named it.
+      encryptionConfiguration: { encryptionType: 'KMS', kmsKey: KeyMetadata!.Arn },
     });
+    expect(KeyMetadata!.Arn).toMatch(/^arn:aws:kms:eu-west-1:123456789012:key\//);
   });
 
   it('answers RepositoryAlreadyExistsException for a duplicate name', async () => {

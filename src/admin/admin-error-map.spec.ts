@@ -47,6 +47,16 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   UnsupportedUpstreamRegistryException: 400,
   ImageStorageClassUpdateNotSupportedException: 400,
   RepositoryPolicyNotFoundException: 404,
+  KmsException: 400,
+  NotFoundException: 400,
+  DisabledException: 400,
+  KMSInvalidStateException: 400,
+  InvalidCiphertextException: 400,
+  IncorrectKeyException: 400,
+  AlreadyExistsException: 400,
+  InvalidAliasNameException: 400,
+  InvalidMarkerException: 400,
+  UnsupportedOperationException: 400,
 };
 
 describe('the admin API error mapping', () => {

@@ -57,6 +57,16 @@ export function adminErrorStatus(code: DomainErrorCode): AdminErrorStatus {
     case 'ValidationException':
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
+    case 'KmsException':
+    case 'NotFoundException':
+    case 'DisabledException':
+    case 'KMSInvalidStateException':
+    case 'InvalidCiphertextException':
+    case 'IncorrectKeyException':
+    case 'AlreadyExistsException':
+    case 'InvalidAliasNameException':
+    case 'InvalidMarkerException':
+    case 'UnsupportedOperationException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -70,3 +70,14 @@ export const ACCOUNT_SETTINGS_REGISTRY_ID_FKEY = 'account_settings_registry_id_f
 export const PULL_TIME_UPDATE_EXCLUSIONS_REGISTRY_ID_FKEY =
   'pull_time_update_exclusions_registry_id_fkey';
 export const PULL_TIME_UPDATE_EXCLUSIONS_PKEY = 'pull_time_update_exclusions_pkey';
+// kms_keys, kms_key_materials, kms_aliases
+/** A key belongs to an account; the account's keys go with it. */
+export const KMS_KEYS_ACCOUNT_ID_FKEY = 'kms_keys_account_id_fkey';
+export const KMS_KEY_MATERIALS_PKEY = 'kms_key_materials_pkey';
+/** A key's material goes with the key. */
+export const KMS_KEY_MATERIALS_KEY_ID_FKEY = 'kms_key_materials_key_id_fkey';
+/** One alias of a name per account: the primary key decides between concurrent creators. */
+export const KMS_ALIASES_PKEY = 'kms_aliases_pkey';
+export const KMS_ALIASES_ACCOUNT_ID_FKEY = 'kms_aliases_account_id_fkey';
+export const KMS_ALIASES_KEY_ID_FKEY = 'kms_aliases_key_id_fkey';
+export const KMS_KEYS_PKEY = 'kms_keys_pkey';

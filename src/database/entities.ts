@@ -27,6 +27,7 @@ import {
   PullTimeUpdateExclusionEntity,
   RegistrySettingsEntity,
 } from '../registry-settings/entities/registry-settings.entity';
+import { KmsAliasEntity, KmsKeyEntity, KmsKeyMaterialEntity } from '../kms/entities/kms.entities';
 import { UploadEntity } from '../uploads/entities/upload.entity';
 
 /**
@@ -61,4 +62,7 @@ export const ALL_ENTITIES = [
   AccountSettingEntity,
   PullTimeUpdateExclusionEntity,
   RepositoryPolicyEntity,
+  KmsKeyEntity,
+  KmsKeyMaterialEntity,
+  KmsAliasEntity,
 ];

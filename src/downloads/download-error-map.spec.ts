@@ -47,6 +47,16 @@ const ANSWERED: Record<DomainErrorCode, number> = {
   UnsupportedUpstreamRegistryException: 404,
   ImageStorageClassUpdateNotSupportedException: 404,
   RepositoryPolicyNotFoundException: 404,
+  KmsException: 403,
+  NotFoundException: 404,
+  DisabledException: 404,
+  KMSInvalidStateException: 404,
+  InvalidCiphertextException: 404,
+  IncorrectKeyException: 404,
+  AlreadyExistsException: 404,
+  InvalidAliasNameException: 404,
+  InvalidMarkerException: 404,
+  UnsupportedOperationException: 404,
 };
 
 describe('the download endpoint error mapping', () => {

@@ -14,6 +14,7 @@ export function downloadErrorStatus(code: DomainErrorCode): 403 | 404 | 500 {
     case 'IncompleteSignatureException':
     case 'UnrecognizedClientException':
     case 'InvalidSignatureException':
+    case 'KmsException':
       return 403;
     case 'ServerException':
       return 500;
@@ -55,6 +56,15 @@ export function downloadErrorStatus(code: DomainErrorCode): 403 | 404 | 500 {
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
     case 'RepositoryPolicyNotFoundException':
+    case 'NotFoundException':
+    case 'DisabledException':
+    case 'KMSInvalidStateException':
+    case 'InvalidCiphertextException':
+    case 'IncorrectKeyException':
+    case 'AlreadyExistsException':
+    case 'InvalidAliasNameException':
+    case 'InvalidMarkerException':
+    case 'UnsupportedOperationException':
       return 404;
     default:
       return assertUnreachable(code);

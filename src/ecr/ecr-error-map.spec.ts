@@ -52,6 +52,16 @@ const ANSWERED: Record<DomainErrorCode | EcrDoorErrorCode, number> = {
   UnsupportedUpstreamRegistryException: 400,
   ImageStorageClassUpdateNotSupportedException: 400,
   RepositoryPolicyNotFoundException: 400,
+  KmsException: 400,
+  NotFoundException: 400,
+  DisabledException: 400,
+  KMSInvalidStateException: 400,
+  InvalidCiphertextException: 400,
+  IncorrectKeyException: 400,
+  AlreadyExistsException: 400,
+  InvalidAliasNameException: 400,
+  InvalidMarkerException: 400,
+  UnsupportedOperationException: 400,
 };
 
 describe('the ECR error mapping', () => {

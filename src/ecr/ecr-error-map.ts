@@ -60,6 +60,16 @@ export function ecrErrorStatus(code: DomainErrorCode | EcrDoorErrorCode): 400 | 
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
     case 'RepositoryPolicyNotFoundException':
+    case 'KmsException':
+    case 'NotFoundException':
+    case 'DisabledException':
+    case 'KMSInvalidStateException':
+    case 'InvalidCiphertextException':
+    case 'IncorrectKeyException':
+    case 'AlreadyExistsException':
+    case 'InvalidAliasNameException':
+    case 'InvalidMarkerException':
+    case 'UnsupportedOperationException':
       return 400;
     default:
       return assertUnreachable(code);

@@ -8,6 +8,8 @@ import {
 } from '../common/errors/registry-exception';
 import type * as imagesErrors from '../images/images.errors';
 import { IMAGES_ERROR_CODES, type ImagesErrorCode } from '../images/images.errors';
+import type * as kmsErrors from '../kms/kms.errors';
+import { KMS_ERROR_CODES, type KmsErrorCode } from '../kms/kms.errors';
 import type * as layersErrors from '../layers/layers.errors';
 import { LAYERS_ERROR_CODES, type LayersErrorCode } from '../layers/layers.errors';
 import type * as lifecycleErrors from '../lifecycle/lifecycle.errors';
@@ -46,6 +48,7 @@ export const DOMAIN_ERROR_CODES = [
   ...TEMPLATES_ERROR_CODES,
   ...REGISTRY_SETTINGS_ERROR_CODES,
   ...POLICIES_ERROR_CODES,
+  ...KMS_ERROR_CODES,
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -88,4 +91,5 @@ export const CODE_LISTS_MATCH_CLASSES: [
   Same<CodesOf<typeof templatesErrors>, TemplatesErrorCode>,
   Same<CodesOf<typeof registrySettingsErrors>, RegistrySettingsErrorCode>,
   Same<CodesOf<typeof policiesErrors>, PoliciesErrorCode>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Same<CodesOf<typeof kmsErrors>, KmsErrorCode>,
+] = [true, true, true, true, true, true, true, true, true, true, true];

@@ -166,6 +166,7 @@ export class ImagesService {
     }
     const created = await this.dataSource.transaction(async (m) => {
       const repo = await this.repositories.require(registryId, input.repositoryName, m, 'share');
+      await this.repositories.requireWritable(repo, m);
       const children = await this.checkReferences(
         m,
         repo,

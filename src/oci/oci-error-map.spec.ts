@@ -61,6 +61,16 @@ const ANSWERED: Record<DomainErrorCode, OciMapping> = {
   UnsupportedUpstreamRegistryException: { code: 'DENIED', status: 403 },
   ImageStorageClassUpdateNotSupportedException: { code: 'DENIED', status: 403 },
   RepositoryPolicyNotFoundException: { code: 'DENIED', status: 403 },
+  KmsException: { code: 'DENIED', status: 403 },
+  NotFoundException: { code: 'DENIED', status: 403 },
+  DisabledException: { code: 'DENIED', status: 403 },
+  KMSInvalidStateException: { code: 'DENIED', status: 403 },
+  InvalidCiphertextException: { code: 'DENIED', status: 403 },
+  IncorrectKeyException: { code: 'DENIED', status: 403 },
+  AlreadyExistsException: { code: 'DENIED', status: 403 },
+  InvalidAliasNameException: { code: 'DENIED', status: 403 },
+  InvalidMarkerException: { code: 'DENIED', status: 403 },
+  UnsupportedOperationException: { code: 'DENIED', status: 403 },
 };
 
 describe('the OCI error mapping', () => {

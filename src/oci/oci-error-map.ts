@@ -17,7 +17,9 @@ const as = (code: OciErrorCode, status: number = OCI_ERROR_STATUS[code]): OciMap
  * (whose status the spec gives, 416 aside). A code missing here does not compile. Errors the door
  * never provokes (it validates names, digests and references itself, and never calls the
  * ECR-only operations) still map to their nearest meaning, so that a future caller gets a client
- * error and not a 500.
+ * error and not a 500. A repository's unusable KMS key (`KmsException`) is DENIED, its `detail`
+ * naming the KMS error (`kmsError`); KMS's own errors, which the registry answers as
+ * `KmsException`, are DENIED too.
  */
 export function ociErrorOf(code: DomainErrorCode): OciMapping {
   switch (code) {
@@ -67,6 +69,16 @@ export function ociErrorOf(code: DomainErrorCode): OciMapping {
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
     case 'RepositoryPolicyNotFoundException':
+    case 'KmsException':
+    case 'NotFoundException':
+    case 'DisabledException':
+    case 'KMSInvalidStateException':
+    case 'InvalidCiphertextException':
+    case 'IncorrectKeyException':
+    case 'AlreadyExistsException':
+    case 'InvalidAliasNameException':
+    case 'InvalidMarkerException':
+    case 'UnsupportedOperationException':
       return as('DENIED');
     // 404.
     case 'RepositoryNotFoundException':

@@ -14,6 +14,12 @@ import {
   TagMutabilityExclusionFilter,
 } from './tag-mutability';
 import { RepositoryDeletions } from './repository-deletions';
+import { RepositoryKeys } from '../kms/repository-keys';
+
+/** Whether the repository's layers are encrypted under a KMS key rather than Berth's own keys. */
+function usesKms(repo: Pick<RepositoryEntity, 'encryptionType'>): boolean {
+  return repo.encryptionType === 'KMS' || repo.encryptionType === 'KMS_DSSE';
+}
 import { checkTagKeys, checkTags, mergeTags, removeTags } from './tags';
 
 export interface NewRepository {
@@ -42,7 +48,18 @@ export class RepositoriesService {
     private readonly dataSource: DataSource,
     private readonly repositories: RepositoriesRepository,
     private readonly deletions: RepositoryDeletions,
+    private readonly keys: RepositoryKeys,
   ) {}
+
+  /**
+   * Refuses with `KmsException` a write into a repository whose KMS key is disabled, pending
+   * deletion or gone. Within a transaction, pass its `manager`.
+   */
+  async requireWritable(repo: RepositoryEntity, manager?: EntityManager): Promise<void> {
+    if (usesKms(repo) && repo.kmsKey) {
+      await this.keys.requireUsable(repo.registryId, repo.kmsKey, manager);
+    }
+  }
 
   /**
    * The repository `name` of `registryId`, or `RepositoryNotFoundException`. With `lock`, the row
@@ -82,7 +99,12 @@ export class RepositoriesService {
   }
 
   async create(input: NewRepository): Promise<RepositoryEntity> {
-    const created = await this.repositories.insert(this.checked(input));
+    const checked = this.checked(input);
+    if (usesKms(checked)) {
+      // KMS_DSSE is validated and recorded as KMS is (docs/kms.md): its key is the same kind.
+      checked.kmsKey = await this.keys.keyForNewRepository(input.registryId, input.kmsKey);
+    }
+    const created = await this.repositories.insert(checked);
     if (!created) throw RepositoryAlreadyExistsException.of(input.registryId, input.name);
     return created;
   }

@@ -52,6 +52,16 @@ const ANSWERED: Record<DomainErrorCode | StsDoorErrorCode, [number, string]> = {
   UnsupportedUpstreamRegistryException: [500, 'InternalFailure'],
   ImageStorageClassUpdateNotSupportedException: [500, 'InternalFailure'],
   RepositoryPolicyNotFoundException: [500, 'InternalFailure'],
+  KmsException: [500, 'InternalFailure'],
+  NotFoundException: [500, 'InternalFailure'],
+  DisabledException: [500, 'InternalFailure'],
+  KMSInvalidStateException: [500, 'InternalFailure'],
+  InvalidCiphertextException: [500, 'InternalFailure'],
+  IncorrectKeyException: [500, 'InternalFailure'],
+  AlreadyExistsException: [500, 'InternalFailure'],
+  InvalidAliasNameException: [500, 'InternalFailure'],
+  InvalidMarkerException: [500, 'InternalFailure'],
+  UnsupportedOperationException: [500, 'InternalFailure'],
 };
 
 describe('the STS error mapping', () => {

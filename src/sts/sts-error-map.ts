@@ -82,6 +82,16 @@ export function stsErrorAnswer(code: DomainErrorCode | StsDoorErrorCode): StsErr
     case 'UnsupportedUpstreamRegistryException':
     case 'ImageStorageClassUpdateNotSupportedException':
     case 'RepositoryPolicyNotFoundException':
+    case 'KmsException':
+    case 'NotFoundException':
+    case 'DisabledException':
+    case 'KMSInvalidStateException':
+    case 'InvalidCiphertextException':
+    case 'IncorrectKeyException':
+    case 'AlreadyExistsException':
+    case 'InvalidAliasNameException':
+    case 'InvalidMarkerException':
+    case 'UnsupportedOperationException':
       return INTERNAL;
     default:
       return assertUnreachable(code);

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Caller, EcrAuthenticator } from '../auth/ecr-authenticator.service';
-import type { SignedRequest } from '../auth/sigv4';
 import { isDomainError } from '../errors/domain-error-code';
 import { ROOT_LOGGER } from '../logging/logger';
 import type { RequestLogLocals } from '../logging/request-log.middleware';
+import { signedRequestOf } from '../request-bodies/signed-request';
+import { readSmallBody } from '../request-bodies/small-body';
 import { leaveUnreadBody } from '../request-bodies/unread-body';
 import { stsErrorAnswer, type StsErrorAnswer } from './sts-error-map';
 import { callerIdentityXml, stsErrorXml, STS_VERSION, type CallerIdentity } from './sts-wire';
@@ -18,6 +19,8 @@ export const STS_SIGNING_SERVICE = 'sts';
 export const MAX_STS_BODY_BYTES = 16 * 1024;
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+const tooLarge = (): Error => new StsDoorError('RequestEntityTooLarge', 'Request body too large');
 
 /**
  * Whether a request is an STS query-protocol call: a form `POST /` with no `X-Amz-Target` (the
@@ -42,60 +45,6 @@ export function identityOf(caller: Caller): CallerIdentity {
   };
 }
 
-function signedRequestOf(req: Request): SignedRequest {
-  const url = req.originalUrl;
-  const q = url.indexOf('?');
-  const query: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(q < 0 ? '' : url.slice(q + 1))) {
-    const seen = query[key];
-    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  const headers: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(req.headers)) {
-    headers[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return { method: req.method, path: q < 0 ? url : url.slice(0, q), query, headers };
-}
-
-/** Reads at most `limit` bytes of body; more is `RequestEntityTooLarge`, left unread. */
-function readSmallBody(req: Request, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new StsDoorError('RequestEntityTooLarge', 'Request body too large'));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new StsDoorError('RequestEntityTooLarge', 'Request body too large'));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onError);
-  });
-}
-
 /**
  * The STS front door: the AWS query protocol on the ECR port, answering `GetCallerIdentity` for
  * the access key that signed the call (SigV4 with service `sts`), in STS's XML. Mounted ahead of
@@ -117,7 +66,8 @@ export class StsDoor {
     const locals = res.locals as RequestLogLocals;
     const signed = signedRequestOf(req);
     const pending = await this.authenticator.begin(signed, { service: STS_SIGNING_SERVICE });
-    const body = req.method === 'POST' ? await readSmallBody(req, MAX_STS_BODY_BYTES) : undefined;
+    const body =
+      req.method === 'POST' ? await readSmallBody(req, MAX_STS_BODY_BYTES, tooLarge) : undefined;
     const caller = await this.authenticator.finish(pending, signed, body ?? Buffer.alloc(0));
     locals.accountId = caller.accountId;
     locals.accessKeyId = caller.accessKeyId;

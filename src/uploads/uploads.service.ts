@@ -186,6 +186,7 @@ export class UploadsService {
     const hashState = start.digestAlgorithm === 'sha512' ? this.sha512.initial() : null;
     await this.dataSource.transaction(async (manager) => {
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
+      await this.repositories.requireWritable(repo, manager);
       // Counted one initiation at a time per account (see `serialiseInitiations`), so that
       // concurrent initiations at any number of instances never pass the limits together.
       await this.uploads.serialiseInitiations(manager, registryId);
@@ -232,6 +233,7 @@ export class UploadsService {
   async append(append: UploadAppend): Promise<{ bytesReceived: number }> {
     const { body, rules } = append;
     const repo = await this.repositories.require(append.registryId, append.repositoryName);
+    await this.repositories.requireWritable(repo);
     const target = { ...append, uploadId: append.uploadId.toLowerCase(), repositoryId: repo.id };
     if (Buffer.isBuffer(body) && rules.maxAppendBytes !== undefined) {
       // All here, and one part whatever its size: the commit refuses it when it is too large.
@@ -397,6 +399,7 @@ export class UploadsService {
     const outcome = await this.dataSource.transaction(async (manager) => {
       // Lock order: the repository (FOR SHARE: the layer row references it), then the upload.
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
+      await this.repositories.requireWritable(repo, manager);
       const upload = await this.uploads.lock(manager, uploadId, repo.id);
       if (!upload) throw UploadNotFoundException.of(registryId, repositoryName, uploadId);
       const { partSizes } = upload;

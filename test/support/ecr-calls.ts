@@ -113,6 +113,7 @@ export const ECR_ERRORS: Record<string, readonly string[]> = {
   InvalidLayerPartException: ['registryId', 'repositoryName', 'uploadId', 'lastValidByteReceived'],
   InvalidParameterException: [],
   InvalidTagParameterException: [],
+  KmsException: ['kmsError'],
   LayerAlreadyExistsException: [],
   LayerInaccessibleException: [],
   LayerPartTooSmallException: [],
