@@ -26,6 +26,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { GC_BATCH } from '../src/gc/garbage-collector.service';
+import { ESTIMATE_SQL } from '../src/gc/gc.repository';
 import { createDatabase, dropDatabase, newSecrets, PROJECT_ROOT, startBerth } from './berth-server';
 import { ACCOUNT_ID, ecrClient } from './layers';
 import type { BenchOptions } from './options';
@@ -206,11 +208,11 @@ async function explain(pg: Client, label: string, sql: string, params: unknown[]
 async function hotStatements(pg: Client): Promise<Record<string, string>> {
   const ids = (
     await pg.query<{ layer_id: string }>(
-      `SELECT layer_id FROM gc_layer_reviews ORDER BY since, id LIMIT 200`,
+      `SELECT layer_id FROM gc_layer_reviews ORDER BY since, id LIMIT ${GC_BATCH}`,
     )
   ).rows.map((r) => r.layer_id);
   const referenced = (
-    await pg.query<{ id: string }>('SELECT id FROM layers ORDER BY id LIMIT 200')
+    await pg.query<{ id: string }>(`SELECT id FROM layers ORDER BY id LIMIT ${GC_BATCH}`)
   ).rows.map((r) => r.id);
   const digests = (
     await pg.query<{ digest: string }>(
@@ -228,7 +230,7 @@ async function hotStatements(pg: Client): Promise<Record<string, string>> {
     `SELECT q.id, q.layer_id FROM gc_layer_reviews q
       WHERE q.since <= now() - make_interval(secs => 3600)
         AND ($1::timestamptz IS NULL OR (q.since, q.id) > ($1::timestamptz, $2::bigint))
-      ORDER BY q.since, q.id LIMIT 200 FOR UPDATE SKIP LOCKED`,
+      ORDER BY q.since, q.id LIMIT ${GC_BATCH} FOR UPDATE SKIP LOCKED`,
     [null, null],
   );
   out.lockGarbageLayers = await explain(
@@ -241,7 +243,7 @@ async function hotStatements(pg: Client): Promise<Record<string, string>> {
   );
   out.lockReferencedLayers = await explain(
     pg,
-    'the same on 200 referenced layers (the probe finds a reference)',
+    `the same on ${GC_BATCH} referenced layers (the probe finds a reference)`,
     `SELECT l.id FROM layers l WHERE l.id = ANY($1::bigint[]) AND ${probe}
       ORDER BY l.id FOR UPDATE OF l SKIP LOCKED`,
     [referenced],
@@ -259,26 +261,7 @@ async function hotStatements(pg: Client): Promise<Record<string, string>> {
       ORDER BY b.digest FOR UPDATE OF b SKIP LOCKED`,
     [digests],
   );
-  out.estimate = await explain(
-    pg,
-    'dry run (from the queues)',
-    `WITH doomed AS MATERIALIZED (
-       SELECT l.id, l.digest
-         FROM (SELECT DISTINCT layer_id FROM gc_layer_reviews
-                WHERE since <= now() - make_interval(secs => $1)) q
-         JOIN layers l ON l.id = q.layer_id
-        WHERE l.created_at <= now() - make_interval(secs => $1) AND ${probe}),
-     per_digest AS MATERIALIZED (SELECT digest, count(*) AS n FROM doomed GROUP BY digest),
-     candidates AS MATERIALIZED (SELECT digest FROM per_digest UNION SELECT digest FROM gc_blob_reviews),
-     doomed_blobs AS (
-       SELECT b.size FROM candidates c JOIN blobs b ON b.digest = c.digest
-         LEFT JOIN per_digest p ON p.digest = c.digest
-        WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.storage_key = b.storage_key)
-          AND (SELECT count(*) FROM layers l WHERE l.digest = b.digest) = coalesce(p.n, 0))
-     SELECT (SELECT count(*) FROM doomed) AS layers, (SELECT count(*) FROM doomed_blobs) AS blobs,
-            (SELECT coalesce(sum(size), 0) FROM doomed_blobs) AS bytes`,
-    [3600],
-  );
+  out.estimate = await explain(pg, 'dry run (from the queues)', ESTIMATE_SQL, [3600]);
   out.reconcileLayers = await explain(
     pg,
     'one reconciliation batch of layers (keyset, 5,000 rows)',

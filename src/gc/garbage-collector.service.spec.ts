@@ -150,7 +150,7 @@ describe('GarbageCollectorService', () => {
     expect(repo.recordRun).toHaveBeenCalledWith({
       startedAt: expect.any(Date) as Date,
       requested: false,
-      layers: 201,
+      layers: GC_BATCH - 1 + 2,
       blobs: 2,
       bytes: 300,
     });

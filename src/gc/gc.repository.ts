@@ -16,6 +16,34 @@ const BLOB_UNREFERENCED = `NOT EXISTS (SELECT 1 FROM layers l WHERE l.digest = b
 const OBJECT_UNREFERENCED = `NOT EXISTS (SELECT 1 FROM uploads u WHERE u.storage_key = s.key)
     AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.storage_key = s.key)`;
 
+/**
+ * The dry run's statement (`$1`: the grace in seconds), exported for the scale benchmark's
+ * EXPLAIN. The queue's layers are probed one by one through a LATERAL subquery that the planner
+ * cannot flatten (`OFFSET 0`), so that its cost follows the queue, never the catalogue: joined
+ * plainly, 50,000 entries at 1M images made it hash the whole `layers` table.
+ */
+export const ESTIMATE_SQL = `WITH doomed AS MATERIALIZED (
+     SELECT l.id, l.digest
+       FROM (SELECT DISTINCT layer_id FROM gc_layer_reviews
+              WHERE since <= now() - make_interval(secs => $1)) q
+       CROSS JOIN LATERAL (
+         SELECT l.id, l.digest, l.repository_id FROM layers l
+          WHERE l.id = q.layer_id AND l.created_at <= now() - make_interval(secs => $1)
+         OFFSET 0) l
+      WHERE ${LAYER_UNREFERENCED}),
+   per_digest AS MATERIALIZED (SELECT digest, count(*) AS n FROM doomed GROUP BY digest),
+   candidates AS MATERIALIZED (
+     SELECT digest FROM per_digest UNION SELECT digest FROM gc_blob_reviews),
+   doomed_blobs AS (
+     SELECT b.size FROM candidates c
+       JOIN blobs b ON b.digest = c.digest
+       LEFT JOIN per_digest p ON p.digest = c.digest
+      WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.storage_key = b.storage_key)
+        AND (SELECT count(*) FROM layers l WHERE l.digest = b.digest) = coalesce(p.n, 0))
+   SELECT (SELECT count(*) FROM doomed) AS layers,
+          (SELECT count(*) FROM doomed_blobs) AS blobs,
+          (SELECT coalesce(sum(size), 0) FROM doomed_blobs) AS bytes`;
+
 export interface GarbageEstimate {
   layers: number;
   blobs: number;
@@ -238,24 +266,7 @@ export class GcRepository {
    */
   async estimate(graceSeconds: number): Promise<GarbageEstimate> {
     const [row] = await this.dataSource.query<{ layers: string; blobs: string; bytes: string }[]>(
-      `WITH doomed AS MATERIALIZED (
-         SELECT l.id, l.digest
-           FROM (SELECT DISTINCT layer_id FROM gc_layer_reviews
-                  WHERE since <= now() - make_interval(secs => $1)) q
-           JOIN layers l ON l.id = q.layer_id
-          WHERE l.created_at <= now() - make_interval(secs => $1) AND ${LAYER_UNREFERENCED}),
-       per_digest AS MATERIALIZED (SELECT digest, count(*) AS n FROM doomed GROUP BY digest),
-       candidates AS MATERIALIZED (
-         SELECT digest FROM per_digest UNION SELECT digest FROM gc_blob_reviews),
-       doomed_blobs AS (
-         SELECT b.size FROM candidates c
-           JOIN blobs b ON b.digest = c.digest
-           LEFT JOIN per_digest p ON p.digest = c.digest
-          WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.storage_key = b.storage_key)
-            AND (SELECT count(*) FROM layers l WHERE l.digest = b.digest) = coalesce(p.n, 0))
-       SELECT (SELECT count(*) FROM doomed) AS layers,
-              (SELECT count(*) FROM doomed_blobs) AS blobs,
-              (SELECT coalesce(sum(size), 0) FROM doomed_blobs) AS bytes`,
+      ESTIMATE_SQL,
       [graceSeconds],
     );
     return { layers: Number(row.layers), blobs: Number(row.blobs), bytes: Number(row.bytes) };
