@@ -12,6 +12,7 @@ import { MiB, pushLayer, sha256Digest } from './support/layers';
 import { v2Request } from './support/oci-http';
 import { withClient } from '../tooling/pg';
 import { basicAuth, registryLogin } from './support/oci-registry';
+import { driverEnv } from './support/swift';
 
 /**
  * Blob reads from a real server process (its memory, connection pool and descriptors are its
@@ -21,7 +22,9 @@ import { basicAuth, registryLogin } from './support/oci-registry';
  */
 const POOL_SIZE = 5;
 
-describe.each(['postgres', 'filesystem'])('blob reads with the %s driver', (driver) => {
+const DRIVERS = ['postgres', 'filesystem', 's3'] as const;
+
+describe.each(DRIVERS)('blob reads with the %s driver', (driver) => {
   const repo = `reads/${driver}`;
   let db: TestDatabase;
   let berth: BerthProcess;
@@ -104,7 +107,7 @@ describe.each(['postgres', 'filesystem'])('blob reads with the %s driver', (driv
     const port = String(await freePort());
     berth = await startBerthProcess({
       DATABASE_URL: db.url,
-      BLOB_STORE: driver,
+      ...(await driverEnv(driver)),
       DATA_DIR: dataDir,
       PORT: port,
       PUBLIC_URL: `http://127.0.0.1:${port}`,

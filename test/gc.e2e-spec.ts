@@ -22,7 +22,9 @@ import {
   storageOf,
 } from './support/gc';
 import { errorOf } from './support/layers';
+import { bucketContents } from './support/s3-check';
 import { findOrphans, NO_ORPHANS, objectDir, verifyBlobs } from './support/storage-check';
+import { driverEnv } from './support/swift';
 
 function sample(text: string, series: string): number | undefined {
   for (const line of text.split('\n')) {
@@ -31,7 +33,9 @@ function sample(text: string, series: string): number | undefined {
   return undefined;
 }
 
-describe.each(['filesystem', 'postgres'] as const)('garbage collection, %s driver', (driver) => {
+const DRIVERS = ['filesystem', 'postgres', 's3'] as const;
+
+describe.each(DRIVERS)('garbage collection, %s driver', (driver) => {
   let t: TestApp;
   let ecr: ECRClient;
   let pg: Client;
@@ -40,7 +44,7 @@ describe.each(['filesystem', 'postgres'] as const)('garbage collection, %s drive
 
   beforeAll(async () => {
     blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-gc-blobs-'));
-    t = await startTestApp({ BLOB_STORE: driver, BLOB_DIR: blobDir, LAYER_GRACE: '0' });
+    t = await startTestApp({ ...(await driverEnv(driver)), BLOB_DIR: blobDir, LAYER_GRACE: '0' });
     ecr = t.client();
     pg = new Client({ connectionString: t.db.url });
     await pg.connect();
@@ -55,6 +59,11 @@ describe.each(['filesystem', 'postgres'] as const)('garbage collection, %s drive
   /** Whether any byte of the object is still stored, looked up below the service. */
   async function bytesStored(key: string): Promise<boolean> {
     if (fs.existsSync(objectDir(blobDir, key))) return true;
+    if (t.config.s3) {
+      const bucket = await bucketContents(t.config.s3);
+      const names = [...bucket.objects, ...bucket.uploads];
+      if (names.includes(key) || names.includes(`${key}.tail`)) return true;
+    }
     const { rows } = await pg.query('SELECT 1 FROM blob_chunks WHERE storage_key = $1 LIMIT 1', [
       key,
     ]);
@@ -106,8 +115,8 @@ describe.each(['filesystem', 'postgres'] as const)('garbage collection, %s drive
     await expectPullsIdentical(ecr, repo, b);
     expect((await download(ecr, repo, l2.digest)).equals(l2.data)).toBe(true);
     expect((await download(ecr, repo, l3.digest)).equals(l3.data)).toBe(true);
-    expect((await verifyBlobs(pg, blobDir)).problems).toEqual([]);
-    expect(await findOrphans(pg, blobDir)).toEqual(NO_ORPHANS);
+    expect((await verifyBlobs(pg, blobDir, t.config.s3)).problems).toEqual([]);
+    expect(await findOrphans(pg, blobDir, t.config.s3)).toEqual(NO_ORPHANS);
 
     // A second run finds nothing left.
     expect(await collectGarbage(t.url)).toMatchObject({ layers: 0, blobs: 0, bytes: 0 });
@@ -212,7 +221,7 @@ describe.each(['filesystem', 'postgres'] as const)('garbage collection, %s drive
     }
     expect(await bytesStored(exclusiveStorage.key)).toBe(false);
     await expectPullsIdentical(ecr, repo, keeper);
-    expect(await findOrphans(pg, blobDir)).toEqual(NO_ORPHANS);
+    expect(await findOrphans(pg, blobDir, t.config.s3)).toEqual(NO_ORPHANS);
   });
 
   it('expires images for lifecycle policies through the same collection', async () => {

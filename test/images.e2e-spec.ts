@@ -17,18 +17,19 @@ import { TokensService } from '../src/tokens/tokens.service';
 import { startTestApp, TestApp } from './support/app';
 import { BuiltImage, pushImageBlobs, putImage } from './support/images';
 import { errorOf, layerBytes, pushLayer, sha256Digest } from './support/layers';
+import { driverEnv } from './support/swift';
 
 const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
-describe.each(['filesystem', 'postgres'])('images, %s driver', (driver) => {
+describe.each(['filesystem', 'postgres', 's3'] as const)('images, %s driver', (driver) => {
   let t: TestApp;
   let ecr: ECRClient;
   let image: BuiltImage;
   const repo = 'images/app';
 
   beforeAll(async () => {
-    t = await startTestApp({ BLOB_STORE: driver });
+    t = await startTestApp(await driverEnv(driver));
     ecr = t.client();
     await ecr.send(new CreateRepositoryCommand({ repositoryName: repo }));
     image = await pushImageBlobs(ecr, repo);

@@ -33,6 +33,7 @@ import {
   verifyBlobs,
   NO_ORPHANS,
 } from './support/storage-check';
+import { bucketContents, deleteS3Object, getS3Object, putS3Object } from './support/s3-check';
 
 const INSTANCES = 3;
 
@@ -74,7 +75,7 @@ async function pushSmallImage(client: ECRClient, repositoryName: string): Promis
   });
 }
 
-describe.each<Driver>(['postgres', 'filesystem'])(
+describe.each<Driver>(['postgres', 'filesystem', 's3'])(
   'three Berth processes on one PostgreSQL, %s driver',
   (driver) => {
     let db: TestDatabase;
@@ -177,10 +178,11 @@ describe.each<Driver>(['postgres', 'filesystem'])(
 
       // The 63 redundant copies are collected in the background by the instances that found
       // them; then exactly one stored copy remains, and it hashes to its digest.
-      let report = await findOrphans(pg, blobDir);
-      for (let i = 0; i < 100 && orphanCount(report) > 0; i++) {
+      // (Generous: on s3 each removal is a few round trips to a loaded S3 server.)
+      let report = await findOrphans(pg, blobDir, cluster.s3);
+      for (const until = Date.now() + 60_000; orphanCount(report) > 0 && Date.now() < until;) {
         await new Promise((r) => setTimeout(r, 100));
-        report = await findOrphans(pg, blobDir);
+        report = await findOrphans(pg, blobDir, cluster.s3);
       }
       expect(report).toEqual(NO_ORPHANS);
       const key = (
@@ -196,6 +198,14 @@ describe.each<Driver>(['postgres', 'filesystem'])(
           .filter((k) => fs.readdirSync(path.join(blobDir, k.slice(0, 2), k)).length > 0);
         expect(copies).toContain(key);
         expect(await one('SELECT count(*) AS n FROM storage_objects')).toBe(copies.length);
+      } else if (driver === 's3') {
+        // One object per storage object row (the blobs of the tests before too), this one's among them.
+        const rows = await pg.query<{ key: string }>(
+          'SELECT key FROM storage_objects ORDER BY key',
+        );
+        const keys = rows.rows.map((r) => r.key);
+        expect(keys).toContain(key);
+        expect((await bucketContents(cluster.s3!)).objects.sort()).toEqual(keys);
       } else {
         expect(
           await one(
@@ -356,10 +366,10 @@ describe.each<Driver>(['postgres', 'filesystem'])(
     });
 
     it('leaves every blob hashing to its digest and nothing orphaned', async () => {
-      const blobs = await verifyBlobs(pg, blobDir);
+      const blobs = await verifyBlobs(pg, blobDir, cluster.s3);
       expect(blobs.problems).toEqual([]);
       expect(blobs.checked).toBeGreaterThan(40);
-      const report = await findOrphans(pg, blobDir);
+      const report = await findOrphans(pg, blobDir, cluster.s3);
       // Uploads left open on purpose above are referenced, so nothing is an orphan.
       expect(orphanCount(report)).toBe(0);
     });
@@ -372,7 +382,11 @@ describe.each<Driver>(['postgres', 'filesystem'])(
       const { digest, storage_key: key, parts } = rows[0];
       const dir = objectDir(blobDir, key);
       const flip = async (): Promise<void> => {
-        if (driver === 'filesystem') {
+        if (driver === 's3') {
+          const bytes = await getS3Object(cluster.s3!, key);
+          bytes[100] ^= 0xff;
+          await putS3Object(cluster.s3!, key, bytes);
+        } else if (driver === 'filesystem') {
           const file = path.join(dir, '0');
           const fd = fs.openSync(file, 'r+');
           const byte = Buffer.alloc(1);
@@ -389,11 +403,11 @@ describe.each<Driver>(['postgres', 'filesystem'])(
         }
       };
       await flip();
-      expect((await verifyBlobs(pg, blobDir)).problems).toEqual([
+      expect((await verifyBlobs(pg, blobDir, cluster.s3)).problems).toEqual([
         expect.stringMatching(new RegExp(`^${digest}: the stored bytes hash to sha256:`)),
       ]);
       await flip();
-      expect((await verifyBlobs(pg, blobDir)).problems).toEqual([]);
+      expect((await verifyBlobs(pg, blobDir, cluster.s3)).problems).toEqual([]);
 
       // Orphans of every kind, made by hand.
       const stray = randomUUID();
@@ -404,25 +418,40 @@ describe.each<Driver>(['postgres', 'filesystem'])(
       fs.mkdirSync(path.join(blobDir, '.tmp'), { recursive: true });
       fs.writeFileSync(path.join(blobDir, '.tmp', `${noRow}.0.abc.tmp`), 'x');
       if (driver === 'filesystem') fs.writeFileSync(path.join(dir, String(parts)), 'x');
-      else {
+      else if (driver === 's3') {
+        await putS3Object(cluster.s3!, `${key}.tail`, Buffer.from('x'));
+        await putS3Object(cluster.s3!, noRow, Buffer.from('x'));
+      } else {
         await pg.query(
           'INSERT INTO blob_chunks (storage_key, part_no, chunk_no, data) VALUES ($1, $2, 0, $3)',
           [key, parts, Buffer.from('x')],
         );
       }
-      expect(await findOrphans(pg, blobDir)).toEqual({
+      expect(await findOrphans(pg, blobDir, cluster.s3)).toEqual({
         unreferencedObjects: [`${stray} (${driver})`],
         directoriesWithoutRow: [noRow],
         chunksWithoutRow: [],
         strayParts: [
-          driver === 'filesystem' ? `${key}/${parts} (filesystem)` : `${key}/${parts} (1 chunks)`,
+          {
+            filesystem: `${key}/${parts} (filesystem)`,
+            postgres: `${key}/${parts} (1 chunks)`,
+            s3: `${key}.tail (object) of a blob`,
+          }[driver],
         ],
         tempFiles: [`${noRow}.0.abc.tmp`],
+        bucketWithoutRow: driver === 's3' ? [`${noRow} (object)`] : [],
       });
 
       // A part missing from storage is a problem of its blob.
+      let away: Buffer | undefined;
       const missingPart = async (restore: boolean): Promise<void> => {
-        if (driver === 'filesystem') {
+        if (driver === 's3') {
+          if (restore) await putS3Object(cluster.s3!, key, away!);
+          else {
+            away = await getS3Object(cluster.s3!, key);
+            await deleteS3Object(cluster.s3!, key);
+          }
+        } else if (driver === 'filesystem') {
           if (restore) fs.renameSync(`${path.join(dir, '0')}.away`, path.join(dir, '0'));
           else fs.renameSync(path.join(dir, '0'), `${path.join(dir, '0')}.away`);
         } else {
@@ -433,7 +462,7 @@ describe.each<Driver>(['postgres', 'filesystem'])(
         }
       };
       await missingPart(false);
-      expect((await verifyBlobs(pg, blobDir)).problems).toContainEqual(
+      expect((await verifyBlobs(pg, blobDir, cluster.s3)).problems).toContainEqual(
         expect.stringMatching(new RegExp(`^${digest}: `)),
       );
       await missingPart(true);
@@ -443,13 +472,16 @@ describe.each<Driver>(['postgres', 'filesystem'])(
       fs.rmSync(objectDir(blobDir, noRow), { recursive: true });
       fs.rmSync(path.join(blobDir, '.tmp', `${noRow}.0.abc.tmp`));
       if (driver === 'filesystem') fs.rmSync(path.join(dir, String(parts)));
-      else
+      else if (driver === 's3') {
+        await deleteS3Object(cluster.s3!, `${key}.tail`);
+        await deleteS3Object(cluster.s3!, noRow);
+      } else
         await pg.query('DELETE FROM blob_chunks WHERE storage_key = $1 AND part_no = $2', [
           key,
           parts,
         ]);
-      expect(orphanCount(await findOrphans(pg, blobDir))).toBe(0);
-      expect((await verifyBlobs(pg, blobDir)).problems).toEqual([]);
+      expect(orphanCount(await findOrphans(pg, blobDir, cluster.s3))).toBe(0);
+      expect((await verifyBlobs(pg, blobDir, cluster.s3)).problems).toEqual([]);
     });
   },
 );

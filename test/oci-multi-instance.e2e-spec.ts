@@ -24,7 +24,9 @@ const CHUNKS = 9;
  * PostgreSQL, so the upload completes on any of them, with the bytes as sent. For both storage
  * drivers.
  */
-describe.each<Driver>(['filesystem', 'postgres'])('/v2 uploads across instances (%s)', (driver) => {
+const DRIVERS: Driver[] = ['filesystem', 'postgres', 's3'];
+
+describe.each(DRIVERS)('/v2 uploads across instances (%s)', (driver) => {
   let db: TestDatabase;
   let blobDir: string;
   let cluster: Cluster;

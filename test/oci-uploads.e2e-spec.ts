@@ -10,6 +10,7 @@ import { startTestApp, TEST_CREDENTIALS, type TestApp } from './support/app';
 import { sha256Digest } from './support/layers';
 import { errorCode, v2Request, type V2Response } from './support/oci-http';
 import { basicAuth, registryLogin } from './support/oci-registry';
+import { driverEnv } from './support/swift';
 
 const MiB = 1024 * 1024;
 /** Connections of the instance: 3 pooled, 1 for the layer cache's LISTEN. */
@@ -65,7 +66,7 @@ function streamingPatch(
  * hold no database connection, tiny chunks do not multiply parts, a chunk's body must hold what
  * its Content-Range says, and a key deactivated while a body arrives stores nothing more.
  */
-describe.each(['filesystem', 'postgres'] as const)('/v2 uploads (%s driver)', (driver) => {
+describe.each(['filesystem', 'postgres', 's3'] as const)('/v2 uploads (%s driver)', (driver) => {
   let t: TestApp;
   let a: Account;
   let b: Account;
@@ -106,7 +107,7 @@ describe.each(['filesystem', 'postgres'] as const)('/v2 uploads (%s driver)', (d
 
   beforeAll(async () => {
     t = await startTestApp({
-      BLOB_STORE: driver,
+      ...(await driverEnv(driver)),
       DATABASE_POOL_SIZE: String(POOL_SIZE),
       MAX_LAYER_PARTS: String(MAX_LAYER_PARTS),
     });
@@ -191,7 +192,9 @@ describe.each(['filesystem', 'postgres'] as const)('/v2 uploads (%s driver)', (d
 
   it('gathers tiny chunks into one part, and the blob is whole', async () => {
     const location = await startUpload(b, 'b/app');
-    const data = randomBytes(300);
+    // Fewer on s3, where each chunk is two round trips to the S3 server (the tail read and
+    // written again): the gathering is the same.
+    const data = randomBytes(driver === 's3' ? 40 : 300);
     for (let i = 0; i < data.length; i++) {
       const res = await call(b, 'PATCH', location, {
         headers: { 'content-range': `${i}-${i}`, 'content-type': 'application/octet-stream' },
@@ -200,7 +203,7 @@ describe.each(['filesystem', 'postgres'] as const)('/v2 uploads (%s driver)', (d
       expect(res.status).toBe(202);
       expect(res.headers.range).toBe(`0-${i}`);
     }
-    expect(await adminUpload(location)).toMatchObject({ bytesReceived: 300, parts: 1 });
+    expect(await adminUpload(location)).toMatchObject({ bytesReceived: data.length, parts: 1 });
     const digest = sha256Digest(data);
     const done = await call(b, 'PUT', `${location}?digest=${digest}`);
     expect(done.status).toBe(201);

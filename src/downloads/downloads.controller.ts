@@ -55,6 +55,20 @@ export class DownloadsController {
     try {
       await content.send(start, end, res);
     } catch (err) {
+      // Nothing sent yet (the store could not be reached): an error answers, without these.
+      if (!res.headersSent && !clientWentAway(res, err)) {
+        for (const h of [
+          'ETag',
+          'Cache-Control',
+          'Content-Length',
+          'Content-Range',
+          'Content-Type',
+          'Docker-Content-Digest',
+        ]) {
+          res.removeHeader(h);
+        }
+        throw err;
+      }
       // Headers are gone already: the client sees a short body; the cause goes to the log.
       if (clientWentAway(res, err)) {
         this.logger.info({ requestId: locals.requestId, err }, 'the client went away mid-download');

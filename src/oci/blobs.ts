@@ -32,7 +32,17 @@ export async function getBlob(call: OciCall): Promise<void> {
     res.end();
     return;
   }
-  await content.send(start, end, res);
+  try {
+    await content.send(start, end, res);
+  } catch (err) {
+    // Nothing sent yet (the store could not be reached): the error answers, without these.
+    if (!res.headersSent) {
+      for (const h of ['Content-Length', 'Content-Range', 'Content-Type', CONTENT_DIGEST_HEADER]) {
+        res.removeHeader(h);
+      }
+    }
+    throw err;
+  }
 }
 
 /** `DELETE /v2/<name>/blobs/<digest>`: refused, blobs are collected. */

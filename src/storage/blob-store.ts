@@ -71,7 +71,9 @@ export interface BlobStore {
 
   /**
    * Writes bytes `[start, end]` (inclusive) of the object to `out` and ends it; rejects, with
-   * `out` destroyed, when the read fails or `out` closes first. `out` must be done with a chunk
+   * `out` destroyed, when the read fails or `out` closes first (a driver that finds its store
+   * unreachable before the first byte may reject with `out` untouched, which the caller can
+   * still answer with an error). `out` must be done with a chunk
    * when the chunk's write callback runs (a socket and an HTTP response are): a driver may then
    * reuse that memory for the next chunk.
    */

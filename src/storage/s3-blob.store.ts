@@ -13,7 +13,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Config } from '../config/app-config';
@@ -104,7 +104,8 @@ export class S3BlobStore implements BlobStore {
    * at start, so that a wrong bucket, endpoint or credential stops the start, not the first push.
    */
   async verify(): Promise<void> {
-    const name = `${this.prefix}.berth-write-check`;
+    // A name of its own: instances starting together on one bucket must not remove each other's.
+    const name = `${this.prefix}.berth-write-check-${randomUUID()}`;
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: name, Body: Buffer.from('berth') }),
     );
@@ -317,28 +318,43 @@ export class S3BlobStore implements BlobStore {
   /** A ranged GET of the completed object, streamed as S3 sends it. */
   read(key: string, _partSizes: number[], start: number, end: number): Readable {
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    this.client
-      .send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: this.name(key),
-          Range: `bytes=${start}-${end}`,
-        }),
-      )
-      .then(async (got) => {
-        if (got.ContentLength !== end - start + 1) {
-          throw new Error(
-            `object ${key} answered ${got.ContentLength} bytes for ${end - start + 1} asked`,
-          );
-        }
-        await pipeline(got.Body as Readable, out);
-      })
+    this.open(key, start, end)
+      .then((body) => pipeline(body, out))
       .catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
     return out;
   }
 
-  send(key: string, partSizes: number[], start: number, end: number, out: Writable): Promise<void> {
-    return pipeline(this.read(key, partSizes, start, end), out);
+  /**
+   * Nothing goes to `out` before S3 has answered the GET: a store that cannot be reached rejects
+   * with `out` untouched, and the caller can still answer an error of its protocol.
+   */
+  async send(
+    key: string,
+    _partSizes: number[],
+    start: number,
+    end: number,
+    out: Writable,
+  ): Promise<void> {
+    await pipeline(await this.open(key, start, end), out);
+  }
+
+  /** The body of a ranged GET, once S3 has answered it with the length asked. */
+  private async open(key: string, start: number, end: number): Promise<Readable> {
+    const got = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.name(key),
+        Range: `bytes=${start}-${end}`,
+      }),
+    );
+    const body = got.Body as Readable;
+    if (got.ContentLength !== end - start + 1) {
+      body.destroy();
+      throw new Error(
+        `object ${key} answered ${got.ContentLength} bytes for ${end - start + 1} asked`,
+      );
+    }
+    return body;
   }
 
   /** Aborts the keys' multipart uploads, then deletes their objects in batches. */

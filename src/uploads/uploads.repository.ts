@@ -135,10 +135,24 @@ export class UploadsRepository {
    * completions arriving at any number of instances apply one at a time. Lock order: the
    * repository row (if the transaction takes it) before this one; see `RepositoryLock`.
    */
-  async lock(
+  lock(
     manager: EntityManager,
     uploadId: string,
     repositoryId: string,
+  ): Promise<LockedUpload | undefined> {
+    return this.select(manager, uploadId, repositoryId, 'FOR UPDATE OF u');
+  }
+
+  /** What `lock` answers, read without a lock or a transaction: it may change right after. */
+  peek(uploadId: string, repositoryId: string): Promise<LockedUpload | undefined> {
+    return this.select(this.dataSource.manager, uploadId, repositoryId, '');
+  }
+
+  private async select(
+    manager: EntityManager,
+    uploadId: string,
+    repositoryId: string,
+    lock: 'FOR UPDATE OF u' | '',
   ): Promise<LockedUpload | undefined> {
     const rows = await manager.query<
       {
@@ -152,7 +166,7 @@ export class UploadsRepository {
       `SELECT u.bytes_received, u.part_sizes, u.hash_state, u.storage_key, s.driver
          FROM uploads u JOIN storage_objects s ON s.key = u.storage_key
         WHERE u.id = $1 AND u.repository_id = $2
-          FOR UPDATE OF u`,
+        ${lock}`,
       [uploadId, repositoryId],
     );
     const row = rows[0];

@@ -396,6 +396,7 @@ export class UploadsService {
   async complete(completion: LayerCompletion): Promise<{ digest: string; created: boolean }> {
     const { registryId, repositoryName, rules } = completion;
     const uploadId = completion.uploadId.toLowerCase();
+    const joined = await this.joinAhead(completion, uploadId);
     const outcome = await this.dataSource.transaction(async (manager) => {
       // Lock order: the repository (FOR SHARE: the layer row references it), then the upload.
       const repo = await this.repositories.require(registryId, repositoryName, manager, 'share');
@@ -432,8 +433,10 @@ export class UploadsService {
       }
       // The parts become one object before the row that makes it a blob commits: a failure from
       // here on leaves a joined object under the upload's key (garbage, or joined again by a
-      // retry), never a blob row without its bytes.
-      await store.complete(upload.storageKey, partSizes);
+      // retry), never a blob row without its bytes. Joined already unless a part came since.
+      if (!joined || !samePartSizes(joined, partSizes)) {
+        await store.complete(upload.storageKey, partSizes);
+      }
       const recorded = await this.layers.record(manager, {
         repositoryId: repo.id,
         digest,
@@ -450,6 +453,34 @@ export class UploadsService {
     this.layers.changed(outcome.repositoryId);
     if (!outcome.recorded.storageAdopted) this.gc.collectSoon();
     return { digest: outcome.digest, created: outcome.recorded.created };
+  }
+
+  /**
+   * Joins the upload's parts into one object before the completion's transaction, so that the
+   * transaction holds no connection and no lock while the store works (the s3 driver's join is
+   * several round trips to S3, and 64 completions at once would otherwise wait out the pool).
+   * Answers the part sizes joined; undefined when the completion will fail anyway or the digest
+   * must be read back, left to the transaction, which checks everything again under its locks.
+   */
+  private async joinAhead(
+    completion: LayerCompletion,
+    uploadId: string,
+  ): Promise<number[] | undefined> {
+    const { registryId, repositoryName, rules } = completion;
+    const repo = await this.repositories.require(registryId, repositoryName).catch(() => undefined);
+    const upload = repo && (await this.uploads.peek(uploadId, repo.id));
+    if (!upload) return undefined;
+    const sizes = upload.partSizes;
+    if (!rules.emptyUpload && sizes.length === 0) return undefined;
+    if (rules.smallPart === 'refuse' && sizes.slice(0, -1).some((n) => n < MIN_PART_BYTES)) {
+      return undefined;
+    }
+    const algorithm = completion.digestAlgorithm ?? 'sha256';
+    if ((isSha512State(upload.hashState) ? 'sha512' : 'sha256') !== algorithm) return undefined;
+    const digest = `${algorithm}:${this.hashOf(upload.hashState).digestHex(upload.hashState)}`;
+    if (!completion.layerDigests.some((given) => digestsEqual(given, digest))) return undefined;
+    await this.stores[upload.driver].complete(upload.storageKey, upload.partSizes);
+    return upload.partSizes;
   }
 
   /** The engine that resumes a stored hash state (null: nothing hashed yet, so SHA-256). */
@@ -578,4 +609,8 @@ export class UploadsService {
     if (removed) this.gc.collectSoon();
     return removed;
   }
+}
+
+function samePartSizes(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((size, i) => size === b[i]);
 }

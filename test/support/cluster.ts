@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './app';
+import type { S3Config } from '../../src/config/app-config';
 import { BerthProcess, startBerthProcess } from './berth-process';
+import { driverEnv, s3ConfigOf } from './swift';
 
-export type Driver = 'filesystem' | 'postgres';
+export type Driver = 'filesystem' | 'postgres' | 's3';
 
 const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
 
@@ -25,6 +27,7 @@ export interface ClusterOptions {
 export class Cluster {
   private constructor(
     private readonly options: ClusterOptions,
+    private readonly storeEnv: Record<string, string>,
     private readonly ports: number[],
     private readonly dataDirs: string[],
     readonly instances: BerthProcess[],
@@ -34,7 +37,9 @@ export class Cluster {
     const ports: number[] = [];
     for (let i = 0; i < options.size; i++) ports.push(await freePort());
     const dataDirs = ports.map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'berth-instance-')));
-    const cluster = new Cluster(options, ports, dataDirs, []);
+    // One bucket prefix for every instance: they share their objects as they share the database.
+    const storeEnv = await driverEnv(options.driver);
+    const cluster = new Cluster(options, storeEnv, ports, dataDirs, []);
     try {
       const started = await Promise.all(ports.map((_, i) => cluster.launch(i)));
       cluster.instances.push(...started);
@@ -53,12 +58,17 @@ export class Cluster {
     }
     return startBerthProcess({
       DATABASE_URL: this.options.databaseUrl,
-      BLOB_STORE: this.options.driver,
+      ...this.storeEnv,
       BLOB_DIR: this.options.blobDir,
       DATA_DIR: this.dataDirs[i],
       PORT: String(this.ports[i]),
       ...this.options.env,
     });
+  }
+
+  /** The s3 driver's bucket and prefix, for checks below the service; undefined for others. */
+  get s3(): S3Config | undefined {
+    return s3ConfigOf(this.storeEnv);
   }
 
   get size(): number {

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import type { S3Config } from '../../src/config/app-config';
+import { bucketContents, hashS3Object } from './s3-check';
 
 /**
  * Consistency checks that read storage directly, below the service: what a crash, an outage or a
@@ -10,7 +12,8 @@ import { Client } from 'pg';
  *
  * The filesystem driver keeps object `key` as `<blobDir>/<key[0:2]>/<key>/<partNo>` and its
  * temporary files under `<blobDir>/.tmp/`; the postgres driver keeps `blob_chunks` rows
- * (storage_key, part_no, chunk_no).
+ * (storage_key, part_no, chunk_no); the s3 driver's bucket is read through ./s3-check, for the
+ * checks given the instance's S3 settings.
  */
 
 const TEMP_DIR = '.tmp';
@@ -39,7 +42,7 @@ interface BlobRow {
   size: string;
   storage_key: string;
   part_sizes: string[];
-  driver: 'filesystem' | 'postgres';
+  driver: 'filesystem' | 'postgres' | 's3';
 }
 
 export interface BlobCheck {
@@ -117,9 +120,9 @@ async function hashPostgresObject(
  * Reads every blob's bytes straight from its storage (files in part order, or `blob_chunks` rows
  * ordered by part and chunk) and checks their size and SHA-256 against the row: no layer a
  * client can see may have bytes that do not hash to its digest. `blobDir` is the filesystem
- * driver's root.
+ * driver's root, `s3` the s3 driver's bucket (objects are read whole from it).
  */
-export async function verifyBlobs(pg: Client, blobDir: string): Promise<BlobCheck> {
+export async function verifyBlobs(pg: Client, blobDir: string, s3?: S3Config): Promise<BlobCheck> {
   const { rows } = await pg.query<BlobRow>(
     `SELECT b.digest, b.size, b.storage_key, b.part_sizes, s.driver
        FROM blobs b JOIN storage_objects s ON s.key = b.storage_key ORDER BY b.digest`,
@@ -134,10 +137,18 @@ export async function verifyBlobs(pg: Client, blobDir: string): Promise<BlobChec
         `${row.digest}: part sizes ${partSizes.join('+')} do not add up to ${row.size}`,
       );
     }
-    const { hash, size } =
-      row.driver === 'filesystem'
-        ? await hashFilesystemObject(blobDir, row.storage_key, partSizes, problems, row.digest)
-        : await hashPostgresObject(pg, row.storage_key, partSizes, problems, row.digest);
+    let stored: { hash: string; size: number };
+    if (row.driver === 's3') {
+      const got = s3 ? await hashS3Object(s3, row.storage_key) : undefined;
+      if (!got) problems.push(`${row.digest}: object ${row.storage_key} is not in the bucket`);
+      stored = got ?? { hash: '', size: 0 };
+    } else {
+      stored =
+        row.driver === 'filesystem'
+          ? await hashFilesystemObject(blobDir, row.storage_key, partSizes, problems, row.digest)
+          : await hashPostgresObject(pg, row.storage_key, partSizes, problems, row.digest);
+    }
+    const { hash, size } = stored;
     if (size !== expectedSize) {
       problems.push(`${row.digest}: ${size} bytes stored, ${expectedSize} recorded`);
     }
@@ -167,6 +178,8 @@ export interface OrphanReport {
   strayParts: string[];
   /** Files left in `<blobDir>/.tmp/`. */
   tempFiles: string[];
+  /** Objects and multipart uploads in the s3 driver's bucket whose key has no row. */
+  bucketWithoutRow: string[];
 }
 
 /** The report of a store where nothing is orphaned. */
@@ -176,6 +189,7 @@ export const NO_ORPHANS: OrphanReport = {
   chunksWithoutRow: [],
   strayParts: [],
   tempFiles: [],
+  bucketWithoutRow: [],
 };
 
 export function orphanCount(report: OrphanReport): number {
@@ -186,11 +200,18 @@ export function orphanCount(report: OrphanReport): number {
  * Everything stored that nothing references. While uploads are in progress, their next part may
  * legitimately exist on disk before its row commits (`partNo === parts recorded`), so that one is
  * tolerated for uploads of the filesystem driver; for a blob, only its recorded parts may exist.
+ * With `s3`, the bucket is searched too: an upload's object may have a tail object, one multipart
+ * upload, and its completed object (a completion whose commit has not happened); a blob's only
+ * its completed object.
  */
-export async function findOrphans(pg: Client, blobDir: string): Promise<OrphanReport> {
+export async function findOrphans(
+  pg: Client,
+  blobDir: string,
+  s3?: S3Config,
+): Promise<OrphanReport> {
   const objects = await pg.query<{
     key: string;
-    driver: 'filesystem' | 'postgres';
+    driver: 'filesystem' | 'postgres' | 's3';
     blob_parts: number | null;
     upload_parts: number | null;
   }>(
@@ -208,6 +229,7 @@ export async function findOrphans(pg: Client, blobDir: string): Promise<OrphanRe
     chunksWithoutRow: [],
     strayParts: [],
     tempFiles: [],
+    bucketWithoutRow: [],
   };
   const allowedParts = (key: string): { max: number; driver: string } | undefined => {
     const row = byKey.get(key);
@@ -255,6 +277,28 @@ export async function findOrphans(pg: Client, blobDir: string): Promise<OrphanRe
     if (!allowed) report.chunksWithoutRow.push(`${row.storage_key}/${row.part_no}`);
     else if (allowed.driver !== 'postgres' || row.part_no > allowed.max) {
       report.strayParts.push(`${row.storage_key}/${row.part_no} (${row.n} chunks)`);
+    }
+  }
+
+  if (s3) {
+    const bucket = await bucketContents(s3);
+    const seen = new Set<string>();
+    for (const [name, kind] of [
+      ...bucket.objects.map((n) => [n, 'object'] as const),
+      ...bucket.uploads.map((n) => [n, 'multipart upload'] as const),
+    ]) {
+      const tail = kind === 'object' && name.endsWith('.tail');
+      const key = tail ? name.slice(0, -'.tail'.length) : name;
+      const row = byKey.get(key);
+      const what = `${name} (${kind})`;
+      if (!row) report.bucketWithoutRow.push(what);
+      else if (row.driver !== 's3') report.strayParts.push(`${what} of a ${row.driver} object`);
+      else if (row.blob_parts !== null && (tail || kind === 'multipart upload')) {
+        report.strayParts.push(`${what} of a blob`);
+      } else if (kind === 'multipart upload' && seen.has(key)) {
+        report.strayParts.push(`${what}: a second one`);
+      }
+      if (kind === 'multipart upload') seen.add(key);
     }
   }
   return report;

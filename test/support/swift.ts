@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BlobStoreDriver } from '../../src/config/app-config';
+import { loadConfig, type BlobStoreDriver, type S3Config } from '../../src/config/app-config';
 import { s3Client } from '../../src/storage/s3-blob.store';
 import { freePort } from '../../tooling/ports';
 
@@ -322,4 +322,9 @@ export async function s3TestEnv(): Promise<Record<string, string>> {
 /** The environment selecting `driver` (and, for s3, the run's Swift). */
 export async function driverEnv(driver: BlobStoreDriver): Promise<Record<string, string>> {
   return driver === 's3' ? s3TestEnv() : { BLOB_STORE: driver };
+}
+
+/** The s3 settings an instance started with `env` uses (undefined without S3_BUCKET). */
+export function s3ConfigOf(env: Record<string, string>): S3Config | undefined {
+  return env.S3_BUCKET ? loadConfig(env).s3 : undefined;
 }
