@@ -12,7 +12,7 @@ import { EcrAuthenticator } from '../auth/ecr-authenticator.service';
 import { authorizeRegistry } from '../auth/registry-access';
 import type { Caller } from '../auth/ecr-authenticator.service';
 import { PoliciesService } from '../policies/policies.service';
-import { targetOf, type SignedRequest } from '../auth/sigv4';
+import { targetOf } from '../auth/sigv4';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import type { BlobSink } from '../common/blob-sink';
@@ -33,27 +33,12 @@ import { RateLimits } from '../rate-limits/rate-limits';
 import { BodyTooLargeException, readBody } from './read-body';
 import { AdmissionTimeoutError } from '../request-bodies/body-admission';
 import { LARGE_BODY_BYTES, RequestBodies } from '../request-bodies/request-bodies';
+import { signedRequestOf } from '../request-bodies/signed-request';
 import { declaredLength, leaveUnreadBody } from '../request-bodies/unread-body';
 
 const JSON_TYPES = new Set(['application/x-amz-json-1.1', 'application/json']);
 
 const NOTHING = (): void => undefined;
-
-/** What SigV4 verification reads of the request: method, path and query as sent, headers. */
-function signedRequestOf(req: Request): SignedRequest {
-  const url = req.originalUrl;
-  const q = url.indexOf('?');
-  const query: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(q < 0 ? '' : url.slice(q + 1))) {
-    const seen = query[key];
-    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  const headers: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(req.headers)) {
-    headers[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return { method: req.method, path: q < 0 ? url : url.slice(0, q), query, headers };
-}
 
 /** The ECR API's front door: `POST /` with `X-Amz-Target`, dispatched to the owning module. */
 @Controller()
