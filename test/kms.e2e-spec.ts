@@ -4,6 +4,7 @@ import {
   DescribeRepositoriesCommand,
   ECRClient,
   ECRServiceException,
+  GetDownloadUrlForLayerCommand,
   InitiateLayerUploadCommand,
   PutImageCommand,
   UploadLayerPartCommand,
@@ -383,6 +384,82 @@ describe('the KMS door and KMS-encrypted repositories', () => {
     kms.destroy();
     ecr.destroy();
   });
+  it("serves a layer's bytes through the download URL and /v2 only while the repository's key is enabled", async () => {
+    const kms = kmsClient();
+    const ecr = t.client();
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    const repositoryName = 'kms/pull';
+    await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName,
+        encryptionConfiguration: { encryptionType: 'KMS', kmsKey: KeyMetadata!.Arn },
+      }),
+    );
+    const config = Buffer.from(
+      '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
+    );
+    const layer = randomBytes(4096);
+    const configDigest = await pushLayer(ecr, repositoryName, config);
+    const layerDigest = await pushLayer(ecr, repositoryName, layer);
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: configDigest,
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: layerDigest,
+          size: layer.length,
+        },
+      ],
+    });
+    await ecr.send(
+      new PutImageCommand({ repositoryName, imageManifest: manifest, imageTag: 'v1' }),
+    );
+    const { downloadUrl } = await ecr.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest }),
+    );
+    const headers = { authorization: basicAuth(await registryLogin(ecr)) };
+    const download = async (): Promise<{ status: number; body: Buffer }> => {
+      const res = await fetch(downloadUrl!);
+      return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+    };
+    const v2Get = () =>
+      v2Request(t.url, 'GET', `/v2/${repositoryName}/blobs/${layerDigest}`, { headers });
+    expect(await download()).toEqual({ status: 200, body: layer });
+    expect((await v2Get()).status).toBe(200);
+
+    await kms.send(new DisableKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+    const refused = await download();
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body.toString('utf8'))).toMatchObject({
+      __type: 'KmsException',
+      kmsError: 'DisabledException',
+    });
+    const v2Refused = await v2Get();
+    expect(v2Refused.status).toBe(403);
+    expect(errorCode(v2Refused)).toBe('DENIED');
+    expect(v2Refused.json).toMatchObject({
+      errors: [{ detail: { kmsError: 'DisabledException' } }],
+    });
+    // What the database answers stays readable, as in ECR: the blob's existence.
+    expect(
+      (await v2Request(t.url, 'HEAD', `/v2/${repositoryName}/blobs/${layerDigest}`, { headers }))
+        .status,
+    ).toBe(200);
+
+    await kms.send(new EnableKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+    expect(await download()).toEqual({ status: 200, body: layer });
+    const again = await v2Get();
+    expect(again.status).toBe(200);
+    kms.destroy();
+    ecr.destroy();
+  });
+
   it('refuses a /v2 push into a repository whose key is disabled, naming the KMS error in detail', async () => {
     const kms = kmsClient();
     const ecr = t.client();

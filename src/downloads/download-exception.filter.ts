@@ -3,12 +3,14 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { ServerException } from '../common/errors/registry-exception';
 import { isDomainError, type DomainError } from '../errors/domain-error-code';
+import { ecrErrorBody } from '../errors/ecr-error-body';
 import { ROOT_LOGGER } from '../logging/logger';
 import { RequestLogLocals } from '../logging/request-log.middleware';
 import { downloadErrorStatus } from './download-error-map';
 
 /**
- * The one mapping of the download endpoint's errors: the ECR error JSON, with statuses from
+ * The one mapping of the download endpoint's errors: the ECR error JSON (with the shape's members,
+ * such as `kmsError`), with statuses from
  * `downloadErrorStatus`. Anything unexpected is a `ServerException`, its cause logged, never
  * sent.
  */
@@ -31,8 +33,6 @@ export class DownloadExceptionFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
-    res
-      .status(downloadErrorStatus(error.name))
-      .json({ __type: error.name, message: error.message });
+    res.status(downloadErrorStatus(error.name)).json(ecrErrorBody(error));
   }
 }

@@ -180,6 +180,7 @@ export class DownloadsService {
         'The layer of this download URL is no longer referenced by any image in its repository',
       );
     }
+    await this.repositories.requireReadableById(repositoryId);
     // A download is a pull of the images that reference the blob: recorded at most once a day,
     // so the row read above decides whether anything is written.
     if (layer.pullDue) {

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { DomainError } from '../errors/domain-error-code';
+import { ecrErrorBody } from '../errors/ecr-error-body';
 import { ecrErrorStatus } from './ecr-error-map';
 import type { EcrProtocolException } from './ecr.errors';
 
@@ -42,11 +43,6 @@ export function sendJson(res: Response, status: number, body: string): void {
  * the JS SDK) and the body's `__type` (the only place botocore reads), never a `code` member.
  */
 export function sendEcrError(res: Response, error: EcrError): void {
-  const body: Record<string, unknown> = { __type: error.name, message: error.message };
-  for (const [key, value] of Object.entries(error.details)) {
-    if (value !== undefined && key !== '__type' && key !== 'code' && key !== 'message')
-      body[key] = value;
-  }
   res.setHeader('x-amzn-ErrorType', error.name);
-  sendJson(res, ecrErrorStatus(error.name), JSON.stringify(body));
+  sendJson(res, ecrErrorStatus(error.name), JSON.stringify(ecrErrorBody(error)));
 }

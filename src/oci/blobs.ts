@@ -1,4 +1,5 @@
 import { answerRange } from '../common/http-range';
+import type { LayerContent } from '../layers/layers.service';
 import type { OciCall } from './oci-call';
 import { OciError } from './oci-errors';
 import { CONTENT_DIGEST_HEADER } from './oci-headers';
@@ -6,14 +7,14 @@ import { blobDigest } from './params';
 
 /** `GET` and `HEAD /v2/<name>/blobs/<digest>`: the blob, or one `Range` of it. */
 export async function getBlob(call: OciCall): Promise<void> {
-  const { req, res, registryId, name, arg, layers, repositories } = call;
+  const { req, res, registryId, name, arg, layers } = call;
   const digest = blobDigest(arg);
   // HEAD, which docker sends for every layer it pushes, needs no bytes: a layer check answers
   // it (from the cache when it can).
   const content =
     req.method === 'HEAD'
       ? await layers.find(registryId, name, digest.digest)
-      : await layers.content((await repositories.require(registryId, name)).id, digest.digest);
+      : await readableContent(call, digest.digest);
   if (!content)
     throw new OciError('BLOB_UNKNOWN', `The blob '${digest.digest}' is not in '${name}'`);
   const range = answerRange(req.headers.range, content.size);
@@ -43,6 +44,16 @@ export async function getBlob(call: OciCall): Promise<void> {
     }
     throw err;
   }
+}
+
+/** The bytes of a blob of the repository, which its KMS key must allow reading. */
+async function readableContent(
+  { registryId, name, layers, repositories }: OciCall,
+  digest: string,
+): Promise<LayerContent | undefined> {
+  const repo = await repositories.require(registryId, name);
+  await repositories.requireReadable(repo);
+  return layers.content(repo.id, digest);
 }
 
 /** `DELETE /v2/<name>/blobs/<digest>`: refused, blobs are collected. */

@@ -56,6 +56,25 @@ export class RepositoriesService {
    * deletion or gone. Within a transaction, pass its `manager`.
    */
   async requireWritable(repo: RepositoryEntity, manager?: EntityManager): Promise<void> {
+    await this.requireKey(repo, manager);
+  }
+
+  /**
+   * Refuses with `KmsException` a read of a layer's bytes from a repository whose KMS key cannot
+   * be used, as S3 refuses an object encrypted under a disabled key. What the API answers from
+   * the database (manifests, image details, the existence of a blob) stays readable, as in ECR.
+   */
+  async requireReadable(repo: RepositoryEntity): Promise<void> {
+    await this.requireKey(repo);
+  }
+
+  /** `requireReadable` of the repository `id`; nothing when it is gone. */
+  async requireReadableById(id: string): Promise<void> {
+    const repo = await this.repositories.findById(id);
+    if (repo) await this.requireKey(repo);
+  }
+
+  private async requireKey(repo: RepositoryEntity, manager?: EntityManager): Promise<void> {
     if (usesKms(repo) && repo.kmsKey) {
       await this.keys.requireUsable(repo.registryId, repo.kmsKey, manager);
     }
