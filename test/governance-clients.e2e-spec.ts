@@ -5,8 +5,6 @@ import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
-  GetLifecyclePolicyCommand,
-  ListTagsForResourceCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import * as fs from 'node:fs';
@@ -15,9 +13,9 @@ import {
   A_ID,
   B_ID,
   LIFECYCLE,
-  REGION,
   startGovernanceBerth,
   type GovernanceBerth,
+  expectCreatedByTemplate,
 } from './support/governance';
 import { skopeoCopy, skopeoInspectRaw, type RegistryCredentials } from './support/oci-clients';
 import { runWithHosts } from './support/private-hosts';
@@ -113,28 +111,7 @@ describe('governance with real clients', () => {
 
     await skopeoCopy(first.ref, `docker://${own}/${repositoryName}:v1`, { destCreds: aCreds });
 
-    const repository = (
-      await a.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }))
-    ).repositories![0];
-    expect(repository).toMatchObject({
-      repositoryName,
-      registryId: A_ID,
-      repositoryArn: `arn:aws:ecr:${REGION}:${A_ID}:repository/${repositoryName}`,
-      repositoryUri: `${gov.accountHost(A_ID)}/${repositoryName}`,
-    });
-    const tags = await a.send(
-      new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn }),
-    );
-    expect(tags.tags).toEqual(
-      expect.arrayContaining([
-        { Key: 'team', Value: 'platform' },
-        { Key: 'created-by', Value: 'push' },
-      ]),
-    );
-    expect(tags.tags).toHaveLength(2);
-    expect(
-      (await a.send(new GetLifecyclePolicyCommand({ repositoryName }))).lifecyclePolicyText,
-    ).toBe(LIFECYCLE);
+    await expectCreatedByTemplate(gov, repositoryName, 'push');
     expect(await digestOf(repositoryName, 'v1')).toBe(first.manifestDigest);
     await expect(
       a.send(new DescribeRepositoriesCommand({ repositoryNames: ['gov-other/new-app'] })),

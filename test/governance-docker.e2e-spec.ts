@@ -5,8 +5,6 @@ import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
-  GetLifecyclePolicyCommand,
-  ListTagsForResourceCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import * as path from 'node:path';
@@ -18,6 +16,7 @@ import {
   REGION,
   startGovernanceBerth,
   type GovernanceBerth,
+  expectCreatedByTemplate,
 } from './support/governance';
 import { skopeoCopy } from './support/oci-clients';
 import type { ToolResult } from './support/oci-tools';
@@ -248,28 +247,7 @@ describe('governance with docker', () => {
     const repositoryName = 'gov-docker-auto/new-app';
     const digest = pushedDigest(await push('one', `${own}/${repositoryName}:v1`));
 
-    const repository = (
-      await a.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }))
-    ).repositories![0];
-    expect(repository).toMatchObject({
-      repositoryName,
-      registryId: A_ID,
-      repositoryArn: `arn:aws:ecr:${REGION}:${A_ID}:repository/${repositoryName}`,
-      repositoryUri: `${gov.accountHost(A_ID)}/${repositoryName}`,
-    });
-    const tags = await a.send(
-      new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn }),
-    );
-    expect(tags.tags).toEqual(
-      expect.arrayContaining([
-        { Key: 'team', Value: 'platform' },
-        { Key: 'created-by', Value: 'docker' },
-      ]),
-    );
-    expect(tags.tags).toHaveLength(2);
-    expect(
-      (await a.send(new GetLifecyclePolicyCommand({ repositoryName }))).lifecyclePolicyText,
-    ).toBe(LIFECYCLE);
+    await expectCreatedByTemplate(gov, repositoryName, 'docker');
     expect(await gov.digestOf(repositoryName, 'v1')).toBe(digest);
     await expect(
       a.send(new DescribeRepositoriesCommand({ repositoryNames: ['gov-docker-other/new-app'] })),

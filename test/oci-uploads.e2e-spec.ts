@@ -4,11 +4,10 @@ import {
   ECRClient,
 } from '@aws-sdk/client-ecr';
 import { randomBytes } from 'node:crypto';
-import * as http from 'node:http';
 import { admin, createAccount } from './support/accounts';
 import { startTestApp, TEST_CREDENTIALS, type TestApp } from './support/app';
 import { sha256Digest } from './support/layers';
-import { errorCode, v2Request, type V2Response } from './support/oci-http';
+import { errorCode, streamingPatch, v2Request, type V2Response } from './support/oci-http';
 import { basicAuth, registryLogin } from './support/oci-registry';
 import { driverEnv } from './support/swift';
 
@@ -25,40 +24,6 @@ interface Account {
   ecr: ECRClient;
   auth: Record<string, string>;
   accessKeyId: string;
-}
-
-/**
- * A PATCH whose chunked body is written piece by piece as the test says, with the answer when
- * the server gives it.
- */
-function streamingPatch(
-  base: string,
-  path: string,
-  headers: Record<string, string>,
-): { write(data: Buffer): void; end(): void; answer: Promise<V2Response> } {
-  const req = http.request(new URL(path, base), {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/octet-stream', ...headers },
-  });
-  const answer = new Promise<V2Response>((resolve, reject) => {
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        let json: unknown;
-        try {
-          json = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
-      });
-    });
-    req.on('error', reject);
-  });
-  req.flushHeaders();
-  return { write: (data) => req.write(data), end: () => req.end(), answer };
 }
 
 /**

@@ -3,7 +3,6 @@ import {
   ECRClient,
   GetDownloadUrlForLayerCommand,
 } from '@aws-sdk/client-ecr';
-import * as http from 'node:http';
 import { Client } from 'pg';
 import { STREAM_PART_BYTES } from '../src/uploads/uploads.service';
 import { startTestApp, type TestApp } from './support/app';
@@ -17,7 +16,7 @@ import {
   sha256Digest,
   uploadPart,
 } from './support/layers';
-import { errorCode, v2Request, type V2Response } from './support/oci-http';
+import { errorCode, streamingPatch, v2Request, type V2Response } from './support/oci-http';
 import { basicAuth, registryLogin } from './support/oci-registry';
 import { findOrphans, NO_ORPHANS, verifyBlobs } from './support/storage-check';
 import { s3TestEnv } from './support/swift';
@@ -197,34 +196,3 @@ describe('the s3 driver with S3 unreachable mid-push', () => {
     expect((await fetch(downloadUrl!)).status).toBe(200);
   });
 });
-
-/** A PATCH whose chunked body the test writes piece by piece, with the answer when it comes. */
-function streamingPatch(
-  base: string,
-  path: string,
-  headers: Record<string, string>,
-): { write(data: Buffer): void; end(): void; answer: Promise<V2Response> } {
-  const req = http.request(new URL(path, base), {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/octet-stream', ...headers },
-  });
-  const answer = new Promise<V2Response>((resolve, reject) => {
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        let json: unknown;
-        try {
-          json = JSON.parse(body.toString('utf8'));
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
-      });
-    });
-    req.on('error', reject);
-  });
-  req.flushHeaders();
-  return { write: (data) => void req.write(data), end: () => req.end(), answer };
-}

@@ -1,4 +1,10 @@
-import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetLifecyclePolicyCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-ecr';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -95,4 +101,38 @@ export async function startGovernanceBerth(name: string): Promise<GovernanceBert
     await stop();
     throw err;
   }
+}
+
+/**
+ * Checks that A's `repositoryName` was created by a CREATE_ON_PUSH template whose tags are
+ * `team=platform` and `created-by=<createdBy>` and whose lifecycle policy is `LIFECYCLE`: named,
+ * addressed by A's host, with exactly those tags and that policy.
+ */
+export async function expectCreatedByTemplate(
+  gov: GovernanceBerth,
+  repositoryName: string,
+  createdBy: string,
+): Promise<void> {
+  const repository = (
+    await gov.a.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }))
+  ).repositories![0];
+  expect(repository).toMatchObject({
+    repositoryName,
+    registryId: A_ID,
+    repositoryArn: `arn:aws:ecr:${REGION}:${A_ID}:repository/${repositoryName}`,
+    repositoryUri: `${gov.accountHost(A_ID)}/${repositoryName}`,
+  });
+  const tags = await gov.a.send(
+    new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn }),
+  );
+  expect(tags.tags).toEqual(
+    expect.arrayContaining([
+      { Key: 'team', Value: 'platform' },
+      { Key: 'created-by', Value: createdBy },
+    ]),
+  );
+  expect(tags.tags).toHaveLength(2);
+  expect(
+    (await gov.a.send(new GetLifecyclePolicyCommand({ repositoryName }))).lifecyclePolicyText,
+  ).toBe(LIFECYCLE);
 }
